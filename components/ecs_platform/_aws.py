@@ -1,0 +1,60 @@
+"""Small helpers the components share: the account context and IAM policy documents."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+
+@dataclass(frozen=True)
+class AccountContext:
+    """Where a component is being deployed, read once through the component's own provider."""
+
+    account_id: str
+    region: str
+    partition: str
+    dns_suffix: str
+
+    @classmethod
+    def of(cls, parent: pulumi.Resource) -> AccountContext:
+        # Invokes inherit the provider of `parent`, so a component deployed with an explicit provider asks that
+        # provider's account and region, not the ambient default.
+        opts = pulumi.InvokeOptions(parent=parent)
+        identity = aws.get_caller_identity(opts=opts)
+        region = aws.get_region(opts=opts)
+        partition = aws.get_partition(opts=opts)
+        return cls(
+            account_id=identity.account_id,
+            region=region.region,
+            partition=partition.partition,
+            dns_suffix=partition.dns_suffix,
+        )
+
+    def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
+        region = self.region if regional else ""
+        return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
+
+
+def policy_document(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def service_trust_policy(service: str, *, source_account: str, source_arn: str | None = None) -> str:
+    """A role trust policy for an AWS service principal, pinned to this account (confused-deputy protection)."""
+    condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": source_account}}
+    if source_arn:
+        condition["ArnLike"] = {"aws:SourceArn": source_arn}
+    return json.dumps(
+        policy_document(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": service},
+                "Action": "sts:AssumeRole",
+                "Condition": condition,
+            }
+        )
+    )

@@ -1,0 +1,106 @@
+"""Cluster: the ECS cluster with FARGATE and FARGATE_SPOT capacity providers."""
+
+from __future__ import annotations
+
+from typing import Optional, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+from typing_extensions import NotRequired
+
+from . import defaults, validation
+from .enums import CapacityProvider, ContainerInsights
+
+
+class CapacityProviderStrategyItem(TypedDict):
+    """One capacity provider of a strategy: ECS places `base` tasks on it first, then shares the rest by weight."""
+
+    capacity_provider: CapacityProvider
+    """FARGATE or FARGATE_SPOT."""
+    weight: int
+    """Relative share of the tasks above every base, 0 to 1000."""
+    base: NotRequired[int]
+    """Tasks placed on this provider before any weight applies. Default: 0."""
+
+
+class ClusterArgs(TypedDict):
+    """Inputs of a Cluster."""
+
+    container_insights: NotRequired[ContainerInsights]
+    """Container Insights level. Default: enabled."""
+    default_capacity_provider_strategy: NotRequired[list[CapacityProviderStrategyItem]]
+    """Strategy for services that set none. Default: FARGATE, weight 1, base 1 (on-demand only)."""
+    exec_log_retention_days: NotRequired[int]
+    """Days the ECS Exec audit log group keeps sessions. Default: 30."""
+
+
+def strategy_items(items: list[CapacityProviderStrategyItem]) -> list[tuple[CapacityProvider, int, int]]:
+    """A strategy as ``(provider, weight, base)`` tuples, checked against the rules of CreateService."""
+    tuples = [(CapacityProvider(i["capacity_provider"]), i["weight"], i.get("base", 0)) for i in items]
+    validation.capacity_provider_strategy(tuples)
+    return tuples
+
+
+class Cluster(pulumi.ComponentResource):
+    """An ECS cluster with Container Insights, FARGATE and FARGATE_SPOT capacity providers and audited ECS Exec."""
+
+    cluster_name: pulumi.Output[str]
+    """Name of the cluster."""
+    cluster_arn: pulumi.Output[str]
+    """ARN of the cluster."""
+    exec_log_group_name: pulumi.Output[str]
+    """Log group that records ECS Exec sessions."""
+
+    def __init__(self, name: str, args: ClusterArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        insights = ContainerInsights(args.get("container_insights", defaults.CONTAINER_INSIGHTS))
+        strategy = strategy_items(
+            args.get(
+                "default_capacity_provider_strategy",
+                [
+                    {"capacity_provider": p, "weight": w, "base": b}
+                    for p, w, b in defaults.DEFAULT_CAPACITY_PROVIDER_STRATEGY
+                ],
+            )
+        )
+        retention = validation.log_retention_days(args.get("exec_log_retention_days", defaults.LOG_RETENTION_DAYS))
+
+        super().__init__("ecs-platform:index:Cluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        exec_logs = aws.cloudwatch.LogGroup(f"{name}-exec", retention_in_days=retention, opts=child)
+        cluster = aws.ecs.Cluster(
+            name,
+            settings=[{"name": "containerInsights", "value": insights.value}],
+            configuration={
+                "execute_command_configuration": {
+                    # OVERRIDE sends every ECS Exec session's output to the audit log group (DEFAULT would not log).
+                    "logging": "OVERRIDE",
+                    "log_configuration": {"cloud_watch_log_group_name": exec_logs.name},
+                }
+            },
+            opts=child,
+        )
+        aws.ecs.ClusterCapacityProviders(
+            name,
+            cluster_name=cluster.name,
+            capacity_providers=[CapacityProvider.FARGATE.value, CapacityProvider.FARGATE_SPOT.value],
+            default_capacity_provider_strategies=[
+                {"capacity_provider": p.value, "weight": w, "base": b} for p, w, b in strategy
+            ],
+            opts=child,
+        )
+
+        self.cluster = cluster
+        """The aws.ecs.Cluster, for escape hatches."""
+        self.default_capacity_provider_strategy = strategy
+        """The default strategy as (provider, weight, base) tuples, for services in the same program."""
+        self.cluster_name = cluster.name
+        self.cluster_arn = cluster.arn
+        self.exec_log_group_name = exec_logs.name
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "cluster_arn": self.cluster_arn,
+                "exec_log_group_name": self.exec_log_group_name,
+            }
+        )

@@ -1,0 +1,75 @@
+"""Choices shared by the stack settings and the component args.
+
+Each is a ``str`` Enum so that the value written in a stack file, the value a component receives and the value the
+Pulumi component schema publishes to other languages are the same string.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class NatGatewayStrategy(str, Enum):
+    """How many NAT gateways give the private subnets their way out to the internet."""
+
+    SINGLE = "single"
+    """One NAT gateway for the whole VPC: cheaper, but one AZ outage cuts every private subnet off."""
+    ONE_PER_AZ = "onePerAz"
+    """One NAT gateway per availability zone, so an AZ outage only affects that AZ."""
+
+
+class VpcEndpointService(str, Enum):
+    """AWS services reachable from the private subnets without leaving the VPC."""
+
+    S3 = "s3"
+    """Gateway endpoint (free): ECR image layers are served from S3."""
+    ECR_API = "ecrApi"
+    """Interface endpoint for the ECR API (image manifests, auth tokens)."""
+    ECR_DKR = "ecrDkr"
+    """Interface endpoint for the Docker registry protocol of ECR."""
+    LOGS = "logs"
+    """Interface endpoint for CloudWatch Logs (the awslogs driver)."""
+    SECRETS_MANAGER = "secretsManager"
+    """Interface endpoint for Secrets Manager (task secrets)."""
+    SSM = "ssm"
+    """Interface endpoint for SSM Parameter Store (task secrets)."""
+
+
+# The suffix of the AWS service name `com.amazonaws.<region>.<suffix>` of each endpoint.
+ENDPOINT_SERVICE_SUFFIX: dict[VpcEndpointService, str] = {
+    VpcEndpointService.S3: "s3",
+    VpcEndpointService.ECR_API: "ecr.api",
+    VpcEndpointService.ECR_DKR: "ecr.dkr",
+    VpcEndpointService.LOGS: "logs",
+    VpcEndpointService.SECRETS_MANAGER: "secretsmanager",
+    VpcEndpointService.SSM: "ssm",
+}
+
+GATEWAY_ENDPOINTS = frozenset({VpcEndpointService.S3})
+
+
+class ListenerProtocol(str, Enum):
+    """What the load balancer's public listener speaks."""
+
+    HTTPS = "HTTPS"
+    """HTTPS on 443 with an ACM certificate, plus HTTP on 80 that only redirects to HTTPS."""
+    HTTP = "HTTP"
+    """Plain HTTP on 80 (development only: traffic is not encrypted)."""
+
+
+class ContainerInsights(str, Enum):
+    """CloudWatch Container Insights level of the cluster."""
+
+    ENABLED = "enabled"
+    """Task and service level metrics."""
+    ENHANCED = "enhanced"
+    """Adds container level metrics and curated dashboards (billed per metric)."""
+
+
+class CapacityProvider(str, Enum):
+    """Fargate capacity providers a service can place tasks on."""
+
+    FARGATE = "FARGATE"
+    """On-demand Fargate."""
+    FARGATE_SPOT = "FARGATE_SPOT"
+    """Spare capacity at a discount; tasks can be stopped with a two-minute warning."""

@@ -1,0 +1,282 @@
+"""LoadBalancer: the internet-facing Application Load Balancer that web services attach routing rules to."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+from typing_extensions import NotRequired
+
+from . import defaults, validation
+from ._aws import AccountContext, policy_document
+from .enums import ListenerProtocol
+
+# Only explicit listener rules reach a service; anything else gets this.
+_NOT_FOUND = {
+    "type": "fixed-response",
+    "fixed_response": {"content_type": "text/plain", "status_code": "404", "message_body": "Not Found"},
+}
+
+
+class LoadBalancerArgs(TypedDict):
+    """Inputs of a LoadBalancer."""
+
+    vpc_id: pulumi.Input[str]
+    """VPC of the load balancer and its target groups."""
+    vpc_cidr_block: pulumi.Input[str]
+    """CIDR of the VPC: the only destination the load balancer's security group lets traffic out to."""
+    public_subnet_ids: pulumi.Input[list[str]]
+    """Public subnets, one per AZ, that the load balancer's nodes are placed in."""
+    protocol: NotRequired[ListenerProtocol]
+    """HTTPS (with an HTTP listener that only redirects) or plain HTTP. Default: HTTPS."""
+    certificate_arn: NotRequired[pulumi.Input[str]]
+    """ACM certificate of the HTTPS listener. Required with HTTPS."""
+    ssl_policy: NotRequired[str]
+    """Security policy of the HTTPS listener. Default: ELBSecurityPolicy-TLS13-1-2-2021-06."""
+    ingress_cidrs: NotRequired[list[str]]
+    """IPv4 CIDRs allowed to reach the listeners. Default: 0.0.0.0/0."""
+    idle_timeout_seconds: NotRequired[pulumi.Input[int]]
+    """Seconds an idle connection stays open. Default: 60."""
+    deletion_protection: NotRequired[pulumi.Input[bool]]
+    """Refuse to delete the load balancer until this is turned off. Default: true."""
+    access_logs: NotRequired[bool]
+    """Write access logs to an encrypted, private S3 bucket created for them. Default: true."""
+    access_log_retention_days: NotRequired[int]
+    """Days the access log bucket keeps objects. Default: 90."""
+
+
+class LoadBalancer(pulumi.ComponentResource):
+    """An internet-facing Application Load Balancer with a locked-down security group, HTTPS (or, for development,
+    HTTP) and a default action that answers 404, so only explicit routing rules reach services."""
+
+    arn: pulumi.Output[str]
+    """ARN of the load balancer."""
+    arn_suffix: pulumi.Output[str]
+    """The `app/<name>/<id>` part of the ARN that CloudWatch metrics use as the LoadBalancer dimension."""
+    dns_name: pulumi.Output[str]
+    """Public DNS name of the load balancer."""
+    zone_id: pulumi.Output[str]
+    """Route 53 hosted zone of the DNS name, for alias records."""
+    url: pulumi.Output[str]
+    """Base URL of the load balancer (https:// or http://)."""
+    security_group_id: pulumi.Output[str]
+    """Security group of the load balancer: task security groups admit traffic from this group only."""
+    listener_arn: pulumi.Output[str]
+    """The listener that services attach routing rules to (HTTPS, or HTTP when the protocol is HTTP)."""
+    access_log_bucket: pulumi.Output[Optional[str]]
+    """Bucket that receives the access logs, when they are on."""
+
+    def __init__(self, name: str, args: LoadBalancerArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        protocol = ListenerProtocol(args.get("protocol", defaults.LISTENER_PROTOCOL))
+        certificate_arn = args.get("certificate_arn")
+        ssl_policy = args.get("ssl_policy", defaults.SSL_POLICY)
+        ingress_cidrs = [str(validation.ipv4_network(c)) for c in args.get("ingress_cidrs", defaults.INGRESS_CIDRS)]
+        access_logs = args.get("access_logs", defaults.ACCESS_LOGS)
+        log_days = args.get("access_log_retention_days", defaults.ACCESS_LOG_RETENTION_DAYS)
+        if protocol is ListenerProtocol.HTTPS and certificate_arn is None:
+            raise ValueError("certificate_arn is required when protocol is HTTPS")
+        if isinstance(certificate_arn, str):
+            validation.arn(certificate_arn, "acm", "certificate/")
+        if ssl_policy not in validation.TLS13_SSL_POLICIES:
+            raise ValueError(f"ssl_policy must negotiate TLS 1.3 ({validation.one_of(ssl_policy, validation.TLS13_SSL_POLICIES)})")
+        if log_days < 1:
+            raise ValueError(f"access_log_retention_days must be at least 1; got {log_days}")
+
+        super().__init__("ecs-platform:index:LoadBalancer", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        security_group = aws.ec2.SecurityGroup(
+            f"{name}-alb",
+            description="Load balancer: listeners open to the configured CIDRs, traffic out only into the VPC",
+            vpc_id=args["vpc_id"],
+            opts=child,
+        )
+        ports = [443, 80] if protocol is ListenerProtocol.HTTPS else [80]
+        for port in ports:
+            for index, cidr in enumerate(ingress_cidrs):
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{name}-alb-{port}-{index}",
+                    security_group_id=security_group.id,
+                    description=f"Port {port} from {cidr}",
+                    ip_protocol="tcp",
+                    from_port=port,
+                    to_port=port,
+                    cidr_ipv4=cidr,
+                    opts=child,
+                )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-alb-to-vpc",
+            security_group_id=security_group.id,
+            description="To targets inside the VPC only",
+            ip_protocol="tcp",
+            from_port=0,
+            to_port=65535,
+            cidr_ipv4=args["vpc_cidr_block"],
+            opts=child,
+        )
+
+        bucket: Optional[aws.s3.Bucket] = None
+        depends_on: list[pulumi.Resource] = []
+        if access_logs:
+            bucket, bucket_policy = _access_log_bucket(f"{name}-access-logs", log_days, self, child)
+            depends_on.append(bucket_policy)
+
+        alb = aws.lb.LoadBalancer(
+            f"{name}-alb",
+            load_balancer_type="application",
+            internal=False,
+            ip_address_type="ipv4",
+            security_groups=[security_group.id],
+            subnets=args["public_subnet_ids"],
+            drop_invalid_header_fields=True,
+            desync_mitigation_mode="defensive",
+            enable_deletion_protection=args.get("deletion_protection", defaults.DELETION_PROTECTION),
+            idle_timeout=args.get("idle_timeout_seconds", defaults.IDLE_TIMEOUT_SECONDS),
+            access_logs={"bucket": bucket.bucket, "enabled": True, "prefix": name} if bucket else None,
+            # ELB checks that it can write to the bucket when access logs are switched on.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on),
+        )
+
+        if protocol is ListenerProtocol.HTTPS:
+            listener = aws.lb.Listener(
+                f"{name}-https",
+                load_balancer_arn=alb.arn,
+                port=443,
+                protocol="HTTPS",
+                certificate_arn=certificate_arn,
+                ssl_policy=ssl_policy,
+                default_actions=[_NOT_FOUND],
+                opts=child,
+            )
+            aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=alb.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[
+                    {
+                        "type": "redirect",
+                        "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"},
+                    }
+                ],
+                opts=child,
+            )
+            scheme = "https"
+        else:
+            listener = aws.lb.Listener(
+                f"{name}-http",
+                load_balancer_arn=alb.arn,
+                port=80,
+                protocol="HTTP",
+                default_actions=[_NOT_FOUND],
+                opts=child,
+            )
+            scheme = "http"
+
+        self.load_balancer = alb
+        """The aws.lb.LoadBalancer, for escape hatches."""
+        self.listener = listener
+        """The aws.lb.Listener services attach rules to."""
+        self.arn = alb.arn
+        self.arn_suffix = alb.arn_suffix
+        self.dns_name = alb.dns_name
+        self.zone_id = alb.zone_id
+        self.url = alb.dns_name.apply(lambda dns: f"{scheme}://{dns}")
+        self.security_group_id = security_group.id
+        self.listener_arn = listener.arn
+        self.access_log_bucket = bucket.bucket if bucket else pulumi.Output.from_input(None)
+        self.register_outputs(
+            {
+                "arn": self.arn,
+                "arn_suffix": self.arn_suffix,
+                "dns_name": self.dns_name,
+                "zone_id": self.zone_id,
+                "url": self.url,
+                "security_group_id": self.security_group_id,
+                "listener_arn": self.listener_arn,
+                "access_log_bucket": self.access_log_bucket,
+            }
+        )
+
+
+def _access_log_bucket(
+    name: str, retention_days: int, parent: pulumi.Resource, opts: pulumi.ResourceOptions
+) -> tuple[aws.s3.Bucket, aws.s3.BucketPolicy]:
+    """A private bucket that only Elastic Load Balancing may write to, encrypted with SSE-S3 (the only encryption
+    ALB log delivery supports) and emptied after ``retention_days``."""
+    account = AccountContext.of(parent)
+    elb_account = aws.elb.get_service_account(opts=pulumi.InvokeOptions(parent=parent))
+    bucket = aws.s3.Bucket(name, opts=opts)
+    public_access_block = aws.s3.BucketPublicAccessBlock(
+        name,
+        bucket=bucket.id,
+        block_public_acls=True,
+        block_public_policy=True,
+        ignore_public_acls=True,
+        restrict_public_buckets=True,
+        opts=opts,
+    )
+    aws.s3.BucketOwnershipControls(name, bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=opts)
+    aws.s3.BucketServerSideEncryptionConfiguration(
+        name,
+        bucket=bucket.id,
+        rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+        opts=opts,
+    )
+    aws.s3.BucketLifecycleConfiguration(
+        name,
+        bucket=bucket.id,
+        rules=[
+            {
+                "id": "expire-access-logs",
+                "status": "Enabled",
+                "filter": {},
+                "expiration": {"days": retention_days},
+                "abort_incomplete_multipart_upload": {"days_after_initiation": 7},
+            }
+        ],
+        opts=opts,
+    )
+
+    def document(bucket_arn: str) -> str:
+        logs = f"{bucket_arn}/*/AWSLogs/{account.account_id}/*"
+        return json.dumps(
+            policy_document(
+                # Regions that opened before August 2022 deliver as the regional ELB account; newer ones as the
+                # log delivery service. Granting both keeps the bucket valid wherever the stack runs.
+                {
+                    "Sid": "ElbAccountWrites",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": elb_account.arn},
+                    "Action": "s3:PutObject",
+                    "Resource": logs,
+                },
+                {
+                    "Sid": "ElbLogDeliveryWrites",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
+                    "Action": "s3:PutObject",
+                    "Resource": logs,
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account.account_id}},
+                },
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+            )
+        )
+
+    # S3 rejects concurrent changes to a bucket's public access block and policy.
+    policy = aws.s3.BucketPolicy(
+        name,
+        bucket=bucket.id,
+        policy=bucket.arn.apply(document),
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[public_access_block])),
+    )
+    return bucket, policy

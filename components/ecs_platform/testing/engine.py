@@ -1,0 +1,224 @@
+"""Run a Pulumi Python program in-process under mocks and record everything the engine would have seen.
+
+The SDK's mock monitor keeps only ids and state. This one also keeps, per registration, the parent, the provider,
+the dependencies, the resource options (``protect``, ``ignoreChanges``...) and the inputs exactly as they crossed
+the wire (camelCase), and it resolves the stack outputs. That is what the tests, the policy-pack runner, the
+deploy-fidelity checker and the offline plan all read.
+
+Config reaches the program the way the Pulumi CLI passes it to a Python program: a ``PULUMI_CONFIG`` JSON object
+of ``namespace:key`` to string, with structured values as JSON text (see :func:`stack_config`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import runpy
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks as sdk_mocks
+from pulumi.runtime import rpc
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.settings import get_root_resource
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from .mocks import REMOTE_COMPONENTS, AwsMocks
+
+
+@dataclass
+class Registration:
+    """One RegisterResource call, as the engine received it, with the state the mocks answered."""
+
+    urn: str
+    type: str
+    name: str
+    custom: bool
+    remote: bool
+    parent: str
+    provider: str
+    providers: dict[str, str]
+    id: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    protect: bool
+    ignore_changes: list[str]
+    delete_before_replace: bool
+    retain_on_delete: bool
+
+    @property
+    def is_component(self) -> bool:
+        return not self.custom
+
+
+@dataclass
+class ProgramRun:
+    """What a program registered, in order, and the stack outputs it exported."""
+
+    project: str
+    stack: str
+    resources: list[Registration] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_: str) -> list[Registration]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str, name: Optional[str] = None) -> Registration:
+        """The single resource of ``type_`` (whose logical name is ``name``, when given)."""
+        found = [r for r in self.of_type(type_) if name is None or r.name == name]
+        if len(found) != 1:
+            names = [r.name for r in self.of_type(type_)]
+            raise LookupError(f"expected one {type_} named {name!r}; registered: {names}")
+        return found[0]
+
+    def by_urn(self, urn: str) -> Registration:
+        for resource in self.resources:
+            if resource.urn == urn:
+                return resource
+        raise LookupError(urn)
+
+    def children(self, parent: Registration) -> list[Registration]:
+        return [r for r in self.resources if r.parent == parent.urn]
+
+
+class RecordingMonitor(sdk_mocks.MockMonitor):
+    """A mock monitor that remembers every registration in full."""
+
+    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+        super().__init__(mocks)
+        self.registrations: list[Registration] = []
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        sdk_mocks._ensure_event_loop()
+        inputs = rpc.deserialize_properties(request.object)
+        state = self.resources[response.urn].state
+        self.registrations.append(
+            Registration(
+                urn=response.urn,
+                type=request.type,
+                name=request.name,
+                custom=bool(request.custom),
+                remote=bool(request.remote) or request.type in REMOTE_COMPONENTS,
+                parent=request.parent,
+                provider=request.provider,
+                providers=dict(request.providers),
+                id=response.id,
+                inputs=_plain(inputs),
+                outputs=_plain(state),
+                dependencies=list(request.dependencies),
+                property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+                protect=bool(request.protect),
+                ignore_changes=list(request.ignoreChanges),
+                delete_before_replace=bool(request.deleteBeforeReplace),
+                retain_on_delete=bool(request.retainOnDelete),
+            )
+        )
+        return response
+
+
+def _plain(value: Any) -> Any:
+    """Values as JSON would carry them: secrets unwrapped, resource references as their URN."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return _plain(value.get("value"))
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, pulumi.Resource):
+        return value.urn if isinstance(value.urn, str) else f"<resource {type(value).__name__}>"
+    return value
+
+
+def stack_config(stack_file: Union[str, Path], project: str) -> dict[str, str]:
+    """The config of a stack file as the CLI hands it to a Python program: keys gain the project namespace when
+    they have none; objects and arrays become JSON text; every other value becomes a string."""
+    data = yaml.safe_load(Path(stack_file).read_text()) or {}
+    config: dict[str, str] = {}
+    for key, value in (data.get("config") or {}).items():
+        full_key = key if ":" in key else f"{project}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            raise ValueError(f"{full_key} is a secret; offline runs cannot decrypt it, pass a plain value instead")
+        if isinstance(value, (dict, list)):
+            config[full_key] = json.dumps(value, separators=(",", ":"))
+        elif isinstance(value, bool):
+            config[full_key] = "true" if value else "false"
+        else:
+            config[full_key] = str(value)
+    return config
+
+
+def project_name(program_dir: Union[str, Path]) -> str:
+    return str(yaml.safe_load((Path(program_dir) / "Pulumi.yaml").read_text())["name"])
+
+
+@contextlib.contextmanager
+def _engine_environment(config: Mapping[str, str], program_dir: Optional[Path]) -> Iterator[None]:
+    saved_env = os.environ.get("PULUMI_CONFIG")
+    saved_path = list(sys.path)
+    saved_cwd = os.getcwd()
+    os.environ["PULUMI_CONFIG"] = json.dumps(dict(config))
+    set_all_config({})
+    if program_dir is not None:
+        sys.path.insert(0, str(program_dir))
+        os.chdir(program_dir)
+    try:
+        yield
+    finally:
+        if saved_env is None:
+            os.environ.pop("PULUMI_CONFIG", None)
+        else:
+            os.environ["PULUMI_CONFIG"] = saved_env
+        sys.path[:] = saved_path
+        os.chdir(saved_cwd)
+
+
+def run(
+    program: Union[Callable[[], Any], str, Path],
+    *,
+    project: str,
+    stack: str,
+    config: Optional[Mapping[str, str]] = None,
+    mocks: Optional[pulumi.runtime.Mocks] = None,
+) -> ProgramRun:
+    """Run ``program`` (a callable, or a directory holding ``__main__.py``) as ``pulumi up`` would, under mocks.
+
+    Exceptions the program raises propagate unchanged once every pending registration has settled.
+    """
+    config = dict(config or {})
+    mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"))
+    monitor = RecordingMonitor(mocks)
+    program_dir = None if callable(program) else Path(program).resolve()
+
+    def body() -> None:
+        if program_dir is None:
+            program()  # type: ignore[operator]
+        else:
+            runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+
+    with _engine_environment(config, program_dir):
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+        _sync_await(run_pulumi_func(body))
+        root = get_root_resource()
+        exported = dict(getattr(root, "outputs", {}) or {})
+        outputs = _sync_await(pulumi.Output.from_input(exported).future()) if exported else {}
+    return ProgramRun(project=project, stack=stack, resources=monitor.registrations, outputs=_plain(outputs or {}))
+
+
+def run_stack(program_dir: Union[str, Path], stack: str, mocks: Optional[pulumi.runtime.Mocks] = None) -> ProgramRun:
+    """Run the program in ``program_dir`` with the config of its ``Pulumi.<stack>.yaml``."""
+    program_dir = Path(program_dir)
+    project = project_name(program_dir)
+    config = stack_config(program_dir / f"Pulumi.{stack}.yaml", project)
+    return run(program_dir, project=project, stack=stack, config=config, mocks=mocks)

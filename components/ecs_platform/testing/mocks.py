@@ -1,0 +1,381 @@
+"""Pulumi mocks that answer like AWS: ids, ARNs, auto-names and DNS names in the shapes the provider returns.
+
+A custom resource comes back with its inputs plus what the provider computes (``arn``, ``id``, an auto-generated
+``name`` when none was given, ``dnsName``...), in the engine's camelCase. A remote component (``awsx:ec2:Vpc``)
+comes back with its *outputs* only: its children are registered inside the awsx provider, which mocks never run.
+Invokes the components make (caller identity, region, partition, availability zones, the ELB log account) are
+answered for any region; anything unknown raises, so a test notices a new invoke instead of reading ``None``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any, Optional
+
+import pulumi
+
+ACCOUNT_ID = "123456789012"
+DEFAULT_REGION = "us-east-1"
+
+# Zones that need no opt-in, per region (EC2 DescribeAvailabilityZones). Regions not listed get a, b and c.
+AVAILABILITY_ZONES: dict[str, str] = {
+    "us-east-1": "abcdef",
+    "us-east-2": "abc",
+    "us-west-1": "ac",
+    "us-west-2": "abcd",
+    "eu-west-1": "abc",
+    "eu-central-1": "abc",
+    "ap-northeast-1": "acd",
+}
+
+# Regional Elastic Load Balancing accounts that deliver access logs (ELB User Guide, "Enable access logs").
+ELB_LOG_ACCOUNTS: dict[str, str] = {
+    "us-east-1": "127311923021",
+    "us-east-2": "033677994240",
+    "us-west-1": "027434742980",
+    "us-west-2": "797873946194",
+    "eu-west-1": "156460612806",
+    "eu-central-1": "054676820928",
+    "ap-northeast-1": "582318560864",
+}
+
+# Route 53 zone of ALB DNS names per region (ELB endpoints and quotas).
+ALB_HOSTED_ZONES: dict[str, str] = {
+    "us-east-1": "Z35SXDOTRQ7X7K",
+    "us-east-2": "Z3AADJGX6KTTL2",
+    "us-west-2": "Z1H1FL5HABSF5",
+    "eu-west-1": "Z32O12XQLNTSW2",
+    "eu-central-1": "Z215JYRZR1TBD5",
+}
+
+# Property the provider fills with `<logical name>-<7 hex>` when a program leaves it out, per resource type.
+AUTO_NAMED: dict[str, str] = {
+    "aws:cloudwatch/logGroup:LogGroup": "name",
+    "aws:cloudwatch/metricAlarm:MetricAlarm": "name",
+    "aws:iam/role:Role": "name",
+    "aws:iam/rolePolicy:RolePolicy": "name",
+    "aws:iam/policy:Policy": "name",
+    "aws:ec2/securityGroup:SecurityGroup": "name",
+    "aws:lb/loadBalancer:LoadBalancer": "name",
+    "aws:lb/targetGroup:TargetGroup": "name",
+    "aws:ecs/cluster:Cluster": "name",
+    "aws:ecs/service:Service": "name",
+    "aws:sqs/queue:Queue": "name",
+    "aws:s3/bucket:Bucket": "bucket",
+    "aws:appautoscaling/policy:Policy": "name",
+}
+
+
+def _hex(seed: str, length: int) -> str:
+    return hashlib.sha256(seed.encode()).hexdigest()[:length]
+
+
+def physical_name(logical: str, seed: str) -> str:
+    """What Pulumi's auto-naming produces: the logical name, a dash and seven random hex characters."""
+    return f"{logical}-{_hex(seed, 7)}"
+
+
+Outputs = dict[str, Any]
+Computer = Callable[["_Ctx"], tuple[str, Outputs]]
+
+
+class _Ctx:
+    """What a computer needs to know about one registration."""
+
+    def __init__(self, args: pulumi.runtime.MockResourceArgs, region: str) -> None:
+        self.type = args.typ
+        self.name = args.name
+        self.inputs: dict[str, Any] = dict(args.inputs)
+        self.region = region
+        self.seed = f"{args.typ}::{args.name}"
+        prop = AUTO_NAMED.get(args.typ)
+        if prop and not self.inputs.get(prop):
+            suffix = ".fifo" if self.inputs.get("fifoQueue") else ""
+            self.inputs[prop] = physical_name(args.name, self.seed) + suffix
+
+    def hex(self, length: int, salt: str = "") -> str:
+        return _hex(self.seed + salt, length)
+
+    def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
+        return f"arn:aws:{service}:{self.region if region else ''}:{ACCOUNT_ID if account else ''}:{resource}"
+
+    def ec2_id(self, prefix: str) -> str:
+        return f"{prefix}-{self.hex(17)}"
+
+
+def _log_group(c: _Ctx) -> tuple[str, Outputs]:
+    name = c.inputs["name"]
+    return name, {"arn": c.arn("logs", f"log-group:{name}"), "logGroupClass": "STANDARD"}
+
+
+def _role(c: _Ctx) -> tuple[str, Outputs]:
+    name = c.inputs["name"]
+    return name, {"arn": c.arn("iam", f"role/{name}", region=False), "uniqueId": f"AROA{c.hex(17).upper()}",
+                  "path": c.inputs.get("path", "/")}
+
+
+def _role_policy(c: _Ctx) -> tuple[str, Outputs]:
+    return f"{c.inputs['role']}:{c.inputs['name']}", {}
+
+
+def _role_policy_attachment(c: _Ctx) -> tuple[str, Outputs]:
+    return f"{c.inputs['role']}-{c.hex(20)}", {}
+
+
+def _security_group(c: _Ctx) -> tuple[str, Outputs]:
+    sg = c.ec2_id("sg")
+    return sg, {"arn": c.arn("ec2", f"security-group/{sg}"), "ownerId": ACCOUNT_ID}
+
+
+def _default_security_group(c: _Ctx) -> tuple[str, Outputs]:
+    sg = c.ec2_id("sg")
+    return sg, {"arn": c.arn("ec2", f"security-group/{sg}"), "name": "default", "ownerId": ACCOUNT_ID}
+
+
+def _sg_rule(c: _Ctx) -> tuple[str, Outputs]:
+    rule = c.ec2_id("sgr")
+    return rule, {"arn": c.arn("ec2", f"security-group-rule/{rule}"), "securityGroupRuleId": rule}
+
+
+def _flow_log(c: _Ctx) -> tuple[str, Outputs]:
+    flow_log = c.ec2_id("fl")
+    return flow_log, {"arn": c.arn("ec2", f"vpc-flow-log/{flow_log}")}
+
+
+def _vpc_endpoint(c: _Ctx) -> tuple[str, Outputs]:
+    endpoint = c.ec2_id("vpce")
+    service = str(c.inputs.get("serviceName", "")).rsplit(".", 1)[-1]
+    return endpoint, {
+        "arn": c.arn("ec2", f"vpc-endpoint/{endpoint}"),
+        "state": "available",
+        "dnsEntries": [{"dnsName": f"{endpoint}.{service}.{c.region}.vpce.amazonaws.com", "hostedZoneId": "Z7HUB22UULQXV"}],
+        "networkInterfaceIds": [c.ec2_id("eni")],
+    }
+
+
+def _load_balancer(c: _Ctx) -> tuple[str, Outputs]:
+    name = c.inputs["name"]
+    suffix = f"app/{name}/{c.hex(16)}"
+    arn = c.arn("elasticloadbalancing", f"loadbalancer/{suffix}")
+    scheme = "internal-" if c.inputs.get("internal") else ""
+    return arn, {
+        "arn": arn,
+        "arnSuffix": suffix,
+        "dnsName": f"{scheme}{name}-{int(c.hex(8), 16) % 10**10}.{c.region}.elb.amazonaws.com",
+        "zoneId": ALB_HOSTED_ZONES.get(c.region, "Z35SXDOTRQ7X7K"),
+        "vpcId": f"vpc-{c.hex(17, 'vpc')}",
+    }
+
+
+def _listener(c: _Ctx) -> tuple[str, Outputs]:
+    lb_arn = str(c.inputs.get("loadBalancerArn", ""))
+    lb_part = lb_arn.split("loadbalancer/", 1)[-1]
+    arn = c.arn("elasticloadbalancing", f"listener/{lb_part}/{c.hex(16)}")
+    return arn, {"arn": arn}
+
+
+def _listener_rule(c: _Ctx) -> tuple[str, Outputs]:
+    listener = str(c.inputs.get("listenerArn", "")).split("listener/", 1)[-1]
+    arn = c.arn("elasticloadbalancing", f"listener-rule/{listener}/{c.hex(16)}")
+    return arn, {"arn": arn}
+
+
+def _target_group(c: _Ctx) -> tuple[str, Outputs]:
+    suffix = f"targetgroup/{c.inputs['name']}/{c.hex(16)}"
+    arn = c.arn("elasticloadbalancing", suffix)
+    return arn, {"arn": arn, "arnSuffix": suffix, "loadBalancerArns": []}
+
+
+def _cluster(c: _Ctx) -> tuple[str, Outputs]:
+    arn = c.arn("ecs", f"cluster/{c.inputs['name']}")
+    return arn, {"arn": arn}
+
+
+def _capacity_providers(c: _Ctx) -> tuple[str, Outputs]:
+    return str(c.inputs.get("clusterName")), {}
+
+
+def _task_definition(c: _Ctx) -> tuple[str, Outputs]:
+    family = c.inputs.get("family", c.name)
+    base = c.arn("ecs", f"task-definition/{family}")
+    return family, {"arn": f"{base}:1", "arnWithoutRevision": base, "revision": 1}
+
+
+def _service(c: _Ctx) -> tuple[str, Outputs]:
+    cluster = str(c.inputs.get("cluster", "")).rsplit("/", 1)[-1]
+    arn = c.arn("ecs", f"service/{cluster}/{c.inputs['name']}")
+    return arn, {"arn": arn}
+
+
+def _queue(c: _Ctx) -> tuple[str, Outputs]:
+    name = c.inputs["name"]
+    url = f"https://sqs.{c.region}.amazonaws.com/{ACCOUNT_ID}/{name}"
+    return url, {"arn": c.arn("sqs", name), "url": url}
+
+
+def _metric_alarm(c: _Ctx) -> tuple[str, Outputs]:
+    name = c.inputs["name"]
+    return name, {"arn": c.arn("cloudwatch", f"alarm:{name}")}
+
+
+def _scalable_target(c: _Ctx) -> tuple[str, Outputs]:
+    resource_id = str(c.inputs.get("resourceId"))
+    return resource_id, {"arn": c.arn("application-autoscaling", f"scalable-target/{c.hex(32)}")}
+
+
+def _scaling_policy(c: _Ctx) -> tuple[str, Outputs]:
+    name, resource_id = c.inputs["name"], c.inputs.get("resourceId", "")
+    arn = c.arn(
+        "autoscaling",
+        f"scalingPolicy:{c.hex(8)}-{c.hex(4, 'a')}-{c.hex(4, 'b')}-{c.hex(4, 'c')}-{c.hex(12, 'd')}"
+        f":resource/{c.inputs.get('serviceNamespace', 'ecs')}/{resource_id}:policyName/{name}",
+    )
+    return name, {"arn": arn, "alarmArns": []}
+
+
+def _bucket(c: _Ctx) -> tuple[str, Outputs]:
+    bucket = c.inputs["bucket"]
+    return bucket, {
+        "arn": f"arn:aws:s3:::{bucket}",
+        "bucketDomainName": f"{bucket}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{bucket}.s3.{c.region}.amazonaws.com",
+        "hostedZoneId": "Z3AQBSTGFYJSTF",
+        "region": c.region,
+    }
+
+
+def _by_bucket(c: _Ctx) -> tuple[str, Outputs]:
+    return str(c.inputs.get("bucket")), {}
+
+
+def _awsx_vpc(c: _Ctx) -> tuple[str, Outputs]:
+    """Outputs of the awsx Vpc component, as its provider would return them (never the inputs)."""
+    zones = c.inputs.get("availabilityZoneNames") or [
+        f"{c.region}{letter}" for letter in AVAILABILITY_ZONES.get(c.region, "abc")
+    ][: int(c.inputs.get("numberOfAvailabilityZones", 3))]
+    specs = c.inputs.get("subnetSpecs") or [{"type": "Private"}, {"type": "Public"}]
+    ids: dict[str, list[str]] = {"Public": [], "Private": [], "Isolated": []}
+    for zone in zones:
+        for spec in specs:
+            ids[spec["type"]].append(f"subnet-{_hex(c.seed + zone + spec['type'], 17)}")
+    return "", {
+        "vpcId": f"vpc-{c.hex(17)}",
+        "publicSubnetIds": ids["Public"],
+        "privateSubnetIds": ids["Private"],
+        "isolatedSubnetIds": ids["Isolated"],
+        "subnetLayout": [{"type": s["type"], "cidrMask": s.get("cidrMask"), "name": s.get("name")} for s in specs],
+    }
+
+
+COMPUTERS: dict[str, Computer] = {
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:iam/role:Role": _role,
+    "aws:iam/rolePolicy:RolePolicy": _role_policy,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _role_policy_attachment,
+    "aws:ec2/securityGroup:SecurityGroup": _security_group,
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _default_security_group,
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _sg_rule,
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _sg_rule,
+    "aws:ec2/flowLog:FlowLog": _flow_log,
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,
+    "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
+    "aws:lb/listener:Listener": _listener,
+    "aws:lb/listenerRule:ListenerRule": _listener_rule,
+    "aws:lb/targetGroup:TargetGroup": _target_group,
+    "aws:ecs/cluster:Cluster": _cluster,
+    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": _capacity_providers,
+    "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
+    "aws:ecs/service:Service": _service,
+    "aws:sqs/queue:Queue": _queue,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _metric_alarm,
+    "aws:appautoscaling/target:Target": _scalable_target,
+    "aws:appautoscaling/policy:Policy": _scaling_policy,
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:s3/bucketPolicy:BucketPolicy": _by_bucket,
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": _by_bucket,
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": _by_bucket,
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": _by_bucket,
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": _by_bucket,
+    "awsx:ec2:Vpc": _awsx_vpc,
+}
+
+# Types whose registration is a component: only the outputs a computer returns are state, never the inputs.
+REMOTE_COMPONENTS = frozenset({"awsx:ec2:Vpc"})
+
+
+class AwsMocks(pulumi.runtime.Mocks):
+    """Mocks for programs built from ecs_platform components (and other AWS programs).
+
+    ``region`` is used unless the resource's explicit provider names another one.
+    """
+
+    def __init__(self, region: str = DEFAULT_REGION) -> None:
+        self.region = region
+        self._provider_regions: dict[str, str] = {}
+
+    # Resources ---------------------------------------------------------------------------------------------------
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict]:
+        if args.typ.startswith("pulumi:providers:"):
+            provider_id = f"{_hex(args.name, 8)}-{_hex(args.name, 4)}-provider"
+            if args.inputs.get("region"):
+                self._provider_regions[provider_id] = args.inputs["region"]
+            return provider_id, dict(args.inputs)
+        computer = COMPUTERS.get(args.typ)
+        if computer is None:
+            if not args.custom:
+                return "", {}
+            # A resource type without a computer still gets an id and its inputs, like most providers return.
+            return f"{args.name}-{_hex(args.typ + args.name, 8)}", dict(args.inputs)
+        ctx = _Ctx(args, self._region_of(args.provider))
+        resource_id, computed = computer(ctx)
+        if args.typ in REMOTE_COMPONENTS:
+            return resource_id, computed
+        return resource_id, {**ctx.inputs, **computed, "id": resource_id}
+
+    # Invokes -----------------------------------------------------------------------------------------------------
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, Optional[list[tuple[str, str]]]]:
+        region = args.args.get("region") or self._region_of(args.provider)
+        token = args.token
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/platform-deployer/ci",
+                "userId": "AROAEXAMPLEDEPLOYER:ci",
+                "id": ACCOUNT_ID,
+            }, []
+        if token == "aws:index/getRegion:getRegion":
+            return {
+                "region": region,
+                "name": region,
+                "id": region,
+                "endpoint": f"ec2.{region}.amazonaws.com",
+                "description": region,
+            }, []
+        if token == "aws:index/getPartition:getPartition":
+            return {"partition": "aws", "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws",
+                    "id": "aws"}, []
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            letters = AVAILABILITY_ZONES.get(region, "abc")
+            return {
+                "names": [f"{region}{letter}" for letter in letters],
+                "zoneIds": [f"{region[:2]}{region.split('-')[1][0]}{region[-1]}-az{i + 1}" for i in range(len(letters))],
+                "groupNames": [region] * len(letters),
+                "id": region,
+                "region": region,
+                "state": args.args.get("state"),
+            }, []
+        if token == "aws:elb/getServiceAccount:getServiceAccount":
+            account = ELB_LOG_ACCOUNTS.get(region)
+            if account is None:
+                return {}, [("region", f"no Elastic Load Balancing log account is known for {region}")]
+            return {"arn": f"arn:aws:iam::{account}:root", "id": account, "region": region}, []
+        raise NotImplementedError(f"AwsMocks has no answer for the invoke {token}")
+
+    def _region_of(self, provider_ref: Optional[str]) -> str:
+        if provider_ref:
+            provider_id = provider_ref.rsplit("::", 1)[-1]
+            return self._provider_regions.get(provider_id, self.region)
+        return self.region
