@@ -1,6 +1,5 @@
 """Cluster: the ECS cluster with FARGATE and FARGATE_SPOT capacity providers."""
 
-from __future__ import annotations
 
 from typing import Optional, TypedDict
 
@@ -36,7 +35,7 @@ class ClusterArgs(TypedDict):
 
 def strategy_items(items: list[CapacityProviderStrategyItem]) -> list[tuple[CapacityProvider, int, int]]:
     """A strategy as ``(provider, weight, base)`` tuples, checked against the rules of CreateService."""
-    tuples = [(CapacityProvider(i["capacity_provider"]), i["weight"], i.get("base", 0)) for i in items]
+    tuples = [(CapacityProvider(i["capacity_provider"]), int(i["weight"]), int(i.get("base", 0))) for i in items]
     validation.capacity_provider_strategy(tuples)
     return tuples
 
@@ -62,7 +61,7 @@ class Cluster(pulumi.ComponentResource):
                 ],
             )
         )
-        retention = validation.log_retention_days(args.get("exec_log_retention_days", defaults.LOG_RETENTION_DAYS))
+        retention = validation.log_retention_days(int(args.get("exec_log_retention_days", defaults.LOG_RETENTION_DAYS)))
 
         super().__init__("ecs-platform:index:Cluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)

@@ -1,6 +1,5 @@
 """LoadBalancer: the internet-facing Application Load Balancer that web services attach routing rules to."""
 
-from __future__ import annotations
 
 import json
 from typing import Optional, TypedDict
@@ -74,7 +73,7 @@ class LoadBalancer(pulumi.ComponentResource):
         ssl_policy = args.get("ssl_policy", defaults.SSL_POLICY)
         ingress_cidrs = [str(validation.ipv4_network(c)) for c in args.get("ingress_cidrs", defaults.INGRESS_CIDRS)]
         access_logs = args.get("access_logs", defaults.ACCESS_LOGS)
-        log_days = args.get("access_log_retention_days", defaults.ACCESS_LOG_RETENTION_DAYS)
+        log_days = int(args.get("access_log_retention_days", defaults.ACCESS_LOG_RETENTION_DAYS))
         if protocol is ListenerProtocol.HTTPS and certificate_arn is None:
             raise ValueError("certificate_arn is required when protocol is HTTPS")
         if isinstance(certificate_arn, str):

@@ -1,6 +1,5 @@
 """Network: the VPC every other component lives in, plus what awsx's Vpc leaves out."""
 
-from __future__ import annotations
 
 import json
 from typing import Optional, TypedDict
@@ -60,12 +59,12 @@ class Network(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         cidr = validation.vpc_cidr(args.get("cidr_block", defaults.VPC_CIDR))
-        az_count = args.get("availability_zone_count", defaults.AZ_COUNT)
-        public_prefix = args.get("public_subnet_prefix", defaults.PUBLIC_SUBNET_PREFIX)
-        private_prefix = args.get("private_subnet_prefix", defaults.PRIVATE_SUBNET_PREFIX)
+        az_count = int(args.get("availability_zone_count", defaults.AZ_COUNT))
+        public_prefix = int(args.get("public_subnet_prefix", defaults.PUBLIC_SUBNET_PREFIX))
+        private_prefix = int(args.get("private_subnet_prefix", defaults.PRIVATE_SUBNET_PREFIX))
         nat = NatGatewayStrategy(args.get("nat_gateway_strategy", defaults.NAT_GATEWAY_STRATEGY))
         endpoints = [VpcEndpointService(e) for e in args.get("vpc_endpoints", [])]
-        retention = validation.log_retention_days(args.get("flow_log_retention_days", defaults.LOG_RETENTION_DAYS))
+        retention = validation.log_retention_days(int(args.get("flow_log_retention_days", defaults.LOG_RETENTION_DAYS)))
         if not defaults.MIN_AZ_COUNT <= az_count <= defaults.MAX_AZ_COUNT:
             raise ValueError(f"availability_zone_count must be {defaults.MIN_AZ_COUNT} to {defaults.MAX_AZ_COUNT}")
         validation.subnet_prefix(cidr, public_prefix, "public")

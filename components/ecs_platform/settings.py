@@ -304,7 +304,7 @@ def _first_problem(error: ValidationError, namespace: str) -> SettingsError:
 
 
 def _key_path(problem: Mapping[str, Any], namespace: str) -> str:
-    loc = list(problem["loc"])
+    loc = _as_written(problem["loc"], keep_last=problem["type"] == "extra_forbidden")
     blamed = problem.get("ctx", {}).get("error")
     if isinstance(blamed, KeyProblem):
         loc.append(blamed.key)
@@ -315,6 +315,21 @@ def _key_path(problem: Mapping[str, Any], namespace: str) -> str:
     for part in rest:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
     return path
+
+
+def _as_written(loc: tuple[Any, ...], keep_last: bool) -> list[Any]:
+    """The path with field names turned into the camelCase keys a stack file uses (defaults are validated under
+    their Python names). The key of an unknown-key error is kept exactly as the user wrote it."""
+    written: list[Any] = []
+    annotation: Any = StackSettings
+    for index, part in enumerate(loc):
+        model = _strip_optional(annotation)
+        if _is_model(model) and part in model.model_fields and not (keep_last and index == len(loc) - 1):
+            written.append(model.model_fields[part].alias or part)
+        else:
+            written.append(part)
+        annotation = _descend(annotation, part)
+    return written
 
 
 def _describe(problem: Mapping[str, Any]) -> str:

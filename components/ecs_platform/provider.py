@@ -1,0 +1,31 @@
+"""The package as a Pulumi component provider, so projects in other languages can use the components.
+
+``pulumi package add <path-to>/components`` runs ``components/__main__.py`` as a plugin; the schema is inferred from
+the components' type annotations (``args`` TypedDicts, annotated outputs) by the Pulumi SDK.
+"""
+
+import json
+from typing import Any
+
+import pulumi
+
+from .cluster import Cluster
+from .load_balancer import LoadBalancer
+from .network import Network
+
+PACKAGE = "ecs-platform"
+VERSION = "0.1.0"
+COMPONENTS: list[type[pulumi.ComponentResource]] = [Network, LoadBalancer, Cluster]
+
+
+def schema() -> dict[str, Any]:
+    """The package schema, generated in-process exactly as the plugin would serve it."""
+    from pulumi.provider.experimental.component import ComponentProvider
+
+    return json.loads(ComponentProvider(COMPONENTS, PACKAGE, version=VERSION).schema or "{}")
+
+
+def main() -> None:
+    from pulumi.provider.experimental import component_provider_host
+
+    component_provider_host(COMPONENTS, PACKAGE, version=VERSION)

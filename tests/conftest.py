@@ -1,0 +1,33 @@
+"""Shared fixtures: the real program run once per stack file under the package's AWS mocks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ecs_platform.testing import ProgramRun, run, run_stack
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def dev() -> ProgramRun:
+    return run_stack(ROOT, "dev")
+
+
+@pytest.fixture(scope="session")
+def prod() -> ProgramRun:
+    return run_stack(ROOT, "prod")
+
+
+@pytest.fixture
+def run_component() -> Callable[[Callable[[], Any]], ProgramRun]:
+    """Run a small program (usually one component) under mocks in a throwaway stack."""
+
+    def _run(program: Callable[[], Any], region: str = "us-east-1") -> ProgramRun:
+        return run(program, project="test", stack="test", config={"aws:region": region})
+
+    return _run

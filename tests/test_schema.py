@@ -1,0 +1,48 @@
+"""The component schema other languages consume, generated in-process by the Pulumi SDK."""
+
+from __future__ import annotations
+
+import pytest
+
+from ecs_platform.provider import PACKAGE, schema
+
+
+@pytest.fixture(scope="module")
+def package() -> dict:
+    return schema()
+
+
+def test_schema_publishes_every_component_under_the_package_token(package: dict) -> None:
+    assert package["name"] == PACKAGE
+    assert set(package["resources"]) == {
+        "ecs-platform:index:Network",
+        "ecs-platform:index:LoadBalancer",
+        "ecs-platform:index:Cluster",
+    }
+    assert all(r["isComponent"] for r in package["resources"].values())
+
+
+def test_load_balancer_requires_only_what_has_no_default(package: dict) -> None:
+    resource = package["resources"]["ecs-platform:index:LoadBalancer"]
+    assert sorted(resource["requiredInputs"]) == ["publicSubnetIds", "vpcCidrBlock", "vpcId"]
+
+
+def test_choices_are_enums_with_the_stack_file_values(package: dict) -> None:
+    nat = package["types"]["ecs-platform:index:NatGatewayStrategy"]
+    assert [v["value"] for v in nat["enum"]] == ["single", "onePerAz"]
+    protocol = package["resources"]["ecs-platform:index:LoadBalancer"]["inputProperties"]["protocol"]
+    assert protocol["$ref"] == "#/types/ecs-platform:index:ListenerProtocol"
+
+
+def test_every_input_and_output_is_documented(package: dict) -> None:
+    for token, resource in package["resources"].items():
+        for section in ("inputProperties", "properties"):
+            for name, prop in resource[section].items():
+                assert prop.get("description"), f"{token}.{name}"
+
+
+def test_outputs_a_consumer_needs_are_published(package: dict) -> None:
+    outputs = {token.rsplit(":", 1)[1]: set(r["properties"]) for token, r in package["resources"].items()}
+    assert {"vpcId", "publicSubnetIds", "privateSubnetIds"} <= outputs["Network"]
+    assert {"listenerArn", "securityGroupId", "dnsName", "arnSuffix"} <= outputs["LoadBalancer"]
+    assert {"clusterName", "clusterArn"} <= outputs["Cluster"]

@@ -1,0 +1,212 @@
+"""The real __main__.py, run once per stack file: what each environment must get."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ecs_platform.settings import SettingsError
+from ecs_platform.testing import ProgramRun, run_stack
+
+from .conftest import ROOT
+
+VPC = "awsx:ec2:Vpc"
+LISTENER = "aws:lb/listener:Listener"
+
+
+def test_dev_vpc_has_two_zones_and_one_nat_gateway(dev: ProgramRun) -> None:
+    vpc = dev.one(VPC).inputs
+    assert len(vpc["availabilityZoneNames"]) == 2
+    assert vpc["natGateways"]["strategy"] == "Single"
+
+
+def test_prod_vpc_has_three_zones_and_a_nat_gateway_per_zone(prod: ProgramRun) -> None:
+    vpc = prod.one(VPC).inputs
+    assert len(vpc["availabilityZoneNames"]) == 3
+    assert vpc["natGateways"]["strategy"] == "OnePerAz"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_flow_log_writes_to_a_log_group_of_the_stack(stack: str, request) -> None:
+    run: ProgramRun = request.getfixturevalue(stack)
+    flow_log = run.one("aws:ec2/flowLog:FlowLog")
+    group_arns = {g.outputs["arn"] for g in run.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    assert flow_log.inputs["logDestination"] in group_arns
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_default_security_group_has_no_rules(stack: str, request) -> None:
+    group = request.getfixturevalue(stack).one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    assert not group.inputs.get("ingress") and not group.inputs.get("egress")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_alb_drops_invalid_headers(stack: str, request) -> None:
+    assert request.getfixturevalue(stack).one("aws:lb/loadBalancer:LoadBalancer").inputs["dropInvalidHeaderFields"]
+
+
+def test_prod_serves_https_and_redirects_http(prod: ProgramRun) -> None:
+    listeners = {l.inputs["protocol"]: l.inputs for l in prod.of_type(LISTENER)}
+    assert set(listeners) == {"HTTPS", "HTTP"}
+    assert listeners["HTTPS"]["certificateArn"].startswith("arn:aws:acm:")
+    assert listeners["HTTP"]["defaultActions"][0]["type"] == "redirect"
+
+
+def test_dev_serves_plain_http(dev: ProgramRun) -> None:
+    (listener,) = dev.of_type(LISTENER)
+    assert listener.inputs["protocol"] == "HTTP"
+    assert listener.inputs["defaultActions"][0]["type"] == "fixed-response"
+
+
+def test_prod_alb_is_protected_and_logged(prod: ProgramRun) -> None:
+    alb = prod.one("aws:lb/loadBalancer:LoadBalancer").inputs
+    assert alb["enableDeletionProtection"] is True
+    assert alb["accessLogs"]["enabled"] is True
+
+
+def test_dev_alb_can_be_deleted_and_keeps_no_access_logs(dev: ProgramRun) -> None:
+    alb = dev.one("aws:lb/loadBalancer:LoadBalancer").inputs
+    assert alb["enableDeletionProtection"] is False
+    assert not alb.get("accessLogs")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_cluster_has_container_insights_on(stack: str, request) -> None:
+    (setting,) = request.getfixturevalue(stack).one("aws:ecs/cluster:Cluster").inputs["settings"]
+    assert setting["name"] == "containerInsights" and setting["value"] in ("enabled", "enhanced")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_cluster_offers_fargate_and_spot(stack: str, request) -> None:
+    providers = request.getfixturevalue(stack).one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+    assert set(providers.inputs["capacityProviders"]) == {"FARGATE", "FARGATE_SPOT"}
+
+
+def test_dev_default_strategy_leans_on_spot_with_an_on_demand_base(dev: ProgramRun) -> None:
+    strategy = dev.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").inputs
+    by_provider = {s["capacityProvider"]: s for s in strategy["defaultCapacityProviderStrategies"]}
+    assert by_provider["FARGATE"]["base"] >= 1
+    assert by_provider["FARGATE_SPOT"]["weight"] > by_provider["FARGATE"]["weight"]
+
+
+def test_prod_default_strategy_is_on_demand(prod: ProgramRun) -> None:
+    strategy = prod.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").inputs
+    assert [s["capacityProvider"] for s in strategy["defaultCapacityProviderStrategies"]] == ["FARGATE"]
+
+
+def test_log_retention_is_short_in_dev_and_a_year_in_prod(dev: ProgramRun, prod: ProgramRun) -> None:
+    def retention(run: ProgramRun) -> set[int]:
+        return {g.inputs["retentionInDays"] for g in run.of_type("aws:cloudwatch/logGroup:LogGroup")}
+
+    assert retention(dev) == {7}
+    assert retention(prod) == {365}
+
+
+def test_prod_reaches_aws_services_through_vpc_endpoints(prod: ProgramRun) -> None:
+    services = {e.inputs["serviceName"].split("us-east-1.")[1] for e in prod.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")}
+    assert services == {"ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm"}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_provider_carries_the_stack_tags(stack: str, request) -> None:
+    run: ProgramRun = request.getfixturevalue(stack)
+    # Provider config crosses the wire as JSON text, as the engine hands it to the provider plugin.
+    tags = json.loads(run.one("pulumi:providers:aws").inputs["defaultTags"])["tags"]
+    assert tags["environment"] == stack
+    assert tags["project"] == "ecs-platform"
+    assert tags["owner"] == "platform-team"
+    assert tags["cost-center"] == f"engineering-{stack}"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_aws_resource_goes_through_the_tagged_provider(stack: str, request) -> None:
+    run: ProgramRun = request.getfixturevalue(stack)
+    provider = run.one("pulumi:providers:aws")
+    for resource in run.resources:
+        if resource.type.startswith("aws:"):
+            assert resource.provider.startswith(provider.urn + "::"), resource.urn
+    assert run.one(VPC).providers["aws"].startswith(provider.urn + "::")
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_resource_belongs_to_a_component(stack: str, request) -> None:
+    run: ProgramRun = request.getfixturevalue(stack)
+    components = {r.urn for r in run.resources if r.type.startswith("ecs-platform:index:")}
+    for resource in run.resources:
+        if resource.type.startswith(("aws:", "awsx:")):
+            assert resource.parent in components, resource.urn
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_stack_exports_one_stable_set_of_outputs(stack: str, request) -> None:
+    run: ProgramRun = request.getfixturevalue(stack)
+    assert set(run.outputs) == {
+        "vpcId", "publicSubnetIds", "privateSubnetIds", "albDnsName", "albUrl", "clusterName", "clusterArn",
+    }
+    assert run.outputs["vpcId"] == run.one(VPC).outputs["vpcId"]
+    assert run.outputs["clusterArn"].startswith("arn:aws:ecs:us-east-1:")
+
+
+def test_alb_url_scheme_follows_the_protocol(dev: ProgramRun, prod: ProgramRun) -> None:
+    assert dev.outputs["albUrl"].startswith("http://")
+    assert prod.outputs["albUrl"].startswith("https://")
+
+
+# A bad stack file ----------------------------------------------------------------------------------------------
+
+
+def program_with(tmp_path: Path, stack_config: dict) -> Path:
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    (tmp_path / "Pulumi.bad.yaml").write_text(yaml.safe_dump({"config": stack_config}))
+    return tmp_path
+
+
+def dev_config_with(**changes) -> dict:
+    config = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]
+    for key, value in changes.items():
+        section, _, field = key.partition(".")
+        config[f"ecs-platform:{section}"][field] = value
+    return config
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"network.azCuont": 2}, "ecs-platform:network.azCuont"),
+        ({"network.azCount": "two"}, "ecs-platform:network.azCount"),
+        ({"network.azCount": 12}, "ecs-platform:network.azCount"),
+    ],
+    ids=["misspelt key", "wrong type", "out of range"],
+)
+def test_bad_stack_file_stops_with_one_line_before_any_resource(tmp_path: Path, change: dict, key: str) -> None:
+    program = program_with(tmp_path, dev_config_with(**change))
+    from ecs_platform.testing import engine
+
+    monitor_runs: list = []
+    original = engine.RecordingMonitor.__init__
+
+    def spy(self, mocks):
+        original(self, mocks)
+        monitor_runs.append(self)
+
+    engine.RecordingMonitor.__init__ = spy  # type: ignore[method-assign]
+    try:
+        with pytest.raises(SettingsError) as caught:
+            run_stack(program, "bad")
+    finally:
+        engine.RecordingMonitor.__init__ = original  # type: ignore[method-assign]
+    message = str(caught.value)
+    assert message.startswith(key + ": ") and "\n" not in message
+    assert "Pulumi.bad.yaml" in message
+    assert monitor_runs[0].registrations == []
+
+
+def test_stack_files_only_use_namespaced_keys() -> None:
+    for stack in ("dev", "prod"):
+        config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+        assert all(":" in key for key in config), stack
