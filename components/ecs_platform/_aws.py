@@ -58,3 +58,20 @@ def service_trust_policy(service: str, *, source_account: str, source_arn: str |
             }
         )
     )
+
+
+def ingress_from_cidr(
+    name: str, security_group_id: pulumi.Input[str], port: int, cidr: pulumi.Input[str], description: str,
+    opts: pulumi.ResourceOptions,
+) -> aws.vpc.SecurityGroupIngressRule:
+    """One TCP port from one IPv4 CIDR, as its own rule resource (one CIDR per rule, as AWS recommends)."""
+    return aws.vpc.SecurityGroupIngressRule(
+        name,
+        security_group_id=security_group_id,
+        description=description,
+        ip_protocol="tcp",
+        from_port=port,
+        to_port=port,
+        cidr_ipv4=cidr,
+        opts=opts,
+    )

@@ -9,7 +9,7 @@ import pulumi_aws as aws
 from typing_extensions import NotRequired
 
 from . import defaults, validation
-from ._aws import AccountContext, policy_document
+from ._aws import AccountContext, ingress_from_cidr, policy_document
 from .enums import ListenerProtocol
 
 # Only explicit listener rules reach a service; anything else gets this.
@@ -95,15 +95,8 @@ class LoadBalancer(pulumi.ComponentResource):
         ports = [443, 80] if protocol is ListenerProtocol.HTTPS else [80]
         for port in ports:
             for index, cidr in enumerate(ingress_cidrs):
-                aws.vpc.SecurityGroupIngressRule(
-                    f"{name}-alb-{port}-{index}",
-                    security_group_id=security_group.id,
-                    description=f"Port {port} from {cidr}",
-                    ip_protocol="tcp",
-                    from_port=port,
-                    to_port=port,
-                    cidr_ipv4=cidr,
-                    opts=child,
+                ingress_from_cidr(
+                    f"{name}-alb-{port}-{index}", security_group.id, port, cidr, f"Port {port} from {cidr}", child
                 )
         aws.vpc.SecurityGroupEgressRule(
             f"{name}-alb-to-vpc",

@@ -10,7 +10,7 @@ import pulumi_awsx as awsx
 from typing_extensions import NotRequired
 
 from . import defaults, validation
-from ._aws import AccountContext, policy_document, service_trust_policy
+from ._aws import AccountContext, ingress_from_cidr, policy_document, service_trust_policy
 from .enums import ENDPOINT_SERVICE_SUFFIX, GATEWAY_ENDPOINTS, NatGatewayStrategy, VpcEndpointService
 
 _AWSX_NAT = {
@@ -120,16 +120,7 @@ class Network(pulumi.ComponentResource):
                 vpc_id=vpc.vpc_id,
                 opts=child,
             )
-            aws.vpc.SecurityGroupIngressRule(
-                f"{name}-endpoints-https",
-                security_group_id=endpoint_sg.id,
-                description="HTTPS from the VPC",
-                ip_protocol="tcp",
-                from_port=443,
-                to_port=443,
-                cidr_ipv4=str(cidr),
-                opts=child,
-            )
+            ingress_from_cidr(f"{name}-endpoints-https", endpoint_sg.id, 443, str(cidr), "HTTPS from the VPC", child)
             for service in interface:
                 aws.ec2.VpcEndpoint(
                     f"{name}-{service.value.lower()}",
