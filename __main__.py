@@ -3,7 +3,7 @@
 import pulumi
 import pulumi_aws as aws
 
-from ecs_platform import Cluster, LoadBalancer, Network
+from ecs_platform import Cluster, LoadBalancer, Network, QueueWorker, WebService
 from ecs_platform.settings import from_pulumi_config
 
 settings = from_pulumi_config()
@@ -25,6 +25,29 @@ load_balancer = LoadBalancer(
 )
 cluster = Cluster("main", settings.cluster_args(), opts)
 
+placement = {
+    "cluster_arn": cluster.cluster_arn,
+    "cluster_name": cluster.cluster_name,
+    "vpc_id": network.vpc_id,
+    "subnet_ids": network.private_subnet_ids,
+    "execute_command_log_group_name": cluster.exec_log_group_name,
+}
+services = {
+    name: WebService(
+        name,
+        settings.web_service_args(
+            name,
+            **placement,
+            listener_arn=load_balancer.listener_arn,
+            load_balancer_security_group_id=load_balancer.security_group_id,
+            load_balancer_arn_suffix=load_balancer.arn_suffix,
+        ),
+        opts,
+    )
+    for name in settings.services
+}
+workers = {name: QueueWorker(name, settings.queue_worker_args(name, **placement), opts) for name in settings.workers}
+
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
@@ -32,3 +55,14 @@ pulumi.export("albDnsName", load_balancer.dns_name)
 pulumi.export("albUrl", load_balancer.url)
 pulumi.export("clusterName", cluster.cluster_name)
 pulumi.export("clusterArn", cluster.cluster_arn)
+pulumi.export(
+    "services",
+    {
+        name: {"paths": settings.services[name].path_patterns, "url": settings.services[name].url(load_balancer.url)}
+        for name in services
+    },
+)
+pulumi.export(
+    "workers",
+    {name: {"queueUrl": w.queue_url, "deadLetterQueueUrl": w.dead_letter_queue_url} for name, w in workers.items()},
+)

@@ -18,6 +18,8 @@ def test_schema_publishes_every_component_under_the_package_token(package: dict)
         "ecs-platform:index:Network",
         "ecs-platform:index:LoadBalancer",
         "ecs-platform:index:Cluster",
+        "ecs-platform:index:WebService",
+        "ecs-platform:index:QueueWorker",
     }
     assert all(r["isComponent"] for r in package["resources"].values())
 

@@ -146,6 +146,7 @@ def test_stack_exports_one_stable_set_of_outputs(stack: str, request) -> None:
     run: ProgramRun = request.getfixturevalue(stack)
     assert set(run.outputs) == {
         "vpcId", "publicSubnetIds", "privateSubnetIds", "albDnsName", "albUrl", "clusterName", "clusterArn",
+        "services", "workers",
     }
     assert run.outputs["vpcId"] == run.one(VPC).outputs["vpcId"]
     assert run.outputs["clusterArn"].startswith("arn:aws:ecs:us-east-1:")

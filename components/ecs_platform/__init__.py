@@ -1,21 +1,47 @@
 """ecs_platform: Pulumi components for production ECS on Fargate."""
 
 from .cluster import CapacityProviderStrategyItem, Cluster, ClusterArgs
-from .enums import CapacityProvider, ContainerInsights, ListenerProtocol, NatGatewayStrategy, VpcEndpointService
+from .enums import (
+    CapacityProvider,
+    ContainerInsights,
+    CpuArchitecture,
+    ListenerProtocol,
+    NatGatewayStrategy,
+    VpcEndpointService,
+    WorkerScalingMode,
+)
 from .load_balancer import LoadBalancer, LoadBalancerArgs
 from .network import Network, NetworkArgs
+from .queue_worker import QueueArgs, QueueWorker, QueueWorkerArgs, ScalingStep, WorkerScaling
+from .task_definition import ContainerHealthCheck, PolicyStatement, Sidecar, TaskArgs
+from .web_service import TargetHealthCheck, WebAutoscaling, WebService, WebServiceArgs
 
 __all__ = [
     "CapacityProvider",
     "CapacityProviderStrategyItem",
     "Cluster",
     "ClusterArgs",
+    "ContainerHealthCheck",
     "ContainerInsights",
+    "CpuArchitecture",
     "ListenerProtocol",
     "LoadBalancer",
     "LoadBalancerArgs",
     "NatGatewayStrategy",
     "Network",
     "NetworkArgs",
+    "PolicyStatement",
+    "QueueArgs",
+    "QueueWorker",
+    "QueueWorkerArgs",
+    "ScalingStep",
+    "Sidecar",
+    "TargetHealthCheck",
+    "TaskArgs",
     "VpcEndpointService",
+    "WebAutoscaling",
+    "WebService",
+    "WebServiceArgs",
+    "WorkerScaling",
+    "WorkerScalingMode",
 ]

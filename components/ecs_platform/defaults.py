@@ -7,7 +7,14 @@ the ones that matter.
 
 from __future__ import annotations
 
-from .enums import CapacityProvider, ContainerInsights, ListenerProtocol, NatGatewayStrategy
+from .enums import (
+    CapacityProvider,
+    ContainerInsights,
+    CpuArchitecture,
+    ListenerProtocol,
+    NatGatewayStrategy,
+    WorkerScalingMode,
+)
 
 # Logs -------------------------------------------------------------------------------------------------------------
 LOG_RETENTION_DAYS = 30
@@ -42,3 +49,71 @@ DEFAULT_CAPACITY_PROVIDER_STRATEGY: tuple[tuple[CapacityProvider, int, int], ...
     (CapacityProvider.FARGATE, 1, 1),
 )
 """(provider, weight, base): on-demand only unless a stack opts into Spot."""
+
+# Tasks (both kinds) -----------------------------------------------------------------------------------------------
+TASK_CPU = 256
+TASK_MEMORY = 512
+"""The smallest Fargate size: 0.25 vCPU and 0.5 GB, about $9 a month on demand in us-east-1."""
+CPU_ARCHITECTURE = CpuArchitecture.X86_64
+STOP_TIMEOUT_SECONDS = 30
+"""Seconds between SIGTERM and SIGKILL for web tasks: long enough to finish in-flight requests."""
+LOG_MAX_BUFFER_SIZE = "25m"
+"""In-memory buffer of the non-blocking awslogs driver; logs beyond it are dropped, never the application blocked."""
+HEALTH_CHECK_INTERVAL_SECONDS = 30
+HEALTH_CHECK_TIMEOUT_SECONDS = 5
+HEALTH_CHECK_RETRIES = 3
+HEALTH_CHECK_START_PERIOD_SECONDS = 60
+
+# Rolling deployments ----------------------------------------------------------------------------------------------
+MINIMUM_HEALTHY_PERCENT = 100
+MAXIMUM_PERCENT = 200
+"""Start the new tasks before stopping the old ones: no capacity is lost during a deployment."""
+ENABLE_EXECUTE_COMMAND = False
+"""ECS Exec opens a shell in production tasks; stacks opt in."""
+
+# Web services -----------------------------------------------------------------------------------------------------
+CONTAINER_PORT = 8080
+HEALTH_CHECK_PATH = "/health"
+HEALTH_CHECK_MATCHER = "200-299"
+TARGET_HEALTH_INTERVAL_SECONDS = 15
+TARGET_HEALTH_TIMEOUT_SECONDS = 5
+HEALTHY_THRESHOLD = 3
+UNHEALTHY_THRESHOLD = 3
+DEREGISTRATION_DELAY_SECONDS = 30
+"""ALB's own default is 300 s; 30 s drains keep-alive requests and keeps deployments quick."""
+HEALTH_CHECK_GRACE_PERIOD_SECONDS = 60
+DESIRED_COUNT = 2
+MIN_TASKS = 2
+MAX_TASKS = 10
+CPU_TARGET_PERCENT = 70
+SCALE_OUT_COOLDOWN_SECONDS = 60
+SCALE_IN_COOLDOWN_SECONDS = 300
+"""Scale out fast, scale in slowly: adding a task is cheap, losing capacity under load is not."""
+
+# Queue workers ----------------------------------------------------------------------------------------------------
+WORKER_STOP_TIMEOUT_SECONDS = 120
+"""Fargate Spot sends SIGTERM two minutes before it stops a task: use all of it to finish or hand back messages."""
+WORKER_CAPACITY_PROVIDER_STRATEGY: tuple[tuple[CapacityProvider, int, int], ...] = (
+    (CapacityProvider.FARGATE_SPOT, 4, 0),
+    (CapacityProvider.FARGATE, 1, 1),
+)
+"""The first task on on-demand Fargate (work continues when Spot capacity is short), four Spot tasks per on-demand
+one after that."""
+QUEUE_VISIBILITY_TIMEOUT_SECONDS = 300
+QUEUE_RETENTION_SECONDS = 4 * 24 * 3600
+DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
+"""The SQS maximum: two weeks to notice and redrive failed messages."""
+MAX_RECEIVE_COUNT = 5
+WORKER_SCALING_MODE = WorkerScalingMode.STEPS
+WORKER_MIN_TASKS = 0
+"""An idle worker costs nothing."""
+WORKER_MAX_TASKS = 20
+SCALE_OUT_STEPS: tuple[tuple[int, int], ...] = ((100, 1), (500, 5))
+"""(visible messages, tasks to add): +1 from 100 messages, +5 from 500."""
+SCALE_IN_STEP = -1
+WORKER_SCALE_OUT_COOLDOWN_SECONDS = 60
+WORKER_SCALE_IN_COOLDOWN_SECONDS = 120
+SCALE_IN_EVALUATION_PERIODS = 3
+"""Queue empty (and nothing in flight) for three minutes before a task is removed."""
+ACCEPTABLE_LATENCY_SECONDS = 300
+SECONDS_PER_MESSAGE = 1.0

@@ -73,3 +73,22 @@ class CapacityProvider(str, Enum):
     """On-demand Fargate."""
     FARGATE_SPOT = "FARGATE_SPOT"
     """Spare capacity at a discount; tasks can be stopped with a two-minute warning."""
+
+
+class CpuArchitecture(str, Enum):
+    """CPU architecture of a task's containers (the image must be built for it)."""
+
+    X86_64 = "X86_64"
+    """Intel/AMD."""
+    ARM64 = "ARM64"
+    """Graviton: about 20% cheaper per vCPU-hour, but not available on FARGATE_SPOT."""
+
+
+class WorkerScalingMode(str, Enum):
+    """How a queue worker follows its queue."""
+
+    STEPS = "steps"
+    """Step scaling on the number of visible messages (scale out at thresholds, scale in when idle)."""
+    BACKLOG = "backlog"
+    """Target tracking on backlog per task (visible messages / running tasks) against a target derived from the
+    acceptable latency and the seconds each message takes."""

@@ -12,10 +12,12 @@ import pulumi
 from .cluster import Cluster
 from .load_balancer import LoadBalancer
 from .network import Network
+from .queue_worker import QueueWorker
+from .web_service import WebService
 
 PACKAGE = "ecs-platform"
 VERSION = "0.1.0"
-COMPONENTS: list[type[pulumi.ComponentResource]] = [Network, LoadBalancer, Cluster]
+COMPONENTS: list[type[pulumi.ComponentResource]] = [Network, LoadBalancer, Cluster, WebService, QueueWorker]
 
 
 def schema() -> dict[str, Any]:

@@ -29,9 +29,20 @@ from pydantic.alias_generators import to_camel
 
 from . import defaults, validation
 from .cluster import CapacityProviderStrategyItem, ClusterArgs
-from .enums import CapacityProvider, ContainerInsights, ListenerProtocol, NatGatewayStrategy, VpcEndpointService
+from .enums import (
+    CapacityProvider,
+    ContainerInsights,
+    CpuArchitecture,
+    ListenerProtocol,
+    NatGatewayStrategy,
+    VpcEndpointService,
+    WorkerScalingMode,
+)
 from .load_balancer import LoadBalancerArgs
 from .network import NetworkArgs
+from .queue_worker import QueueWorkerArgs
+from .task_definition import TaskArgs
+from .web_service import MAX_CONDITION_VALUES, MAX_PRIORITY, WebServiceArgs
 
 # AWS tag limits (Tagging Best Practices, "Tag naming limits and requirements").
 _TAG_KEY = re.compile(r"^(?!aws:)[\w\s+=.:/@-]{1,128}$")
@@ -185,6 +196,309 @@ class ClusterSettings(_Settings):
         return _strategy(value)
 
 
+# Services and workers ------------------------------------------------------------------------------------------
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
+MAX_NAME_LENGTH = 20
+"""Service and worker names become parts of AWS names with a random suffix; see docs/configuration.md."""
+
+
+def _check_name(name: str) -> None:
+    if not _NAME.match(name) or len(name) > MAX_NAME_LENGTH:
+        raise KeyProblem(
+            name, f"names are 2 to {MAX_NAME_LENGTH} lowercase letters, digits and hyphens, starting with a letter"
+        )
+
+
+class ContainerHealthCheckSettings(_Settings):
+    command: list[str] = Field(min_length=2, description='["CMD-SHELL", "curl -f http://localhost:8080/health"]')
+    interval_seconds: int = Field(defaults.HEALTH_CHECK_INTERVAL_SECONDS, ge=5, le=300)
+    timeout_seconds: int = Field(defaults.HEALTH_CHECK_TIMEOUT_SECONDS, ge=2, le=60)
+    retries: int = Field(defaults.HEALTH_CHECK_RETRIES, ge=1, le=10)
+    start_period_seconds: int = Field(defaults.HEALTH_CHECK_START_PERIOD_SECONDS, ge=0, le=300)
+
+    @model_validator(mode="after")
+    def _shape(self) -> "ContainerHealthCheckSettings":
+        if self.command[0] not in ("CMD", "CMD-SHELL"):
+            raise KeyProblem("command", f"must start with CMD or CMD-SHELL; got {self.command[0]!r}")
+        if self.timeout_seconds >= self.interval_seconds:
+            raise KeyProblem("timeoutSeconds", "must be shorter than intervalSeconds")
+        return self
+
+
+def _check_environment(environment: dict[str, str]) -> dict[str, str]:
+    for key in environment:
+        try:
+            validation.environment_name(key)
+            validation.plaintext_environment({key: ""})
+        except ValueError as error:
+            raise KeyProblem(key, str(error)) from None
+    return environment
+
+
+def _check_secrets(secrets: dict[str, str]) -> dict[str, str]:
+    for key, value in secrets.items():
+        try:
+            validation.environment_name(key)
+            validation.secret_reference(value)
+        except ValueError as error:
+            raise KeyProblem(key, str(error)) from None
+    return secrets
+
+
+class SidecarSettings(_Settings):
+    name: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,255}$")
+    image: str = Field(min_length=1)
+    essential: bool = False
+    cpu: int = Field(0, ge=0)
+    memory_reservation: Optional[int] = Field(None, ge=6)
+    port: Optional[int] = Field(None, ge=1, le=65535)
+    command: Optional[list[str]] = None
+    environment: dict[str, str] = Field(default_factory=dict)
+    secrets: dict[str, str] = Field(default_factory=dict)
+    read_only_root_filesystem: bool = True
+    user: Optional[str] = None
+
+    _environment = field_validator("environment")(classmethod(lambda cls, v: _check_environment(v)))
+    _secrets = field_validator("secrets")(classmethod(lambda cls, v: _check_secrets(v)))
+
+
+class PolicyStatementSettings(_Settings):
+    actions: list[Annotated[str, Field(pattern=r"^[a-z0-9-]+:[A-Za-z0-9*]+$")]] = Field(min_length=1)
+    resources: list[str] = Field(min_length=1)
+
+
+class TaskSettings(_Settings):
+    """What runs: shared by services and workers."""
+
+    image: str = Field(min_length=1, description="Container image, pinned by tag or digest. Required.")
+    cpu: int = defaults.TASK_CPU
+    memory: int = defaults.TASK_MEMORY
+    cpu_architecture: CpuArchitecture = defaults.CPU_ARCHITECTURE
+    command: Optional[list[str]] = None
+    environment: dict[str, str] = Field(default_factory=dict)
+    secrets: dict[str, str] = Field(default_factory=dict)
+    secrets_kms_key_arn: Optional[str] = None
+    container_health_check: Optional[ContainerHealthCheckSettings] = None
+    read_only_root_filesystem: bool = True
+    scratch_paths: list[Annotated[str, Field(pattern=r"^/[^\s]*$")]] = Field(default_factory=list)
+    user: Optional[str] = Field(None, pattern=r"^[a-zA-Z0-9_.-]+(:[a-zA-Z0-9_.-]+)?$")
+    stop_timeout_seconds: int = Field(defaults.STOP_TIMEOUT_SECONDS, ge=2, le=120)
+    sidecars: list[SidecarSettings] = Field(default_factory=list)
+    task_role_policy: list[PolicyStatementSettings] = Field(default_factory=list)
+    capacity_provider_strategy: Optional[list[CapacityProviderSettings]] = None
+
+    _environment = field_validator("environment")(classmethod(lambda cls, v: _check_environment(v)))
+    _secrets = field_validator("secrets")(classmethod(lambda cls, v: _check_secrets(v)))
+
+    @field_validator("secrets_kms_key_arn")
+    @classmethod
+    def _kms(cls, value: Optional[str]) -> Optional[str]:
+        return None if value is None else validation.arn(value, "kms", "key/")
+
+    @field_validator("capacity_provider_strategy")
+    @classmethod
+    def _own_strategy(cls, value: Optional[list[CapacityProviderSettings]]) -> Optional[list[CapacityProviderSettings]]:
+        return None if value is None else _strategy(value)
+
+    @model_validator(mode="after")
+    def _task(self) -> "TaskSettings":
+        if self.cpu not in validation.FARGATE_MEMORY:
+            raise KeyProblem("cpu", validation.one_of(self.cpu, validation.FARGATE_MEMORY))
+        try:
+            validation.fargate_size(self.cpu, self.memory)
+        except ValueError as error:
+            raise KeyProblem("memory", str(error)) from None
+        both = set(self.environment) & set(self.secrets)
+        if both:
+            raise KeyProblem("environment", f"{', '.join(sorted(both))} is also under secrets; keep one")
+        return self
+
+    def task_args(self, log_retention_days: int) -> TaskArgs:
+        args: TaskArgs = {
+            "image": self.image,
+            "cpu": self.cpu,
+            "memory": self.memory,
+            "cpu_architecture": self.cpu_architecture,
+            "environment": dict(self.environment),
+            "secrets": dict(self.secrets),
+            "read_only_root_filesystem": self.read_only_root_filesystem,
+            "scratch_paths": list(self.scratch_paths),
+            "stop_timeout_seconds": self.stop_timeout_seconds,
+            "log_retention_days": log_retention_days,
+            "sidecars": [
+                {k: v for k, v in s.model_dump().items() if v is not None}  # type: ignore[misc]
+                for s in self.sidecars
+            ],
+            "task_role_statements": [{"actions": s.actions, "resources": s.resources} for s in self.task_role_policy],
+        }
+        if self.command:
+            args["command"] = list(self.command)
+        if self.user:
+            args["user"] = self.user
+        if self.secrets_kms_key_arn:
+            args["secrets_kms_key_arn"] = self.secrets_kms_key_arn
+        if self.container_health_check:
+            args["health_check"] = self.container_health_check.model_dump()  # type: ignore[typeddict-item]
+        return args
+
+    def strategy(self, fallback: list[CapacityProviderSettings]) -> list[CapacityProviderStrategyItem]:
+        return [
+            {"capacity_provider": s.capacity_provider, "weight": s.weight, "base": s.base}
+            for s in (self.capacity_provider_strategy if self.capacity_provider_strategy is not None else fallback)
+        ]
+
+    def _check_spot_architecture(self, strategy: list[CapacityProviderSettings]) -> None:
+        if self.cpu_architecture is CpuArchitecture.ARM64 and any(
+            s.capacity_provider is CapacityProvider.FARGATE_SPOT for s in strategy
+        ):
+            raise KeyProblem(
+                "cpuArchitecture", "ARM64 tasks cannot run on FARGATE_SPOT; set a FARGATE-only capacityProviderStrategy"
+            )
+
+
+class TargetHealthCheckSettings(_Settings):
+    path: str = Field(defaults.HEALTH_CHECK_PATH, pattern=r"^/", max_length=1024)
+    matcher: str = Field(defaults.HEALTH_CHECK_MATCHER, pattern=r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$")
+    interval_seconds: int = Field(defaults.TARGET_HEALTH_INTERVAL_SECONDS, ge=5, le=300)
+    timeout_seconds: int = Field(defaults.TARGET_HEALTH_TIMEOUT_SECONDS, ge=2, le=120)
+    healthy_threshold: int = Field(defaults.HEALTHY_THRESHOLD, ge=2, le=10)
+    unhealthy_threshold: int = Field(defaults.UNHEALTHY_THRESHOLD, ge=2, le=10)
+
+    @model_validator(mode="after")
+    def _timeout(self) -> "TargetHealthCheckSettings":
+        if self.timeout_seconds >= self.interval_seconds:
+            raise KeyProblem("timeoutSeconds", "must be shorter than intervalSeconds")
+        return self
+
+
+class WebAutoscalingSettings(_Settings):
+    min_tasks: int = Field(defaults.MIN_TASKS, ge=0, le=1000)
+    max_tasks: int = Field(defaults.MAX_TASKS, ge=1, le=1000)
+    cpu_target_percent: int = Field(defaults.CPU_TARGET_PERCENT, ge=10, le=95)
+    memory_target_percent: Optional[int] = Field(None, ge=10, le=95)
+    requests_per_target: Optional[int] = Field(None, ge=1)
+    scale_out_cooldown_seconds: int = Field(defaults.SCALE_OUT_COOLDOWN_SECONDS, ge=0, le=3600)
+    scale_in_cooldown_seconds: int = Field(defaults.SCALE_IN_COOLDOWN_SECONDS, ge=0, le=3600)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "WebAutoscalingSettings":
+        try:
+            validation.scaling_bounds(self.min_tasks, self.max_tasks)
+        except ValueError as error:
+            raise KeyProblem("minTasks", str(error)) from None
+        return self
+
+
+class ServiceSettings(TaskSettings):
+    """A web service behind the load balancer."""
+
+    container_port: int = Field(defaults.CONTAINER_PORT, ge=1, le=65535)
+    path_patterns: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(default_factory=list)
+    host_headers: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(default_factory=list)
+    priority: int = Field(ge=1, le=MAX_PRIORITY, description="Listener rule priority, unique per stack. Required.")
+    health_check: TargetHealthCheckSettings = Field(default_factory=TargetHealthCheckSettings)
+    deregistration_delay_seconds: int = Field(defaults.DEREGISTRATION_DELAY_SECONDS, ge=0, le=3600)
+    health_check_grace_period_seconds: int = Field(defaults.HEALTH_CHECK_GRACE_PERIOD_SECONDS, ge=0, le=2147483647)
+    desired_count: int = Field(defaults.DESIRED_COUNT, ge=0, le=1000)
+    autoscaling: WebAutoscalingSettings = Field(default_factory=WebAutoscalingSettings)
+
+    def url(self, base: pulumi.Input[str]) -> pulumi.Output[str]:
+        """Where the service answers: the load balancer URL and its first path (without a trailing wildcard), or
+        its first host name."""
+        if self.path_patterns:
+            path = self.path_patterns[0].rstrip("*")
+            return pulumi.Output.concat(base, path if path.startswith("/") else f"/{path}")
+        scheme = pulumi.Output.from_input(base).apply(lambda url: url.split("://", 1)[0])
+        return pulumi.Output.concat(scheme, "://", self.host_headers[0])
+
+    @model_validator(mode="after")
+    def _routing(self) -> "ServiceSettings":
+        if not self.path_patterns and not self.host_headers:
+            raise KeyProblem("pathPatterns", "needs at least one path (or a hostHeaders entry) to route traffic")
+        if len(self.path_patterns) + len(self.host_headers) > MAX_CONDITION_VALUES:
+            raise KeyProblem("pathPatterns", f"a listener rule takes at most {MAX_CONDITION_VALUES} paths and hosts")
+        if not self.autoscaling.min_tasks <= self.desired_count <= self.autoscaling.max_tasks:
+            raise KeyProblem(
+                "desiredCount",
+                f"{self.desired_count} is outside autoscaling minTasks {self.autoscaling.min_tasks} to maxTasks "
+                f"{self.autoscaling.max_tasks}",
+            )
+        return self
+
+
+class QueueSettings(_Settings):
+    visibility_timeout_seconds: int = Field(defaults.QUEUE_VISIBILITY_TIMEOUT_SECONDS, ge=0, le=43200)
+    message_retention_seconds: int = Field(defaults.QUEUE_RETENTION_SECONDS, ge=60, le=1209600)
+    max_receive_count: int = Field(defaults.MAX_RECEIVE_COUNT, ge=1, le=1000)
+    kms_key_arn: Optional[str] = None
+
+    @field_validator("kms_key_arn")
+    @classmethod
+    def _kms(cls, value: Optional[str]) -> Optional[str]:
+        return None if value is None else validation.arn(value, "kms", "key/")
+
+
+class ScalingStepSettings(_Settings):
+    messages: int = Field(ge=1)
+    add: int = Field(ge=1, le=1000)
+
+
+class WorkerScalingSettings(_Settings):
+    mode: WorkerScalingMode = defaults.WORKER_SCALING_MODE
+    min_tasks: int = Field(defaults.WORKER_MIN_TASKS, ge=0, le=1000)
+    max_tasks: int = Field(defaults.WORKER_MAX_TASKS, ge=1, le=1000)
+    scale_out_steps: list[ScalingStepSettings] = Field(
+        default_factory=lambda: [
+            ScalingStepSettings.model_validate({"messages": m, "add": a}) for m, a in defaults.SCALE_OUT_STEPS
+        ],
+        min_length=1,
+    )
+    scale_in_step: int = Field(defaults.SCALE_IN_STEP, le=-1)
+    acceptable_latency_seconds: float = Field(defaults.ACCEPTABLE_LATENCY_SECONDS, gt=0)
+    seconds_per_message: float = Field(defaults.SECONDS_PER_MESSAGE, gt=0)
+    scale_out_cooldown_seconds: int = Field(defaults.WORKER_SCALE_OUT_COOLDOWN_SECONDS, ge=0, le=3600)
+    scale_in_cooldown_seconds: int = Field(defaults.WORKER_SCALE_IN_COOLDOWN_SECONDS, ge=0, le=3600)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "WorkerScalingSettings":
+        for key, check in (
+            ("minTasks", lambda: validation.scaling_bounds(self.min_tasks, self.max_tasks)),
+            ("scaleOutSteps", lambda: validation.scale_out_steps([(s.messages, s.add) for s in self.scale_out_steps])),
+        ):
+            try:
+                check()
+            except ValueError as error:
+                raise KeyProblem(key, str(error)) from None
+        if self.mode is WorkerScalingMode.BACKLOG and self.acceptable_latency_seconds < self.seconds_per_message:
+            raise KeyProblem("acceptableLatencySeconds", "is shorter than secondsPerMessage: no backlog can meet it")
+        return self
+
+
+class WorkerSettings(TaskSettings):
+    """An SQS queue worker."""
+
+    stop_timeout_seconds: int = Field(defaults.WORKER_STOP_TIMEOUT_SECONDS, ge=2, le=120)
+    queue: QueueSettings = Field(default_factory=QueueSettings)
+    scaling: WorkerScalingSettings = Field(default_factory=WorkerScalingSettings)
+
+
+class ServiceDefaultsSettings(_Settings):
+    """How every service and worker of the stack is deployed."""
+
+    minimum_healthy_percent: int = Field(defaults.MINIMUM_HEALTHY_PERCENT, ge=0, le=100)
+    maximum_percent: int = Field(defaults.MAXIMUM_PERCENT, ge=100, le=200)
+    enable_execute_command: bool = defaults.ENABLE_EXECUTE_COMMAND
+    protect_queues: bool = Field(True, description="Protect work and dead-letter queues from deletion.")
+
+
+def _default_worker_strategy() -> list[CapacityProviderSettings]:
+    return [
+        CapacityProviderSettings.model_validate({"capacityProvider": p, "weight": w, "base": b})
+        for p, w, b in defaults.WORKER_CAPACITY_PROVIDER_STRATEGY
+    ]
+
+
 class StackSettings(_Settings):
     """Everything a stack file configures."""
 
@@ -195,6 +509,50 @@ class StackSettings(_Settings):
     # Validated even when absent, so a stack without the section hears that HTTPS needs a certificate.
     load_balancer: LoadBalancerSettings = Field(default_factory=lambda: {})  # type: ignore[arg-type]
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
+    service_defaults: ServiceDefaultsSettings = Field(default_factory=ServiceDefaultsSettings)
+    alarm_topic_arn: Optional[str] = Field(None, description="SNS topic told about dead-letter messages.")
+    services: dict[str, ServiceSettings] = Field(default_factory=dict, description="Web services by name.")
+    workers: dict[str, WorkerSettings] = Field(default_factory=dict, description="Queue workers by name.")
+
+    @field_validator("alarm_topic_arn")
+    @classmethod
+    def _topic(cls, value: Optional[str]) -> Optional[str]:
+        return None if value is None else validation.arn(value, "sns")
+
+    @field_validator("services", "workers")
+    @classmethod
+    def _names(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name in value:
+            _check_name(name)
+        return value
+
+    @field_validator("services")
+    @classmethod
+    def _unique_priorities(cls, services: dict[str, ServiceSettings]) -> dict[str, ServiceSettings]:
+        seen: dict[int, str] = {}
+        for name, service in services.items():
+            if service.priority in seen:
+                raise KeyProblem(
+                    f"{name}.priority", f"{service.priority} is already the priority of service {seen[service.priority]}"
+                )
+            seen[service.priority] = name
+        return services
+
+    @model_validator(mode="after")
+    def _workloads(self) -> "StackSettings":
+        for name in set(self.services) & set(self.workers):
+            raise KeyProblem("workers", f"{name} is also a service; names must be unique across both")
+        for kind, workloads in (("services", self.services), ("workers", self.workers)):
+            for name, workload in workloads.items():
+                fallback = (
+                    self.cluster.default_capacity_provider_strategy if kind == "services" else _default_worker_strategy()
+                )
+                strategy = workload.capacity_provider_strategy or fallback
+                try:
+                    workload._check_spot_architecture(strategy)
+                except KeyProblem as problem:
+                    raise KeyProblem(f"{kind}.{name}.{problem.key}", str(problem)) from None
+        return self
 
     @field_validator("region")
     @classmethod
@@ -240,6 +598,51 @@ class StackSettings(_Settings):
         if lb.certificate_arn:
             args["certificate_arn"] = lb.certificate_arn
         return args
+
+    def _deployment(self) -> dict[str, Any]:
+        d = self.service_defaults
+        return {
+            "minimum_healthy_percent": d.minimum_healthy_percent,
+            "maximum_percent": d.maximum_percent,
+            "enable_execute_command": d.enable_execute_command,
+        }
+
+    def web_service_args(self, name: str, **wiring: Any) -> WebServiceArgs:
+        """Args of the WebService `name`; `wiring` supplies the cluster, network and load balancer outputs."""
+        s = self.services[name]
+        args: dict[str, Any] = {
+            **wiring,
+            **self._deployment(),
+            "task": s.task_args(self.log_retention_days),
+            "priority": s.priority,
+            "path_patterns": list(s.path_patterns),
+            "host_headers": list(s.host_headers),
+            "container_port": s.container_port,
+            "health_check": s.health_check.model_dump(),
+            "deregistration_delay_seconds": s.deregistration_delay_seconds,
+            "health_check_grace_period_seconds": s.health_check_grace_period_seconds,
+            "desired_count": s.desired_count,
+            "capacity_provider_strategy": s.strategy(self.cluster.default_capacity_provider_strategy),
+            "autoscaling": {k: v for k, v in s.autoscaling.model_dump().items() if v is not None},
+        }
+        return args  # type: ignore[return-value]
+
+    def queue_worker_args(self, name: str, **wiring: Any) -> QueueWorkerArgs:
+        """Args of the QueueWorker `name`; `wiring` supplies the cluster and network outputs."""
+        w = self.workers[name]
+        queue = {k: v for k, v in w.queue.model_dump().items() if v is not None}
+        scaling = w.scaling.model_dump()
+        args: dict[str, Any] = {
+            **wiring,
+            **self._deployment(),
+            "task": w.task_args(self.log_retention_days),
+            "queue": queue,
+            "protect_queues": self.service_defaults.protect_queues,
+            "scaling": scaling,
+            "capacity_provider_strategy": w.strategy(_default_worker_strategy()),
+            "alarm_actions": [self.alarm_topic_arn] if self.alarm_topic_arn else [],
+        }
+        return args  # type: ignore[return-value]
 
     def cluster_args(self) -> ClusterArgs:
         strategy: list[CapacityProviderStrategyItem] = [

@@ -128,3 +128,93 @@ def capacity_provider_strategy(items: Sequence[tuple[CapacityProvider, int, int]
         raise ValueError("needs a weight above 0 on at least one capacity provider")
     if sum(1 for _, _, base in items if base > 0) > 1:
         raise ValueError("only one capacity provider may have a base above 0")
+
+
+# Fargate task sizes (ECS Developer Guide, "Task CPU and memory"): memory choices per CPU units.
+FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+
+def _choices(values: Sequence[int]) -> str:
+    if len(values) <= 4:
+        return ", ".join(str(v) for v in values[:-1]) + f" or {values[-1]}"
+    return f"{values[0]} to {values[-1]} in steps of {values[1] - values[0]}"
+
+
+def fargate_size(cpu: int, memory: int) -> None:
+    if cpu not in FARGATE_MEMORY:
+        raise ValueError(f"cpu must be a Fargate size ({one_of(cpu, FARGATE_MEMORY)})")
+    if memory not in FARGATE_MEMORY[cpu]:
+        raise ValueError(f"cpu {cpu} allows memory {_choices(FARGATE_MEMORY[cpu])}; got {memory}")
+
+
+# Names that almost always hold a credential. Their values belong in `secrets` (valueFrom), never in plaintext.
+SECRET_NAME_MARKERS: tuple[str, ...] = (
+    "PASSWORD", "PASSWD", "SECRET", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "ACCESS_KEY", "CREDENTIAL",
+)
+
+
+def looks_secret(name: str, markers: Sequence[str] = SECRET_NAME_MARKERS) -> bool:
+    upper = name.upper().replace("-", "_")
+    return any(marker in upper for marker in markers)
+
+
+def plaintext_environment(environment: dict[str, str]) -> None:
+    for name in environment:
+        if looks_secret(name):
+            raise ValueError(
+                f"{name} looks like a secret; put the ARN of an SSM parameter or Secrets Manager secret under "
+                "secrets instead of a plaintext value"
+            )
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def environment_name(name: str) -> str:
+    if not _ENV_NAME.match(name):
+        raise ValueError(f"{name!r} is not an environment variable name (letters, digits, _; not starting a digit)")
+    return name
+
+
+def secret_reference(value: str) -> str:
+    """A `valueFrom` ECS accepts and IAM can scope: the ARN of an SSM parameter or a Secrets Manager secret."""
+    match = _ARN.match(value)
+    if not match or (match["service"], match["resource"].split("/")[0].split(":")[0]) not in (
+        ("ssm", "parameter"),
+        ("secretsmanager", "secret"),
+    ):
+        raise ValueError(
+            "must be the ARN of an SSM parameter (arn:aws:ssm:...:parameter/...) or a Secrets Manager secret "
+            f"(arn:aws:secretsmanager:...:secret:...); got {value!r}"
+        )
+    return value
+
+
+def secret_resource(value_from: str) -> str:
+    """The IAM resource of a `valueFrom`: a Secrets Manager reference may end in `:json-key:stage:version`."""
+    parts = value_from.split(":")
+    return ":".join(parts[:7]) if parts[2] == "secretsmanager" else value_from
+
+
+def scaling_bounds(min_tasks: int, max_tasks: int) -> None:
+    if min_tasks > max_tasks:
+        raise ValueError(f"minTasks {min_tasks} is above maxTasks {max_tasks}")
+
+
+def scale_out_steps(steps: Sequence[tuple[int, int]]) -> None:
+    """Steps as ``(messages, tasks to add)``: thresholds strictly increasing, adjustments positive."""
+    if not steps:
+        raise ValueError("needs at least one step")
+    thresholds = [m for m, _ in steps]
+    if any(b <= a for a, b in zip(thresholds, thresholds[1:])):
+        raise ValueError(f"message thresholds must increase; got {thresholds}")
+    if any(add < 1 for _, add in steps):
+        raise ValueError("every step must add at least one task")

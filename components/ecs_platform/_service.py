@@ -1,0 +1,124 @@
+"""Pieces both service components share: the ECS service, its security group and its scalable target."""
+
+from typing import Any, Optional
+
+import pulumi
+import pulumi_aws as aws
+
+from . import defaults, validation
+from .cluster import CapacityProviderStrategyItem, strategy_items
+from .enums import CapacityProvider, CpuArchitecture
+
+
+def checked_strategy(
+    items: Optional[list[CapacityProviderStrategyItem]],
+    fallback: tuple[tuple[CapacityProvider, int, int], ...],
+    architecture: CpuArchitecture,
+) -> list[tuple[CapacityProvider, int, int]]:
+    strategy = (
+        strategy_items(items)
+        if items is not None
+        else [(p, w, b) for p, w, b in fallback]
+    )
+    if architecture is CpuArchitecture.ARM64 and any(p is CapacityProvider.FARGATE_SPOT for p, _, _ in strategy):
+        raise ValueError("FARGATE_SPOT does not run ARM64 tasks; use X86_64 or a FARGATE-only strategy")
+    return strategy
+
+
+def checked_deployment(minimum_healthy: int, maximum: int) -> None:
+    if not 0 <= minimum_healthy <= 100:
+        raise ValueError(f"minimum_healthy_percent must be 0 to 100; got {minimum_healthy}")
+    if not 100 <= maximum <= 200:
+        raise ValueError(f"maximum_percent must be 100 to 200; got {maximum}")
+
+
+def checked_bounds(min_tasks: int, max_tasks: int, desired: Optional[int] = None) -> None:
+    validation.scaling_bounds(min_tasks, max_tasks)
+    if desired is not None and not min_tasks <= desired <= max_tasks:
+        raise ValueError(f"desired count {desired} is outside minTasks {min_tasks} to maxTasks {max_tasks}")
+
+
+def task_security_group(
+    name: str, vpc_id: pulumi.Input[str], description: str, opts: pulumi.ResourceOptions
+) -> aws.ec2.SecurityGroup:
+    """A security group for the tasks, with HTTPS out (AWS APIs, ECR, the queue) and nothing in by default."""
+    group = aws.ec2.SecurityGroup(f"{name}-tasks", description=description, vpc_id=vpc_id, opts=opts)
+    aws.vpc.SecurityGroupEgressRule(
+        f"{name}-tasks-https-out",
+        security_group_id=group.id,
+        description="HTTPS to AWS APIs and the internet through the NAT gateways",
+        ip_protocol="tcp",
+        from_port=443,
+        to_port=443,
+        cidr_ipv4="0.0.0.0/0",
+        opts=opts,
+    )
+    return group
+
+
+def fargate_service(
+    name: str,
+    *,
+    cluster_arn: pulumi.Input[str],
+    task_definition: aws.ecs.TaskDefinition,
+    desired_count: int,
+    strategy: list[tuple[CapacityProvider, int, int]],
+    subnet_ids: pulumi.Input[list[str]],
+    security_group: aws.ec2.SecurityGroup,
+    minimum_healthy_percent: int,
+    maximum_percent: int,
+    enable_execute_command: bool,
+    parent: pulumi.Resource,
+    depends_on: Optional[list[pulumi.Resource]] = None,
+    **extra: Any,
+) -> aws.ecs.Service:
+    return aws.ecs.Service(
+        name,
+        cluster=cluster_arn,
+        task_definition=task_definition.arn,
+        desired_count=desired_count,
+        capacity_provider_strategies=[
+            {"capacity_provider": p.value, "weight": w, "base": b} for p, w, b in strategy
+        ],
+        platform_version="LATEST",
+        network_configuration={
+            "subnets": subnet_ids,
+            "security_groups": [security_group.id],
+            "assign_public_ip": False,
+        },
+        deployment_circuit_breaker={"enable": True, "rollback": True},
+        deployment_minimum_healthy_percent=minimum_healthy_percent,
+        deployment_maximum_percent=maximum_percent,
+        enable_execute_command=enable_execute_command,
+        enable_ecs_managed_tags=True,
+        propagate_tags="SERVICE",
+        **extra,
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            depends_on=depends_on or [],
+            # Autoscaling owns the desired count once the service exists; a later `pulumi up` must not reset it.
+            ignore_changes=["desired_count"],
+        ),
+    )
+
+
+def scalable_target(
+    name: str, cluster_name: pulumi.Input[str], service: aws.ecs.Service, min_tasks: int, max_tasks: int,
+    opts: pulumi.ResourceOptions,
+) -> aws.appautoscaling.Target:
+    return aws.appautoscaling.Target(
+        name,
+        service_namespace="ecs",
+        scalable_dimension="ecs:service:DesiredCount",
+        resource_id=pulumi.Output.concat("service/", cluster_name, "/", service.name),
+        min_capacity=min_tasks,
+        max_capacity=max_tasks,
+        opts=opts,
+    )
+
+
+def deployment_defaults(args: Any) -> tuple[int, int, bool]:
+    minimum = int(args.get("minimum_healthy_percent", defaults.MINIMUM_HEALTHY_PERCENT))
+    maximum = int(args.get("maximum_percent", defaults.MAXIMUM_PERCENT))
+    checked_deployment(minimum, maximum)
+    return minimum, maximum, bool(args.get("enable_execute_command", defaults.ENABLE_EXECUTE_COMMAND))

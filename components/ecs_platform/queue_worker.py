@@ -1,0 +1,471 @@
+"""QueueWorker: tasks that drain an SQS queue, on Spot with an on-demand base, scaled by the queue (to zero)."""
+
+from typing import Any, Optional, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+from typing_extensions import NotRequired
+
+from . import defaults, validation
+from ._service import (
+    checked_bounds,
+    checked_strategy,
+    deployment_defaults,
+    fargate_service,
+    scalable_target,
+    task_security_group,
+)
+from .cluster import CapacityProviderStrategyItem
+from .enums import WorkerScalingMode
+from .task_definition import TaskArgs, TaskSpec
+
+_PERIOD = 60
+"""SQS publishes its queue-depth metrics every minute."""
+
+
+class QueueArgs(TypedDict):
+    """The work queue; its dead-letter queue keeps messages 14 days."""
+
+    visibility_timeout_seconds: NotRequired[int]
+    """Seconds a received message stays hidden; longer than the slowest message takes. Default: 300."""
+    message_retention_seconds: NotRequired[int]
+    """Seconds an unprocessed message is kept, 60 to 1209600. Default: 345600 (4 days)."""
+    max_receive_count: NotRequired[int]
+    """Receives before a message moves to the dead-letter queue, 1 to 1000. Default: 5."""
+    kms_key_arn: NotRequired[str]
+    """Customer managed KMS key for both queues. Default: SQS-managed encryption (SSE-SQS)."""
+
+
+class ScalingStep(TypedDict):
+    """Add `add` tasks once `messages` are visible."""
+
+    messages: int
+    """Visible messages at which the step starts."""
+    add: int
+    """Tasks to add."""
+
+
+class WorkerScaling(TypedDict):
+    """How the worker follows its queue."""
+
+    mode: NotRequired[WorkerScalingMode]
+    """steps or backlog. Default: steps."""
+    min_tasks: NotRequired[int]
+    """Fewest tasks. Default: 0 (an idle worker costs nothing)."""
+    max_tasks: NotRequired[int]
+    """Most tasks. Default: 20."""
+    scale_out_steps: NotRequired[list[ScalingStep]]
+    """steps mode: thresholds and adjustments. Default: +1 from 100 messages, +5 from 500."""
+    scale_in_step: NotRequired[int]
+    """Tasks removed each time the queue has been idle for three minutes (negative). Default: -1."""
+    acceptable_latency_seconds: NotRequired[float]
+    """backlog mode: how long a message may wait. Default: 300."""
+    seconds_per_message: NotRequired[float]
+    """backlog mode: average seconds one task spends on a message. Default: 1."""
+    scale_out_cooldown_seconds: NotRequired[int]
+    """Seconds after a scale-out before the next. Default: 60."""
+    scale_in_cooldown_seconds: NotRequired[int]
+    """Seconds after a scale-in before the next. Default: 120."""
+
+
+class QueueWorkerArgs(TypedDict):
+    """Inputs of a QueueWorker."""
+
+    cluster_arn: pulumi.Input[str]
+    """Cluster the worker runs in."""
+    cluster_name: pulumi.Input[str]
+    """Name of that cluster (autoscaling resource ids and Container Insights metrics use it)."""
+    vpc_id: pulumi.Input[str]
+    """VPC of the task security group."""
+    subnet_ids: pulumi.Input[list[str]]
+    """Private subnets the tasks run in."""
+    task: TaskArgs
+    """Image, size, configuration and permissions of the tasks. QUEUE_URL is added to the environment."""
+    queue: NotRequired[QueueArgs]
+    """The work queue. Default: SSE-SQS, 300 s visibility, 4 days retention, 5 receives."""
+    protect_queues: NotRequired[bool]
+    """Protect both queues from deletion and replacement (`protect`). Default: false."""
+    scaling: NotRequired[WorkerScaling]
+    """Queue-driven scaling. Default: steps, 0 to 20 tasks."""
+    capacity_provider_strategy: NotRequired[list[CapacityProviderStrategyItem]]
+    """Where tasks run. Default: FARGATE_SPOT weight 4, FARGATE weight 1 base 1."""
+    alarm_actions: NotRequired[list[pulumi.Input[str]]]
+    """SNS topics told when the dead-letter queue receives a message. Default: none."""
+    minimum_healthy_percent: NotRequired[int]
+    """Share of the desired count kept running during a deployment. Default: 100."""
+    maximum_percent: NotRequired[int]
+    """Ceiling on running tasks during a deployment. Default: 200."""
+    enable_execute_command: NotRequired[bool]
+    """Allow ECS Exec shells into the tasks. Default: false."""
+    execute_command_log_group_name: NotRequired[pulumi.Input[str]]
+    """The cluster's ECS Exec audit log group, which the task role may then write to."""
+
+
+class QueueWorker(pulumi.ComponentResource):
+    """An SQS work queue with a dead-letter queue and its alarm, and a Fargate service that drains it, scaled by
+    the queue from zero, never scaled in while messages are in flight."""
+
+    queue_url: pulumi.Output[str]
+    """URL of the work queue (QUEUE_URL in the containers)."""
+    queue_arn: pulumi.Output[str]
+    """ARN of the work queue."""
+    dead_letter_queue_url: pulumi.Output[str]
+    """URL of the dead-letter queue."""
+    dead_letter_queue_arn: pulumi.Output[str]
+    """ARN of the dead-letter queue."""
+    service_name: pulumi.Output[str]
+    """Name of the ECS service."""
+    log_group_name: pulumi.Output[str]
+    """Log group the containers write to."""
+    task_role_arn: pulumi.Output[str]
+    """Role the application runs as."""
+
+    def __init__(self, name: str, args: QueueWorkerArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        spec = TaskSpec.of(name, args["task"], default_stop_timeout=defaults.WORKER_STOP_TIMEOUT_SECONDS)
+        queue_args = args.get("queue", {})
+        scaling = args.get("scaling", {})
+        mode = WorkerScalingMode(scaling.get("mode", defaults.WORKER_SCALING_MODE))
+        min_tasks = int(scaling.get("min_tasks", defaults.WORKER_MIN_TASKS))
+        max_tasks = int(scaling.get("max_tasks", defaults.WORKER_MAX_TASKS))
+        steps = [
+            (int(s["messages"]), int(s["add"]))
+            for s in scaling.get("scale_out_steps", [{"messages": m, "add": a} for m, a in defaults.SCALE_OUT_STEPS])
+        ]
+        scale_in_step = int(scaling.get("scale_in_step", defaults.SCALE_IN_STEP))
+        strategy = checked_strategy(
+            args.get("capacity_provider_strategy"), defaults.WORKER_CAPACITY_PROVIDER_STRATEGY, spec.architecture
+        )
+        minimum_healthy, maximum, exec_enabled = deployment_defaults(args)
+        checked_bounds(min_tasks, max_tasks)
+        validation.scale_out_steps(steps)
+        if scale_in_step >= 0:
+            raise ValueError(f"scale_in_step must be negative; got {scale_in_step}")
+        target_backlog = _target_backlog(scaling) if mode is WorkerScalingMode.BACKLOG else None
+        queue_settings = _queue_settings(queue_args)
+
+        super().__init__("ecs-platform:index:QueueWorker", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        # A protected queue survives a mistaken destroy or a rename that would replace it: messages are data.
+        queue_opts = pulumi.ResourceOptions(parent=self, protect=bool(args.get("protect_queues", False)))
+
+        encryption: dict[str, Any] = (
+            {"kms_master_key_id": queue_args["kms_key_arn"], "kms_data_key_reuse_period_seconds": 300}
+            if "kms_key_arn" in queue_args
+            else {"sqs_managed_sse_enabled": True}
+        )
+        dead_letters = aws.sqs.Queue(
+            f"{name}-dlq",
+            message_retention_seconds=defaults.DEAD_LETTER_RETENTION_SECONDS,
+            **encryption,
+            opts=queue_opts,
+        )
+        queue = aws.sqs.Queue(
+            name,
+            visibility_timeout_seconds=queue_settings["visibility"],
+            message_retention_seconds=queue_settings["retention"],
+            # Long polling: fewer empty receives, lower cost, messages seen as soon as they arrive.
+            receive_wait_time_seconds=20,
+            redrive_policy=pulumi.Output.json_dumps(
+                {"deadLetterTargetArn": dead_letters.arn, "maxReceiveCount": queue_settings["max_receives"]}
+            ),
+            **encryption,
+            opts=queue_opts,
+        )
+        # Only this worker's queue may send its failures to this dead-letter queue.
+        aws.sqs.RedriveAllowPolicy(
+            f"{name}-dlq",
+            queue_url=dead_letters.id,
+            redrive_allow_policy=pulumi.Output.json_dumps(
+                {"redrivePermission": "byQueue", "sourceQueueArns": [queue.arn]}
+            ),
+            opts=child,
+        )
+        alarm_actions = list(args.get("alarm_actions", []))
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-dlq-not-empty",
+            alarm_description=f"Messages of {name} failed {queue_settings['max_receives']} times and wait in the "
+            "dead-letter queue",
+            namespace="AWS/SQS",
+            metric_name="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": dead_letters.name},
+            statistic="Maximum",
+            period=_PERIOD,
+            evaluation_periods=1,
+            threshold=0,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            actions_enabled=True,
+            alarm_actions=alarm_actions,
+            ok_actions=alarm_actions,
+            opts=child,
+        )
+
+        consume: list[pulumi.Input[dict[str, Any]]] = [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "sqs:ReceiveMessage",
+                    "sqs:DeleteMessage",
+                    "sqs:ChangeMessageVisibility",
+                    "sqs:GetQueueAttributes",
+                ],
+                "Resource": queue.arn,
+            }
+        ]
+        if "kms_key_arn" in queue_args:
+            consume.append({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": queue_args["kms_key_arn"]})
+        task = spec.build(
+            self,
+            extra_environment={"QUEUE_URL": queue.url},
+            task_role_statements=consume,
+            enable_execute_command=exec_enabled,
+            execute_command_log_group=args.get("execute_command_log_group_name"),
+        )
+        security_group = task_security_group(name, args["vpc_id"], f"Tasks of {name}: nothing in, HTTPS out", child)
+        service = fargate_service(
+            name,
+            cluster_arn=args["cluster_arn"],
+            task_definition=task.task_definition,
+            desired_count=min_tasks,
+            strategy=strategy,
+            subnet_ids=args["subnet_ids"],
+            security_group=security_group,
+            minimum_healthy_percent=minimum_healthy,
+            maximum_percent=maximum,
+            enable_execute_command=exec_enabled,
+            parent=self,
+        )
+
+        target = scalable_target(f"{name}-scaling", args["cluster_name"], service, min_tasks, max_tasks, child)
+        metrics = _Metrics(queue.name, args["cluster_name"], service.name)
+        _scaling_alarms(
+            name, target, metrics, mode=mode, steps=steps, scale_in_step=scale_in_step, target_backlog=target_backlog,
+            scale_out_cooldown=int(scaling.get("scale_out_cooldown_seconds", defaults.WORKER_SCALE_OUT_COOLDOWN_SECONDS)),
+            scale_in_cooldown=int(scaling.get("scale_in_cooldown_seconds", defaults.WORKER_SCALE_IN_COOLDOWN_SECONDS)),
+            opts=child,
+        )
+
+        self.service = service
+        """The aws.ecs.Service, for escape hatches."""
+        self.queue_url = queue.url
+        self.queue_arn = queue.arn
+        self.dead_letter_queue_url = dead_letters.url
+        self.dead_letter_queue_arn = dead_letters.arn
+        self.service_name = service.name
+        self.log_group_name = task.log_group.name
+        self.task_role_arn = task.task_role.arn
+        self.register_outputs(
+            {
+                "queue_url": self.queue_url,
+                "queue_arn": self.queue_arn,
+                "dead_letter_queue_url": self.dead_letter_queue_url,
+                "dead_letter_queue_arn": self.dead_letter_queue_arn,
+                "service_name": self.service_name,
+                "log_group_name": self.log_group_name,
+                "task_role_arn": self.task_role_arn,
+            }
+        )
+
+
+def _queue_settings(queue: QueueArgs) -> dict[str, int]:
+    settings = {
+        "visibility": int(queue.get("visibility_timeout_seconds", defaults.QUEUE_VISIBILITY_TIMEOUT_SECONDS)),
+        "retention": int(queue.get("message_retention_seconds", defaults.QUEUE_RETENTION_SECONDS)),
+        "max_receives": int(queue.get("max_receive_count", defaults.MAX_RECEIVE_COUNT)),
+    }
+    # SQS CreateQueue attribute limits.
+    for key, label, low, high in (
+        ("visibility", "visibility_timeout_seconds", 0, 43200),
+        ("retention", "message_retention_seconds", 60, 1209600),
+        ("max_receives", "max_receive_count", 1, 1000),
+    ):
+        if not low <= settings[key] <= high:
+            raise ValueError(f"queue.{label} must be {low} to {high}; got {settings[key]}")
+    if "kms_key_arn" in queue:
+        validation.arn(queue["kms_key_arn"], "kms", "key/")
+    return settings
+
+
+def _target_backlog(scaling: WorkerScaling) -> float:
+    """Messages one task may have waiting so that none waits longer than the acceptable latency (the AWS recipe
+    for SQS consumers: acceptable latency / seconds per message)."""
+    latency = float(scaling.get("acceptable_latency_seconds", defaults.ACCEPTABLE_LATENCY_SECONDS))
+    per_message = float(scaling.get("seconds_per_message", defaults.SECONDS_PER_MESSAGE))
+    if latency <= 0 or per_message <= 0:
+        raise ValueError("acceptable_latency_seconds and seconds_per_message must be above 0")
+    target = latency / per_message
+    if target < 1:
+        raise ValueError(
+            f"a message takes {per_message} s but may wait only {latency} s: no backlog per task can meet that"
+        )
+    return target
+
+
+class _Metrics:
+    """The CloudWatch metrics the scaling alarms read, as metric-math queries."""
+
+    def __init__(self, queue_name: pulumi.Input[str], cluster_name: pulumi.Input[str],
+                 service_name: pulumi.Input[str]) -> None:
+        self.queue_name, self.cluster_name, self.service_name = queue_name, cluster_name, service_name
+
+    def sqs(self, query_id: str, metric: str) -> dict[str, Any]:
+        return {
+            "id": query_id,
+            "return_data": False,
+            "metric": {
+                "namespace": "AWS/SQS",
+                "metric_name": metric,
+                "dimensions": {"QueueName": self.queue_name},
+                "period": _PERIOD,
+                "stat": "Maximum",
+            },
+        }
+
+    def running_tasks(self, query_id: str) -> dict[str, Any]:
+        return {
+            "id": query_id,
+            "return_data": False,
+            "metric": {
+                "namespace": "ECS/ContainerInsights",
+                "metric_name": "RunningTaskCount",
+                "dimensions": {"ClusterName": self.cluster_name, "ServiceName": self.service_name},
+                "period": _PERIOD,
+                "stat": "Maximum",
+            },
+        }
+
+
+def _scaling_alarms(
+    name: str, target: aws.appautoscaling.Target, metrics: _Metrics, *, mode: WorkerScalingMode,
+    steps: list[tuple[int, int]], scale_in_step: int, target_backlog: Optional[float], scale_out_cooldown: int,
+    scale_in_cooldown: int, opts: pulumi.ResourceOptions,
+) -> None:
+    def step_policy(suffix: str, cooldown: int, adjustments: list[dict[str, Any]]) -> aws.appautoscaling.Policy:
+        return aws.appautoscaling.Policy(
+            f"{name}-{suffix}",
+            policy_type="StepScaling",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            step_scaling_policy_configuration={
+                "adjustment_type": "ChangeInCapacity",
+                "cooldown": cooldown,
+                "metric_aggregation_type": "Maximum",
+                "step_adjustments": adjustments,
+            },
+            opts=opts,
+        )
+
+    # Wake-up, both modes: at zero tasks, any visible message starts one task. The condition reads the running
+    # task count (missing data, as when no task runs, counts as zero) and never divides by it.
+    wake = step_policy("wake", scale_out_cooldown, [{"metric_interval_lower_bound": "0", "scaling_adjustment": 1}])
+    aws.cloudwatch.MetricAlarm(
+        f"{name}-wake",
+        alarm_description=f"{name} has messages waiting and no running task",
+        comparison_operator="GreaterThanThreshold",
+        threshold=0,
+        evaluation_periods=1,
+        treat_missing_data="notBreaching",
+        metric_queries=[
+            metrics.sqs("visible", "ApproximateNumberOfMessagesVisible"),
+            metrics.running_tasks("tasks"),
+            {"id": "wake", "expression": "IF(FILL(tasks, 0) < 1 AND visible > 0, 1, 0)",
+             "label": "Messages waiting with no task", "return_data": True},
+        ],
+        alarm_actions=[wake.arn],
+        opts=opts,
+    )
+
+    if mode is WorkerScalingMode.STEPS:
+        threshold = steps[0][0]
+        adjustments = []
+        for index, (messages, add) in enumerate(steps):
+            adjustment: dict[str, Any] = {
+                "metric_interval_lower_bound": str(messages - threshold),
+                "scaling_adjustment": add,
+            }
+            if index + 1 < len(steps):
+                adjustment["metric_interval_upper_bound"] = str(steps[index + 1][0] - threshold)
+            adjustments.append(adjustment)
+        scale_out = step_policy("scale-out", scale_out_cooldown, adjustments)
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-scale-out",
+            alarm_description=f"{name} has more than {threshold} messages waiting",
+            namespace="AWS/SQS",
+            metric_name="ApproximateNumberOfMessagesVisible",
+            dimensions={"QueueName": metrics.queue_name},
+            statistic="Maximum",
+            period=_PERIOD,
+            evaluation_periods=1,
+            threshold=threshold,
+            comparison_operator="GreaterThanThreshold",
+            treat_missing_data="notBreaching",
+            alarm_actions=[scale_out.arn],
+            opts=opts,
+        )
+    else:
+        aws.appautoscaling.Policy(
+            f"{name}-backlog",
+            policy_type="TargetTrackingScaling",
+            service_namespace=target.service_namespace,
+            scalable_dimension=target.scalable_dimension,
+            resource_id=target.resource_id,
+            target_tracking_scaling_policy_configuration={
+                "target_value": target_backlog,
+                # Scale-in belongs to the guarded alarm below, which also waits for in-flight messages.
+                "disable_scale_in": True,
+                "scale_out_cooldown": scale_out_cooldown,
+                "customized_metric_specification": {
+                    "metrics": [
+                        _tracking_metric("visible", "AWS/SQS", "ApproximateNumberOfMessagesVisible",
+                                         [("QueueName", metrics.queue_name)], "Sum"),
+                        _tracking_metric("tasks", "ECS/ContainerInsights", "RunningTaskCount",
+                                         [("ClusterName", metrics.cluster_name),
+                                          ("ServiceName", metrics.service_name)], "Average"),
+                        {"id": "backlog", "expression": "visible / tasks", "label": "Backlog per task",
+                         "return_data": True},
+                    ]
+                },
+            },
+            opts=opts,
+        )
+
+    # Scale-in, both modes: only when nothing is visible AND nothing is in flight for three periods in a row, so a
+    # task is never stopped while it still holds messages.
+    scale_in = step_policy("scale-in", scale_in_cooldown,
+                           [{"metric_interval_upper_bound": "0", "scaling_adjustment": scale_in_step}])
+    aws.cloudwatch.MetricAlarm(
+        f"{name}-scale-in",
+        alarm_description=f"{name} has had no visible or in-flight messages for "
+        f"{defaults.SCALE_IN_EVALUATION_PERIODS} minutes",
+        comparison_operator="LessThanOrEqualToThreshold",
+        threshold=0,
+        evaluation_periods=defaults.SCALE_IN_EVALUATION_PERIODS,
+        datapoints_to_alarm=defaults.SCALE_IN_EVALUATION_PERIODS,
+        treat_missing_data="notBreaching",
+        metric_queries=[
+            metrics.sqs("visible", "ApproximateNumberOfMessagesVisible"),
+            metrics.sqs("inflight", "ApproximateNumberOfMessagesNotVisible"),
+            {"id": "pending", "expression": "visible + inflight", "label": "Visible and in-flight messages",
+             "return_data": True},
+        ],
+        alarm_actions=[scale_in.arn],
+        opts=opts,
+    )
+
+
+def _tracking_metric(query_id: str, namespace: str, metric: str, dimensions: list[tuple[str, Any]],
+                     stat: str) -> dict[str, Any]:
+    return {
+        "id": query_id,
+        "return_data": False,
+        "metric_stat": {
+            "stat": stat,
+            "metric": {
+                "namespace": namespace,
+                "metric_name": metric,
+                "dimensions": [{"name": n, "value": v} for n, v in dimensions],
+            },
+        },
+    }
+
