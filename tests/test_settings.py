@@ -272,3 +272,136 @@ def test_settings_errors_are_run_errors_so_the_cli_prints_no_traceback() -> None
 
     assert issubclass(SettingsError, pulumi.RunError)
 
+
+
+# Services and workers --------------------------------------------------------------------------------------------
+
+SERVICE = {"image": "example/api:1.0", "pathPatterns": ["/api/*"], "priority": 10}
+WORKER = {"image": "example/orders:1.0"}
+
+
+def service(**changes: Any) -> dict[str, Any]:
+    return {"api": {**SERVICE, **changes}}
+
+
+def test_minimal_service_gets_production_defaults() -> None:
+    api = parse(minimal(services=service()), NS).services["api"]
+    assert (api.cpu, api.memory, api.container_port) == (256, 512, 8080)
+    assert api.read_only_root_filesystem is True
+    assert (api.desired_count, api.autoscaling.min_tasks, api.autoscaling.max_tasks) == (2, 2, 10)
+    assert api.autoscaling.cpu_target_percent == 70
+    assert (api.autoscaling.scale_out_cooldown_seconds, api.autoscaling.scale_in_cooldown_seconds) == (60, 300)
+
+
+def test_minimal_worker_gets_spot_with_an_on_demand_base_and_two_minutes_to_stop() -> None:
+    settings = parse(minimal(workers={"orders": WORKER}), NS)
+    orders = settings.workers["orders"]
+    assert orders.stop_timeout_seconds == 120
+    assert (orders.scaling.min_tasks, orders.scaling.max_tasks) == (0, 20)
+    strategy = settings.queue_worker_args("orders")["capacity_provider_strategy"]
+    assert {(s["capacity_provider"], s["weight"], s["base"]) for s in strategy} == {
+        (CapacityProvider.FARGATE_SPOT, 4, 0), (CapacityProvider.FARGATE, 1, 1)}
+
+
+def test_service_without_a_strategy_uses_the_cluster_default() -> None:
+    strategy = [{"capacityProvider": "FARGATE", "weight": 1, "base": 2}]
+    settings = parse(minimal(services=service(), cluster={"defaultCapacityProviderStrategy": strategy}), NS)
+    assert settings.web_service_args("api")["capacity_provider_strategy"] == [
+        {"capacity_provider": CapacityProvider.FARGATE, "weight": 1, "base": 2}]
+
+
+def test_bad_cpu_memory_pair_names_memory() -> None:
+    error = rejected(services=service(cpu=256, memory=4096))
+    assert error.key == "ecs-platform:services.api.memory"
+    assert "cpu 256 allows memory 512, 1024 or 2048; got 4096" in str(error)
+
+
+def test_cpu_that_is_not_a_fargate_size_names_cpu() -> None:
+    assert rejected(services=service(cpu=300)).key == "ecs-platform:services.api.cpu"
+
+
+def test_duplicate_rule_priority_names_the_second_service() -> None:
+    error = rejected(services={"api": SERVICE, "admin": {**SERVICE, "pathPatterns": ["/admin/*"]}})
+    assert error.key == "ecs-platform:services.admin.priority"
+    assert "api" in str(error)
+
+
+def test_plaintext_secret_names_the_variable_and_points_to_secrets() -> None:
+    error = rejected(services=service(environment={"STRIPE_API_KEY": "sk_live_123"}))
+    assert error.key == "ecs-platform:services.api.environment.STRIPE_API_KEY"
+    assert "secrets" in str(error)
+
+
+def test_plaintext_secret_in_a_worker_is_refused_too() -> None:
+    error = rejected(workers={"orders": {**WORKER, "environment": {"DB_PASSWORD": "x"}}})
+    assert error.key == "ecs-platform:workers.orders.environment.DB_PASSWORD"
+
+
+def test_secret_reference_must_be_an_ssm_or_secrets_manager_arn() -> None:
+    error = rejected(services=service(secrets={"DB_PASSWORD": "arn:aws:s3:::bucket/key"}))
+    assert error.key == "ecs-platform:services.api.secrets.DB_PASSWORD"
+
+
+def test_min_above_max_names_min_tasks() -> None:
+    error = rejected(services=service(desiredCount=3, autoscaling={"minTasks": 5, "maxTasks": 3}))
+    assert error.key == "ecs-platform:services.api.autoscaling.minTasks"
+
+
+def test_worker_min_above_max_names_min_tasks() -> None:
+    error = rejected(workers={"orders": {**WORKER, "scaling": {"minTasks": 5, "maxTasks": 2}}})
+    assert error.key == "ecs-platform:workers.orders.scaling.minTasks"
+
+
+def test_desired_count_outside_min_and_max_is_named() -> None:
+    error = rejected(services=service(desiredCount=12))
+    assert error.key == "ecs-platform:services.api.desiredCount"
+    assert "outside" in str(error)
+
+
+def test_service_without_a_route_is_refused() -> None:
+    assert rejected(services=service(pathPatterns=[])).key == "ecs-platform:services.api.pathPatterns"
+
+
+def test_missing_priority_is_named() -> None:
+    bare = {k: v for k, v in SERVICE.items() if k != "priority"}
+    assert rejected(services={"api": bare}).key == "ecs-platform:services.api.priority"
+
+
+def test_stop_timeout_above_two_minutes_is_refused() -> None:
+    error = rejected(workers={"orders": {**WORKER, "stopTimeoutSeconds": 300}})
+    assert error.key == "ecs-platform:workers.orders.stopTimeoutSeconds"
+
+
+def test_arm64_worker_on_the_default_spot_strategy_is_refused() -> None:
+    error = rejected(workers={"orders": {**WORKER, "cpuArchitecture": "ARM64"}})
+    assert error.key == "ecs-platform:workers.orders.cpuArchitecture"
+
+
+def test_unknown_scaling_mode_lists_the_modes() -> None:
+    error = rejected(workers={"orders": {**WORKER, "scaling": {"mode": "magic"}}})
+    assert error.key == "ecs-platform:workers.orders.scaling.mode"
+    assert "steps" in str(error) and "backlog" in str(error)
+
+
+def test_scale_out_steps_must_increase() -> None:
+    steps = [{"messages": 500, "add": 5}, {"messages": 100, "add": 1}]
+    error = rejected(workers={"orders": {**WORKER, "scaling": {"scaleOutSteps": steps}}})
+    assert error.key == "ecs-platform:workers.orders.scaling.scaleOutSteps"
+
+
+def test_bad_workload_name_is_named() -> None:
+    assert rejected(services={"API_v1": SERVICE}).key == "ecs-platform:services.API_v1"
+
+
+def test_same_name_for_a_service_and_a_worker_is_refused() -> None:
+    assert rejected(services={"orders": SERVICE}, workers={"orders": WORKER}).key == "ecs-platform:workers"
+
+
+def test_misspelt_service_key_is_named_with_a_suggestion() -> None:
+    error = rejected(services=service(desiredCuont=2))
+    assert error.key == "ecs-platform:services.api.desiredCuont"
+    assert "desiredCount" in str(error)
+
+
+def test_alarm_topic_must_be_an_sns_arn() -> None:
+    assert rejected(alarmTopicArn="arn:aws:sqs:us-east-1:123456789012:q").key == "ecs-platform:alarmTopicArn"

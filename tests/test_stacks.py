@@ -211,3 +211,102 @@ def test_stack_files_only_use_namespaced_keys() -> None:
     for stack in ("dev", "prod"):
         config = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
         assert all(":" in key for key in config), stack
+
+
+# Services and workers ----------------------------------------------------------------------------------------
+
+
+def rule_paths(run: ProgramRun) -> dict[str, list[str]]:
+    return {
+        r.name.removesuffix("-route"): r.inputs["conditions"][0]["pathPattern"]["values"]
+        for r in run.of_type("aws:lb/listenerRule:ListenerRule")
+    }
+
+
+def test_prod_routes_api_and_admin_by_path(prod: ProgramRun) -> None:
+    assert rule_paths(prod) == {"api": ["/api/*"], "admin": ["/admin/*"]}
+    https = prod.one(LISTENER, "web-https").outputs["arn"]
+    assert {r.inputs["listenerArn"] for r in prod.of_type("aws:lb/listenerRule:ListenerRule")} == {https}
+
+
+def test_prod_runs_three_api_and_two_admin_tasks(prod: ProgramRun) -> None:
+    counts = {s.name: s.inputs["desiredCount"] for s in prod.of_type("aws:ecs/service:Service")}
+    assert (counts["api"], counts["admin"]) == (3, 2)
+
+
+def test_dev_runs_one_task_of_each_service(dev: ProgramRun) -> None:
+    counts = {s.name: s.inputs["desiredCount"] for s in dev.of_type("aws:ecs/service:Service")}
+    assert (counts["api"], counts["admin"]) == (1, 1)
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_service_rolls_back_and_stays_private(stack: str, request) -> None:
+    run: ProgramRun = request.getfixturevalue(stack)
+    services = run.of_type("aws:ecs/service:Service")
+    assert {s.name for s in services} == {"api", "admin", "orders"}
+    for service in services:
+        assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+        assert service.inputs["networkConfiguration"]["assignPublicIp"] is False
+        assert service.inputs["networkConfiguration"]["subnets"] == run.outputs["privateSubnetIds"]
+
+
+def test_prod_web_services_track_cpu(prod: ProgramRun) -> None:
+    tracked = {
+        p.name for p in prod.of_type("aws:appautoscaling/policy:Policy")
+        if p.inputs.get("targetTrackingScalingPolicyConfiguration", {}).get("predefinedMetricSpecification", {})
+        .get("predefinedMetricType") == "ECSServiceAverageCPUUtilization"
+    }
+    assert tracked == {"api-cpu", "admin-cpu"}
+
+
+def test_web_tasks_admit_only_the_load_balancer(prod: ProgramRun) -> None:
+    alb_group = prod.one("aws:ec2/securityGroup:SecurityGroup", "web-alb").id
+    for name in ("api", "admin"):
+        (rule,) = [r for r in prod.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+                   if r.name == f"{name}-tasks-from-alb"]
+        assert rule.inputs["referencedSecurityGroupId"] == alb_group
+
+
+def test_prod_worker_queue_is_encrypted_with_a_dead_letter_queue_and_alarm(prod: ProgramRun) -> None:
+    queue = prod.one("aws:sqs/queue:Queue", "orders")
+    dead_letters = prod.one("aws:sqs/queue:Queue", "orders-dlq")
+    assert queue.inputs["sqsManagedSseEnabled"] is True
+    assert json.loads(queue.inputs["redrivePolicy"])["deadLetterTargetArn"] == dead_letters.outputs["arn"]
+    alarm = prod.one("aws:cloudwatch/metricAlarm:MetricAlarm", "orders-dlq-not-empty")
+    assert alarm.inputs["dimensions"]["QueueName"] == dead_letters.outputs["name"]
+    assert alarm.inputs["alarmActions"] == ["arn:aws:sns:us-east-1:123456789012:platform-oncall"]
+
+
+def test_prod_worker_runs_on_spot_with_an_on_demand_base(prod: ProgramRun) -> None:
+    strategy = {s["capacityProvider"]: s for s in
+                prod.one("aws:ecs/service:Service", "orders").inputs["capacityProviderStrategies"]}
+    assert strategy["FARGATE"]["base"] >= 1
+    assert strategy["FARGATE_SPOT"]["weight"] == 4
+
+
+def test_prod_worker_stops_gracefully_and_scales_from_zero(prod: ProgramRun) -> None:
+    from .helpers import containers
+
+    assert containers(prod, "orders")[0]["stopTimeout"] == 120
+    target = prod.one("aws:appautoscaling/target:Target", "orders-scaling").inputs
+    assert (target["minCapacity"], target["maxCapacity"]) == (0, 20)
+    alarms = {a.name for a in prod.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")}
+    assert {"orders-wake", "orders-scale-out", "orders-scale-in", "orders-dlq-not-empty"} <= alarms
+
+
+def test_queues_are_protected_in_prod_only(dev: ProgramRun, prod: ProgramRun) -> None:
+    assert all(q.protect for q in prod.of_type("aws:sqs/queue:Queue"))
+    assert not any(q.protect for q in dev.of_type("aws:sqs/queue:Queue"))
+
+
+def test_dev_allows_exec_and_prod_does_not(dev: ProgramRun, prod: ProgramRun) -> None:
+    assert all(s.inputs["enableExecuteCommand"] for s in dev.of_type("aws:ecs/service:Service"))
+    assert not any(s.inputs["enableExecuteCommand"] for s in prod.of_type("aws:ecs/service:Service"))
+
+
+def test_exports_name_each_service_path_and_worker_queue(prod: ProgramRun) -> None:
+    assert prod.outputs["services"]["api"]["url"] == prod.outputs["albUrl"] + "/api/"
+    assert prod.outputs["services"]["admin"]["paths"] == ["/admin/*"]
+    orders = prod.outputs["workers"]["orders"]
+    assert orders["queueUrl"] == prod.one("aws:sqs/queue:Queue", "orders").outputs["url"]
+    assert orders["deadLetterQueueUrl"] == prod.one("aws:sqs/queue:Queue", "orders-dlq").outputs["url"]

@@ -1,0 +1,104 @@
+"""Helpers the tests share: reading container definitions and evaluating CloudWatch metric math."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from typing import Any, Optional
+
+from ecs_platform.testing import ProgramRun, Registration
+
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+
+
+def containers(run: ProgramRun, name: Optional[str] = None) -> list[dict[str, Any]]:
+    """The container definitions of the task definition `<name>-task` (or the only one), as ECS receives them."""
+    definition = run.one(TASK_DEFINITION, f"{name}-task" if name else None)
+    return json.loads(definition.inputs["containerDefinitions"])
+
+
+def policy(resource: Registration, key: str = "policy") -> dict[str, Any]:
+    return json.loads(resource.inputs[key])
+
+
+def statements_by_action(document: dict[str, Any]) -> dict[str, Any]:
+    found = {}
+    for statement in document["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        for action in actions:
+            found[action] = statement["Resource"]
+    return found
+
+
+class MetricMath:
+    """Evaluates the CloudWatch metric math the alarms use, one period at a time.
+
+    Supports numbers, query ids, + - * /, comparisons, AND/OR, IF(condition, a, b) and FILL(series, value). A
+    missing datapoint is None: arithmetic and comparisons on it are missing too (as in CloudWatch), FILL replaces
+    it, and IF treats a missing condition as missing.
+    """
+
+    def __init__(self, expression: str) -> None:
+        text = re.sub(r"\bAND\b", " and ", expression)
+        text = re.sub(r"\bOR\b", " or ", text)
+        self.tree = ast.parse(text, mode="eval").body
+
+    def __call__(self, **values: Optional[float]) -> Optional[float]:
+        return self._eval(self.tree, values)
+
+    def _eval(self, node: ast.AST, values: dict[str, Optional[float]]) -> Optional[float]:
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            return values[node.id]
+        if isinstance(node, ast.BinOp):
+            left, right = self._eval(node.left, values), self._eval(node.right, values)
+            if left is None or right is None:
+                return None
+            if isinstance(node.op, ast.Div):
+                return None if right == 0 else left / right
+            return {ast.Add: left + right, ast.Sub: left - right, ast.Mult: left * right}[type(node.op)]
+        if isinstance(node, ast.Compare):
+            left, right = self._eval(node.left, values), self._eval(node.comparators[0], values)
+            if left is None or right is None:
+                return None
+            op = type(node.ops[0])
+            result = {ast.Lt: left < right, ast.Gt: left > right, ast.LtE: left <= right, ast.GtE: left >= right,
+                      ast.Eq: left == right, ast.NotEq: left != right}[op]
+            return 1.0 if result else 0.0
+        if isinstance(node, ast.BoolOp):
+            parts = [self._eval(v, values) for v in node.values]
+            if any(p is None for p in parts):
+                return None
+            truth = all(parts) if isinstance(node.op, ast.And) else any(parts)
+            return 1.0 if truth else 0.0
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            args = node.args
+            if node.func.id == "FILL":
+                value = self._eval(args[0], values)
+                return self._eval(args[1], values) if value is None else value
+            if node.func.id == "IF":
+                condition = self._eval(args[0], values)
+                if condition is None:
+                    return None
+                return self._eval(args[1] if condition else args[2], values)
+        raise ValueError(f"unsupported metric math: {ast.dump(node)}")
+
+
+def alarm_expression(alarm: Registration) -> MetricMath:
+    (returned,) = [q for q in alarm.inputs["metricQueries"] if q.get("returnData")]
+    return MetricMath(returned["expression"])
+
+
+def breaches(alarm: Registration, value: Optional[float]) -> bool:
+    """Whether one datapoint breaches the alarm's threshold (missing data: notBreaching)."""
+    if value is None:
+        return False
+    threshold = alarm.inputs["threshold"]
+    return {
+        "GreaterThanThreshold": value > threshold,
+        "GreaterThanOrEqualToThreshold": value >= threshold,
+        "LessThanThreshold": value < threshold,
+        "LessThanOrEqualToThreshold": value <= threshold,
+    }[alarm.inputs["comparisonOperator"]]

@@ -1,0 +1,294 @@
+"""QueueWorker component: queues, dead letters, Spot placement and queue-driven scaling in both modes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from ecs_platform import CapacityProvider, CpuArchitecture, QueueWorker, WorkerScalingMode
+from ecs_platform.testing import ProgramRun
+
+from .helpers import alarm_expression, breaches, containers, policy, statements_by_action
+
+QUEUE = "aws:sqs/queue:Queue"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+POLICY = "aws:appautoscaling/policy:Policy"
+SERVICE = "aws:ecs/service:Service"
+
+
+def worker(run_component, **overrides: Any) -> ProgramRun:
+    args: dict[str, Any] = {
+        "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/main",
+        "cluster_name": "main",
+        "vpc_id": "vpc-1",
+        "subnet_ids": ["subnet-private-a", "subnet-private-b"],
+        "task": {"image": "example/orders:1.0"},
+    }
+    args.update(overrides)
+    return run_component(lambda: QueueWorker("orders", args))
+
+
+def step_policy(run: ProgramRun, suffix: str) -> dict:
+    return run.one(POLICY, f"orders-{suffix}").inputs["stepScalingPolicyConfiguration"]
+
+
+def alarm_of(run: ProgramRun, suffix: str):
+    return run.one(ALARM, f"orders-{suffix}")
+
+
+# Queues --------------------------------------------------------------------------------------------------------
+
+
+def test_work_queue_is_encrypted_with_long_polling(run_component) -> None:
+    queue = worker(run_component).one(QUEUE, "orders").inputs
+    assert queue["sqsManagedSseEnabled"] is True
+    assert queue["receiveWaitTimeSeconds"] == 20
+
+
+def test_queue_timeouts_follow_args(run_component) -> None:
+    run = worker(run_component, queue={"visibility_timeout_seconds": 900, "message_retention_seconds": 86400})
+    queue = run.one(QUEUE, "orders").inputs
+    assert (queue["visibilityTimeoutSeconds"], queue["messageRetentionSeconds"]) == (900, 86400)
+
+
+def test_customer_key_replaces_sqs_managed_encryption(run_component) -> None:
+    key = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    run = worker(run_component, queue={"kms_key_arn": key})
+    for queue in run.of_type(QUEUE):
+        assert queue.inputs["kmsMasterKeyId"] == key and "sqsManagedSseEnabled" not in queue.inputs
+    assert statements_by_action(policy(run.one("aws:iam/rolePolicy:RolePolicy", "orders-task")))["kms:Decrypt"] == key
+
+
+def test_dead_letter_queue_keeps_messages_fourteen_days(run_component) -> None:
+    dead_letters = worker(run_component).one(QUEUE, "orders-dlq").inputs
+    assert dead_letters["messageRetentionSeconds"] == 14 * 24 * 3600
+    assert dead_letters["sqsManagedSseEnabled"] is True
+
+
+def test_failed_messages_are_redriven_after_max_receives(run_component) -> None:
+    run = worker(run_component, queue={"max_receive_count": 3})
+    redrive = json.loads(run.one(QUEUE, "orders").inputs["redrivePolicy"])
+    assert redrive == {"deadLetterTargetArn": run.one(QUEUE, "orders-dlq").outputs["arn"], "maxReceiveCount": 3}
+
+
+def test_only_this_queue_may_redrive_into_the_dead_letter_queue(run_component) -> None:
+    run = worker(run_component)
+    allow = run.one("aws:sqs/redriveAllowPolicy:RedriveAllowPolicy").inputs
+    assert allow["queueUrl"] == run.one(QUEUE, "orders-dlq").id
+    assert json.loads(allow["redriveAllowPolicy"]) == {
+        "redrivePermission": "byQueue", "sourceQueueArns": [run.one(QUEUE, "orders").outputs["arn"]]}
+
+
+def test_dead_letter_alarm_fires_on_the_first_message(run_component) -> None:
+    topic = "arn:aws:sns:us-east-1:123456789012:oncall"
+    run = worker(run_component, alarm_actions=[topic])
+    alarm = alarm_of(run, "dlq-not-empty").inputs
+    assert alarm["namespace"] == "AWS/SQS" and alarm["metricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarm["dimensions"] == {"QueueName": run.one(QUEUE, "orders-dlq").outputs["name"]}
+    assert (alarm["comparisonOperator"], alarm["threshold"]) == ("GreaterThanThreshold", 0)
+    assert alarm["alarmActions"] == [topic]
+
+
+def test_queues_are_unprotected_unless_asked(run_component) -> None:
+    assert not any(q.protect for q in worker(run_component).of_type(QUEUE))
+
+
+def test_protected_queues_survive_destroy_and_replacement(run_component) -> None:
+    run = worker(run_component, protect_queues=True)
+    assert all(q.protect for q in run.of_type(QUEUE))
+    assert not run.one(SERVICE).protect
+
+
+# Tasks ---------------------------------------------------------------------------------------------------------
+
+
+def test_container_receives_the_queue_url(run_component) -> None:
+    run = worker(run_component)
+    environment = {e["name"]: e["value"] for e in containers(run, "orders")[0]["environment"]}
+    assert environment["QUEUE_URL"] == run.one(QUEUE, "orders").outputs["url"]
+
+
+def test_task_role_consumes_this_queue_only(run_component) -> None:
+    run = worker(run_component)
+    document = policy(run.one("aws:iam/rolePolicy:RolePolicy", "orders-task"))
+    (statement,) = document["Statement"]
+    assert sorted(statement["Action"]) == [
+        "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
+    assert statement["Resource"] == run.one(QUEUE, "orders").outputs["arn"]
+
+
+def test_spot_tasks_get_the_full_two_minutes_to_stop(run_component) -> None:
+    assert containers(worker(run_component), "orders")[0]["stopTimeout"] == 120
+
+
+def test_spot_worker_keeps_one_on_demand_task(run_component) -> None:
+    strategy = {s["capacityProvider"]: s for s in worker(run_component).one(SERVICE).inputs["capacityProviderStrategies"]}
+    assert strategy["FARGATE_SPOT"] == {"capacityProvider": "FARGATE_SPOT", "weight": 4, "base": 0}
+    assert strategy["FARGATE"] == {"capacityProvider": "FARGATE", "weight": 1, "base": 1}
+
+
+def test_worker_has_no_load_balancer_and_no_inbound_rule(run_component) -> None:
+    run = worker(run_component)
+    assert not run.one(SERVICE).inputs.get("loadBalancers")
+    assert not run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    assert run.one(SERVICE).inputs["networkConfiguration"]["assignPublicIp"] is False
+
+
+def test_arm64_worker_cannot_use_spot(run_component) -> None:
+    with pytest.raises(ValueError, match="ARM64"):
+        worker(run_component, task={"image": "x:1", "cpu_architecture": CpuArchitecture.ARM64})
+
+
+def test_arm64_worker_runs_on_demand(run_component) -> None:
+    run = worker(run_component, task={"image": "x:1", "cpu_architecture": CpuArchitecture.ARM64},
+                 capacity_provider_strategy=[{"capacity_provider": CapacityProvider.FARGATE, "weight": 1}])
+    assert run.one(SERVICE).inputs["capacityProviderStrategies"][0]["capacityProvider"] == "FARGATE"
+
+
+# Scaling: shared ---------------------------------------------------------------------------------------------
+
+
+def test_idle_worker_costs_nothing_and_scales_to_twenty(run_component) -> None:
+    run = worker(run_component)
+    target = run.one("aws:appautoscaling/target:Target").inputs
+    assert (target["minCapacity"], target["maxCapacity"]) == (0, 20)
+    assert run.one(SERVICE).inputs["desiredCount"] == 0
+    assert run.one(SERVICE).ignore_changes == ["desiredCount"]
+
+
+def test_wake_up_adds_one_task(run_component) -> None:
+    config = step_policy(worker(run_component), "wake")
+    assert config["adjustmentType"] == "ChangeInCapacity"
+    assert config["stepAdjustments"] == [{"metricIntervalLowerBound": "0", "scalingAdjustment": 1}]
+
+
+@pytest.mark.parametrize("mode", list(WorkerScalingMode))
+def test_wake_up_fires_at_zero_tasks_with_messages_waiting(run_component, mode) -> None:
+    alarm = alarm_of(worker(run_component, scaling={"mode": mode}), "wake")
+    wake = alarm_expression(alarm)
+    # No running task: Container Insights publishes nothing for the service, so the count is missing.
+    assert breaches(alarm, wake(visible=3, tasks=None))
+    assert breaches(alarm, wake(visible=3, tasks=0))
+    assert not breaches(alarm, wake(visible=0, tasks=None))
+    assert not breaches(alarm, wake(visible=500, tasks=2))
+
+
+def test_wake_up_never_divides_by_the_task_count(run_component) -> None:
+    (expression,) = [q["expression"] for q in alarm_of(worker(run_component), "wake").inputs["metricQueries"]
+                     if q.get("expression")]
+    assert "/" not in expression
+
+
+@pytest.mark.parametrize("mode", list(WorkerScalingMode))
+def test_scale_in_waits_for_three_idle_minutes_with_nothing_in_flight(run_component, mode) -> None:
+    alarm = alarm_of(worker(run_component, scaling={"mode": mode}), "scale-in")
+    pending = alarm_expression(alarm)
+    assert (alarm.inputs["evaluationPeriods"], alarm.inputs["datapointsToAlarm"]) == (3, 3)
+    assert alarm.inputs["comparisonOperator"] == "LessThanOrEqualToThreshold"
+    metrics = {q["id"]: q["metric"]["metricName"] for q in alarm.inputs["metricQueries"] if q.get("metric")}
+    assert sorted(metrics.values()) == ["ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesVisible"]
+    assert breaches(alarm, pending(visible=0, inflight=0))
+    assert not breaches(alarm, pending(visible=0, inflight=4))
+
+
+def test_scale_in_removes_one_task_at_a_time(run_component) -> None:
+    config = step_policy(worker(run_component), "scale-in")
+    assert config["stepAdjustments"] == [{"metricIntervalUpperBound": "0", "scalingAdjustment": -1}]
+    assert config["cooldown"] == 120
+
+
+# Scaling: steps mode -------------------------------------------------------------------------------------------
+
+
+def test_steps_scale_out_alarm_watches_visible_messages_above_one_hundred(run_component) -> None:
+    alarm = alarm_of(worker(run_component), "scale-out").inputs
+    assert (alarm["namespace"], alarm["metricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert (alarm["threshold"], alarm["comparisonOperator"]) == (100, "GreaterThanThreshold")
+    assert (alarm["period"], alarm["evaluationPeriods"]) == (60, 1)
+
+
+def test_steps_add_one_task_from_one_hundred_and_five_from_five_hundred(run_component) -> None:
+    config = step_policy(worker(run_component), "scale-out")
+    assert config["adjustmentType"] == "ChangeInCapacity" and config["cooldown"] == 60
+    assert config["stepAdjustments"] == [
+        {"metricIntervalLowerBound": "0", "metricIntervalUpperBound": "400", "scalingAdjustment": 1},
+        {"metricIntervalLowerBound": "400", "scalingAdjustment": 5},
+    ]
+
+
+def test_alarms_point_at_their_policies(run_component) -> None:
+    run = worker(run_component)
+    for suffix in ("wake", "scale-out", "scale-in"):
+        assert alarm_of(run, suffix).inputs["alarmActions"] == [run.one(POLICY, f"orders-{suffix}").outputs["arn"]]
+
+
+def test_zero_to_one_and_back(run_component) -> None:
+    """Replays a minute-by-minute timeline through the alarms and policies the worker registered."""
+    run = worker(run_component)
+    wake, scale_out, scale_in = (alarm_of(run, s) for s in ("wake", "scale-out", "scale-in"))
+    adjustments = {s: step_policy(run, s)["stepAdjustments"] for s in ("wake", "scale-out", "scale-in")}
+    tasks, idle_minutes, history = 0, 0, []
+    # (visible, in flight) per minute: 5 messages arrive, one task works through them, the queue drains.
+    for visible, inflight in [(0, 0), (5, 0), (3, 2), (0, 1), (0, 0), (0, 0), (0, 0), (0, 0)]:
+        running = tasks or None  # no task, no Container Insights datapoint
+        if breaches(wake, alarm_expression(wake)(visible=visible, tasks=running)):
+            tasks += adjustments["wake"][0]["scalingAdjustment"]
+        elif breaches(scale_out, visible):
+            tasks += adjustments["scale-out"][0]["scalingAdjustment"]
+        idle_minutes = idle_minutes + 1 if breaches(scale_in, visible + inflight) else 0
+        if idle_minutes >= scale_in.inputs["evaluationPeriods"] and tasks > 0:
+            tasks = max(0, tasks + adjustments["scale-in"][0]["scalingAdjustment"])
+        history.append(tasks)
+    assert history == [0, 1, 1, 1, 1, 1, 0, 0]
+
+
+# Scaling: backlog mode ---------------------------------------------------------------------------------------
+
+
+def backlog(run_component, **scaling: Any) -> ProgramRun:
+    return worker(run_component, scaling={"mode": WorkerScalingMode.BACKLOG, **scaling})
+
+
+def test_backlog_target_is_latency_over_seconds_per_message(run_component) -> None:
+    run = backlog(run_component, acceptable_latency_seconds=120, seconds_per_message=0.5)
+    config = run.one(POLICY, "orders-backlog").inputs["targetTrackingScalingPolicyConfiguration"]
+    assert config["targetValue"] == 240
+
+
+def test_backlog_is_visible_messages_per_running_task(run_component) -> None:
+    config = backlog(run_component).one(POLICY, "orders-backlog").inputs["targetTrackingScalingPolicyConfiguration"]
+    queries = {q["id"]: q for q in config["customizedMetricSpecification"]["metrics"]}
+    assert queries["visible"]["metricStat"]["metric"]["metricName"] == "ApproximateNumberOfMessagesVisible"
+    assert queries["tasks"]["metricStat"]["metric"]["namespace"] == "ECS/ContainerInsights"
+    assert queries["tasks"]["metricStat"]["metric"]["metricName"] == "RunningTaskCount"
+    (returned,) = [q for q in queries.values() if q.get("returnData")]
+    assert returned["expression"] == "visible / tasks"
+
+
+def test_backlog_tracking_leaves_scale_in_to_the_guarded_alarm(run_component) -> None:
+    run = backlog(run_component)
+    config = run.one(POLICY, "orders-backlog").inputs["targetTrackingScalingPolicyConfiguration"]
+    assert config["disableScaleIn"] is True
+    assert [a.name for a in run.of_type(ALARM)] == ["orders-dlq-not-empty", "orders-wake", "orders-scale-in"]
+
+
+def test_backlog_that_no_task_can_meet_is_refused(run_component) -> None:
+    with pytest.raises(ValueError, match="no backlog"):
+        backlog(run_component, acceptable_latency_seconds=1, seconds_per_message=5)
+
+
+@pytest.mark.parametrize(
+    ("scaling", "message"),
+    [
+        ({"min_tasks": 5, "max_tasks": 2}, "above maxTasks"),
+        ({"scale_out_steps": [{"messages": 500, "add": 5}, {"messages": 100, "add": 1}]}, "increase"),
+        ({"scale_out_steps": [{"messages": 100, "add": 0}]}, "at least one task"),
+        ({"scale_in_step": 1}, "negative"),
+    ],
+    ids=["min above max", "steps out of order", "zero step", "positive scale-in"],
+)
+def test_bad_scaling_fails_before_registration(run_component, scaling: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        worker(run_component, scaling=scaling)

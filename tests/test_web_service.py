@@ -1,0 +1,203 @@
+"""WebService component: routing, the security group chain, safe deployments and autoscaling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ecs_platform import CapacityProvider, WebService
+
+from .helpers import containers, policy, statements_by_action
+
+ALB_SG = "sg-0a1b2c3d4e5f60718"
+LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/0123456789abcdef/fedcba9876543210"
+SERVICE = "aws:ecs/service:Service"
+POLICY = "aws:appautoscaling/policy:Policy"
+
+
+def web(run_component, **overrides: Any):
+    args: dict[str, Any] = {
+        "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/main",
+        "cluster_name": "main",
+        "vpc_id": "vpc-1",
+        "subnet_ids": ["subnet-private-a", "subnet-private-b"],
+        "listener_arn": LISTENER,
+        "load_balancer_security_group_id": ALB_SG,
+        "load_balancer_arn_suffix": "app/web/0123456789abcdef",
+        "task": {"image": "example/api:1.0"},
+        "priority": 10,
+        "path_patterns": ["/api/*"],
+    }
+    args.update(overrides)
+    return run_component(lambda: WebService("api", args))
+
+
+def test_target_group_registers_task_ips_with_the_health_check(run_component) -> None:
+    run = web(run_component, health_check={"path": "/api/health", "matcher": "200", "interval_seconds": 10,
+                                           "timeout_seconds": 3, "healthy_threshold": 2, "unhealthy_threshold": 4})
+    group = run.one("aws:lb/targetGroup:TargetGroup").inputs
+    assert (group["targetType"], group["protocol"], group["port"]) == ("ip", "HTTP", 8080)
+    check = group["healthCheck"]
+    assert (check["path"], check["matcher"], check["interval"], check["timeout"]) == ("/api/health", "200", 10, 3)
+    assert (check["healthyThreshold"], check["unhealthyThreshold"]) == (2, 4)
+
+
+def test_target_group_drains_for_thirty_seconds_by_default(run_component) -> None:
+    assert web(run_component).one("aws:lb/targetGroup:TargetGroup").inputs["deregistrationDelay"] == 30
+
+
+def test_listener_rule_forwards_its_paths_at_its_priority(run_component) -> None:
+    run = web(run_component, priority=20, path_patterns=["/admin/*"], host_headers=["admin.example.com"])
+    rule = run.one("aws:lb/listenerRule:ListenerRule").inputs
+    assert rule["listenerArn"] == LISTENER
+    assert rule["priority"] == 20
+    assert rule["conditions"] == [{"pathPattern": {"values": ["/admin/*"]}},
+                                  {"hostHeader": {"values": ["admin.example.com"]}}]
+    (action,) = rule["actions"]
+    assert action == {"type": "forward", "targetGroupArn": run.one("aws:lb/targetGroup:TargetGroup").outputs["arn"]}
+
+
+def test_tasks_run_in_private_subnets_without_public_ip(run_component) -> None:
+    network = web(run_component).one(SERVICE).inputs["networkConfiguration"]
+    assert network["subnets"] == ["subnet-private-a", "subnet-private-b"]
+    assert network["assignPublicIp"] is False
+
+
+def test_tasks_admit_only_the_load_balancer_on_the_container_port(run_component) -> None:
+    run = web(run_component, container_port=3000)
+    group = run.one("aws:ec2/securityGroup:SecurityGroup")
+    (ingress,) = run.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    assert ingress.inputs["securityGroupId"] == group.id
+    assert ingress.inputs["referencedSecurityGroupId"] == ALB_SG
+    assert (ingress.inputs["fromPort"], ingress.inputs["toPort"]) == (3000, 3000)
+    assert "cidrIpv4" not in ingress.inputs
+    assert run.one(SERVICE).inputs["networkConfiguration"]["securityGroups"] == [group.id]
+
+
+def test_load_balancer_sends_to_the_main_container_port(run_component) -> None:
+    run = web(run_component, container_port=3000)
+    (binding,) = run.one(SERVICE).inputs["loadBalancers"]
+    assert (binding["containerName"], binding["containerPort"]) == ("api", 3000)
+    assert containers(run, "api")[0]["portMappings"] == [{"containerPort": 3000, "protocol": "tcp", "name": "http"}]
+
+
+def test_service_waits_for_its_listener_rule(run_component) -> None:
+    run = web(run_component)
+    assert run.one("aws:lb/listenerRule:ListenerRule").urn in run.one(SERVICE).dependencies
+
+
+def test_failed_deployments_roll_back(run_component) -> None:
+    service = web(run_component).one(SERVICE).inputs
+    assert service["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+
+
+def test_deployment_keeps_full_capacity_by_default(run_component) -> None:
+    service = web(run_component).one(SERVICE).inputs
+    assert (service["deploymentMinimumHealthyPercent"], service["deploymentMaximumPercent"]) == (100, 200)
+
+
+def test_deployment_percentages_follow_args(run_component) -> None:
+    service = web(run_component, minimum_healthy_percent=50, maximum_percent=150).one(SERVICE).inputs
+    assert (service["deploymentMinimumHealthyPercent"], service["deploymentMaximumPercent"]) == (50, 150)
+
+
+def test_grace_period_and_tag_propagation(run_component) -> None:
+    service = web(run_component, health_check_grace_period_seconds=90).one(SERVICE).inputs
+    assert service["healthCheckGracePeriodSeconds"] == 90
+    assert service["propagateTags"] == "SERVICE" and service["enableEcsManagedTags"] is True
+
+
+def test_autoscaling_owns_the_desired_count(run_component) -> None:
+    service = web(run_component, desired_count=3, autoscaling={"min_tasks": 2, "max_tasks": 6}).one(SERVICE)
+    assert service.inputs["desiredCount"] == 3
+    assert service.ignore_changes == ["desiredCount"]
+
+
+def test_capacity_strategy_defaults_to_on_demand(run_component) -> None:
+    strategy = web(run_component).one(SERVICE).inputs["capacityProviderStrategies"]
+    assert strategy == [{"capacityProvider": "FARGATE", "weight": 1, "base": 1}]
+    assert "launchType" not in web(run_component).one(SERVICE).inputs
+
+
+def test_service_can_set_its_own_strategy(run_component) -> None:
+    strategy = [{"capacity_provider": CapacityProvider.FARGATE, "weight": 1, "base": 2},
+                {"capacity_provider": CapacityProvider.FARGATE_SPOT, "weight": 3}]
+    inputs = web(run_component, capacity_provider_strategy=strategy).one(SERVICE).inputs
+    assert {s["capacityProvider"]: (s["weight"], s["base"]) for s in inputs["capacityProviderStrategies"]} == {
+        "FARGATE": (1, 2), "FARGATE_SPOT": (3, 0)}
+
+
+def test_exec_is_off_by_default(run_component) -> None:
+    run = web(run_component)
+    assert run.one(SERVICE).inputs["enableExecuteCommand"] is False
+    assert not run.of_type("aws:iam/rolePolicy:RolePolicy")
+
+
+def test_exec_grants_the_ssm_channels_and_the_audit_log_group(run_component) -> None:
+    run = web(run_component, enable_execute_command=True, execute_command_log_group_name="main-exec-1234567")
+    allowed = statements_by_action(policy(run.one("aws:iam/rolePolicy:RolePolicy", "api-task")))
+    assert allowed["ssmmessages:CreateControlChannel"] == "*"
+    assert allowed["logs:PutLogEvents"] == [
+        "arn:aws:logs:us-east-1:123456789012:log-group:main-exec-1234567",
+        "arn:aws:logs:us-east-1:123456789012:log-group:main-exec-1234567:*",
+    ]
+    assert run.one(SERVICE).inputs["enableExecuteCommand"] is True
+
+
+def test_exec_on_a_read_only_container_gets_writable_agent_paths(run_component) -> None:
+    run = web(run_component, enable_execute_command=True)
+    paths = {m["containerPath"] for m in containers(run, "api")[0]["mountPoints"]}
+    assert {"/var/lib/amazon", "/var/log/amazon"} <= paths
+
+
+def test_cpu_target_tracking_at_seventy_percent_with_asymmetric_cooldowns(run_component) -> None:
+    run = web(run_component)
+    (cpu,) = run.of_type(POLICY)
+    config = cpu.inputs["targetTrackingScalingPolicyConfiguration"]
+    assert config["predefinedMetricSpecification"]["predefinedMetricType"] == "ECSServiceAverageCPUUtilization"
+    assert config["targetValue"] == 70
+    assert (config["scaleOutCooldown"], config["scaleInCooldown"]) == (60, 300)
+
+
+def test_scalable_target_spans_min_to_max_tasks_of_this_service(run_component) -> None:
+    run = web(run_component, desired_count=2, autoscaling={"min_tasks": 2, "max_tasks": 8})
+    target = run.one("aws:appautoscaling/target:Target").inputs
+    assert (target["minCapacity"], target["maxCapacity"]) == (2, 8)
+    assert target["resourceId"] == f"service/main/{run.one(SERVICE).outputs['name']}"
+    assert target["scalableDimension"] == "ecs:service:DesiredCount"
+
+
+def test_memory_and_request_targets_are_optional_extras(run_component) -> None:
+    run = web(run_component, autoscaling={"memory_target_percent": 80, "requests_per_target": 500})
+    metrics = {p.inputs["targetTrackingScalingPolicyConfiguration"]["predefinedMetricSpecification"][
+        "predefinedMetricType"]: p.inputs["targetTrackingScalingPolicyConfiguration"] for p in run.of_type(POLICY)}
+    assert set(metrics) == {"ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization",
+                            "ALBRequestCountPerTarget"}
+    label = metrics["ALBRequestCountPerTarget"]["predefinedMetricSpecification"]["resourceLabel"]
+    assert label == "app/web/0123456789abcdef/" + run.one("aws:lb/targetGroup:TargetGroup").outputs["arnSuffix"]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"priority": 0}, "priority"),
+        ({"priority": 50001}, "priority"),
+        ({"path_patterns": []}, "at least one"),
+        ({"path_patterns": ["/a", "/b", "/c"], "host_headers": ["x", "y", "z"]}, "at most 5"),
+        ({"autoscaling": {"min_tasks": 5, "max_tasks": 2}}, "above maxTasks"),
+        ({"desired_count": 12}, "outside"),
+        ({"maximum_percent": 250}, "maximum_percent"),
+    ],
+    ids=["priority 0", "priority too high", "no route", "too many conditions", "min above max", "desired outside",
+         "maximum percent"],
+)
+def test_bad_args_fail_before_registration(run_component, overrides: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        web(run_component, **overrides)
+
+
+def test_every_child_is_parented_to_the_component(run_component) -> None:
+    run = web(run_component)
+    component = run.one("ecs-platform:index:WebService")
+    assert all(r.parent == component.urn for r in run.resources if r is not component)
