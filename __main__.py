@@ -37,7 +37,7 @@ services = {
         name,
         settings.web_service_args(
             name,
-            **placement,
+            placement,
             listener_arn=load_balancer.listener_arn,
             load_balancer_security_group_id=load_balancer.security_group_id,
             load_balancer_arn_suffix=load_balancer.arn_suffix,
@@ -46,7 +46,7 @@ services = {
     )
     for name in settings.services
 }
-workers = {name: QueueWorker(name, settings.queue_worker_args(name, **placement), opts) for name in settings.workers}
+workers = {name: QueueWorker(name, settings.queue_worker_args(name, placement), opts) for name in settings.workers}
 
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)

@@ -277,6 +277,7 @@ def test_settings_errors_are_run_errors_so_the_cli_prints_no_traceback() -> None
 # Services and workers --------------------------------------------------------------------------------------------
 
 SERVICE = {"image": "example/api:1.0", "pathPatterns": ["/api/*"], "priority": 10}
+PLACEMENT = {"cluster_arn": "arn", "cluster_name": "main", "vpc_id": "vpc-1", "subnet_ids": ["subnet-a"]}
 WORKER = {"image": "example/orders:1.0"}
 
 
@@ -298,7 +299,7 @@ def test_minimal_worker_gets_spot_with_an_on_demand_base_and_two_minutes_to_stop
     orders = settings.workers["orders"]
     assert orders.stop_timeout_seconds == 120
     assert (orders.scaling.min_tasks, orders.scaling.max_tasks) == (0, 20)
-    strategy = settings.queue_worker_args("orders")["capacity_provider_strategy"]
+    strategy = settings.queue_worker_args("orders", PLACEMENT)["capacity_provider_strategy"]
     assert {(s["capacity_provider"], s["weight"], s["base"]) for s in strategy} == {
         (CapacityProvider.FARGATE_SPOT, 4, 0), (CapacityProvider.FARGATE, 1, 1)}
 
@@ -306,7 +307,7 @@ def test_minimal_worker_gets_spot_with_an_on_demand_base_and_two_minutes_to_stop
 def test_service_without_a_strategy_uses_the_cluster_default() -> None:
     strategy = [{"capacityProvider": "FARGATE", "weight": 1, "base": 2}]
     settings = parse(minimal(services=service(), cluster={"defaultCapacityProviderStrategy": strategy}), NS)
-    assert settings.web_service_args("api")["capacity_provider_strategy"] == [
+    assert settings.web_service_args("api", PLACEMENT)["capacity_provider_strategy"] == [
         {"capacity_provider": CapacityProvider.FARGATE, "weight": 1, "base": 2}]
 
 

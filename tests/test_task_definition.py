@@ -18,10 +18,12 @@ KMS = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890
 
 def worker(run_component, **task: Any):
     args = {
-        "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/main",
-        "cluster_name": "main",
-        "vpc_id": "vpc-1",
-        "subnet_ids": ["subnet-a", "subnet-b"],
+        "placement": {
+            "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/main",
+            "cluster_name": "main",
+            "vpc_id": "vpc-1",
+            "subnet_ids": ["subnet-a", "subnet-b"],
+        },
         "task": {"image": "example/worker:1.0", **task},
     }
     return run_component(lambda: QueueWorker("jobs", args))
@@ -43,8 +45,9 @@ def test_arm64_reaches_the_runtime_platform(run_component) -> None:
     from ecs_platform import CapacityProvider, CpuArchitecture
 
     run = run_component(lambda: QueueWorker("jobs", {
-        "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/main", "cluster_name": "main", "vpc_id": "vpc-1",
-        "subnet_ids": ["subnet-a"], "task": {"image": "x:1", "cpu_architecture": CpuArchitecture.ARM64},
+        "placement": {"cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/main", "cluster_name": "main",
+                      "vpc_id": "vpc-1", "subnet_ids": ["subnet-a"]},
+        "task": {"image": "x:1", "cpu_architecture": CpuArchitecture.ARM64},
         "capacity_provider_strategy": [{"capacity_provider": CapacityProvider.FARGATE, "weight": 1, "base": 1}],
     }))
     assert run.one("aws:ecs/taskDefinition:TaskDefinition").inputs["runtimePlatform"]["cpuArchitecture"] == "ARM64"

@@ -18,10 +18,12 @@ POLICY = "aws:appautoscaling/policy:Policy"
 
 def web(run_component, **overrides: Any):
     args: dict[str, Any] = {
-        "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/main",
-        "cluster_name": "main",
-        "vpc_id": "vpc-1",
-        "subnet_ids": ["subnet-private-a", "subnet-private-b"],
+        "placement": {
+            "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/main",
+            "cluster_name": "main",
+            "vpc_id": "vpc-1",
+            "subnet_ids": ["subnet-private-a", "subnet-private-b"],
+        },
         "listener_arn": LISTENER,
         "load_balancer_security_group_id": ALB_SG,
         "load_balancer_arn_suffix": "app/web/0123456789abcdef",
@@ -98,7 +100,8 @@ def test_deployment_keeps_full_capacity_by_default(run_component) -> None:
 
 
 def test_deployment_percentages_follow_args(run_component) -> None:
-    service = web(run_component, minimum_healthy_percent=50, maximum_percent=150).one(SERVICE).inputs
+    deployment = {"minimum_healthy_percent": 50, "maximum_percent": 150}
+    service = web(run_component, deployment=deployment).one(SERVICE).inputs
     assert (service["deploymentMinimumHealthyPercent"], service["deploymentMaximumPercent"]) == (50, 150)
 
 
@@ -135,7 +138,9 @@ def test_exec_is_off_by_default(run_component) -> None:
 
 
 def test_exec_grants_the_ssm_channels_and_the_audit_log_group(run_component) -> None:
-    run = web(run_component, enable_execute_command=True, execute_command_log_group_name="main-exec-1234567")
+    placement = {"cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/main", "cluster_name": "main",
+                 "vpc_id": "vpc-1", "subnet_ids": ["subnet-a"], "execute_command_log_group_name": "main-exec-1234567"}
+    run = web(run_component, placement=placement, deployment={"enable_execute_command": True})
     allowed = statements_by_action(policy(run.one("aws:iam/rolePolicy:RolePolicy", "api-task")))
     assert allowed["ssmmessages:CreateControlChannel"] == "*"
     assert allowed["logs:PutLogEvents"] == [
@@ -146,7 +151,7 @@ def test_exec_grants_the_ssm_channels_and_the_audit_log_group(run_component) -> 
 
 
 def test_exec_on_a_read_only_container_gets_writable_agent_paths(run_component) -> None:
-    run = web(run_component, enable_execute_command=True)
+    run = web(run_component, deployment={"enable_execute_command": True})
     paths = {m["containerPath"] for m in containers(run, "api")[0]["mountPoints"]}
     assert {"/var/lib/amazon", "/var/log/amazon"} <= paths
 
@@ -187,7 +192,7 @@ def test_memory_and_request_targets_are_optional_extras(run_component) -> None:
         ({"path_patterns": ["/a", "/b", "/c"], "host_headers": ["x", "y", "z"]}, "at most 5"),
         ({"autoscaling": {"min_tasks": 5, "max_tasks": 2}}, "above maxTasks"),
         ({"desired_count": 12}, "outside"),
-        ({"maximum_percent": 250}, "maximum_percent"),
+        ({"deployment": {"maximum_percent": 250}}, "maximum_percent"),
     ],
     ids=["priority 0", "priority too high", "no route", "too many conditions", "min above max", "desired outside",
          "maximum percent"],

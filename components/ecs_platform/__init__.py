@@ -1,5 +1,6 @@
 """ecs_platform: Pulumi components for production ECS on Fargate."""
 
+from ._service import Deployment, Placement
 from .cluster import CapacityProviderStrategyItem, Cluster, ClusterArgs
 from .enums import (
     CapacityProvider,
@@ -23,6 +24,7 @@ __all__ = [
     "ClusterArgs",
     "ContainerHealthCheck",
     "ContainerInsights",
+    "Deployment",
     "CpuArchitecture",
     "ListenerProtocol",
     "LoadBalancer",
@@ -30,6 +32,7 @@ __all__ = [
     "NatGatewayStrategy",
     "Network",
     "NetworkArgs",
+    "Placement",
     "PolicyStatement",
     "QueueArgs",
     "QueueWorker",

@@ -1,13 +1,41 @@
-"""Pieces both service components share: the ECS service, its security group and its scalable target."""
+"""Pieces both service components share: where and how they deploy, the ECS service, its security group and its
+scalable target."""
 
-from typing import Any, Optional
+from typing import Any, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
+from typing_extensions import NotRequired
 
 from . import defaults, validation
 from .cluster import CapacityProviderStrategyItem, strategy_items
 from .enums import CapacityProvider, CpuArchitecture
+
+
+class Placement(TypedDict):
+    """Where a service's tasks run."""
+
+    cluster_arn: pulumi.Input[str]
+    """Cluster the service runs in."""
+    cluster_name: pulumi.Input[str]
+    """Name of that cluster (autoscaling resource ids and Container Insights metrics use it)."""
+    vpc_id: pulumi.Input[str]
+    """VPC of the task security group (and a web service's target group)."""
+    subnet_ids: pulumi.Input[list[str]]
+    """Private subnets the tasks run in."""
+    execute_command_log_group_name: NotRequired[pulumi.Input[str]]
+    """The cluster's ECS Exec audit log group; with ECS Exec on, the task role may write to it."""
+
+
+class Deployment(TypedDict):
+    """How new task definitions roll out, and whether ECS Exec is allowed."""
+
+    minimum_healthy_percent: NotRequired[int]
+    """Share of the desired count kept running during a deployment, 0 to 100. Default: 100."""
+    maximum_percent: NotRequired[int]
+    """Ceiling on running tasks during a deployment, 100 to 200. Default: 200."""
+    enable_execute_command: NotRequired[bool]
+    """Allow ECS Exec shells into the tasks. Default: false."""
 
 
 def checked_strategy(
@@ -117,8 +145,8 @@ def scalable_target(
     )
 
 
-def deployment_defaults(args: Any) -> tuple[int, int, bool]:
-    minimum = int(args.get("minimum_healthy_percent", defaults.MINIMUM_HEALTHY_PERCENT))
-    maximum = int(args.get("maximum_percent", defaults.MAXIMUM_PERCENT))
+def deployment_defaults(deployment: Deployment) -> tuple[int, int, bool]:
+    minimum = int(deployment.get("minimum_healthy_percent", defaults.MINIMUM_HEALTHY_PERCENT))
+    maximum = int(deployment.get("maximum_percent", defaults.MAXIMUM_PERCENT))
     checked_deployment(minimum, maximum)
-    return minimum, maximum, bool(args.get("enable_execute_command", defaults.ENABLE_EXECUTE_COMMAND))
+    return minimum, maximum, bool(deployment.get("enable_execute_command", defaults.ENABLE_EXECUTE_COMMAND))

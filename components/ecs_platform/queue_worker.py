@@ -8,6 +8,8 @@ from typing_extensions import NotRequired
 
 from . import defaults, validation
 from ._service import (
+    Deployment,
+    Placement,
     checked_bounds,
     checked_strategy,
     deployment_defaults,
@@ -71,14 +73,8 @@ class WorkerScaling(TypedDict):
 class QueueWorkerArgs(TypedDict):
     """Inputs of a QueueWorker."""
 
-    cluster_arn: pulumi.Input[str]
-    """Cluster the worker runs in."""
-    cluster_name: pulumi.Input[str]
-    """Name of that cluster (autoscaling resource ids and Container Insights metrics use it)."""
-    vpc_id: pulumi.Input[str]
-    """VPC of the task security group."""
-    subnet_ids: pulumi.Input[list[str]]
-    """Private subnets the tasks run in."""
+    placement: Placement
+    """Cluster, VPC and private subnets the tasks run in."""
     task: TaskArgs
     """Image, size, configuration and permissions of the tasks. QUEUE_URL is added to the environment."""
     queue: NotRequired[QueueArgs]
@@ -91,14 +87,8 @@ class QueueWorkerArgs(TypedDict):
     """Where tasks run. Default: FARGATE_SPOT weight 4, FARGATE weight 1 base 1."""
     alarm_actions: NotRequired[list[pulumi.Input[str]]]
     """SNS topics told when the dead-letter queue receives a message. Default: none."""
-    minimum_healthy_percent: NotRequired[int]
-    """Share of the desired count kept running during a deployment. Default: 100."""
-    maximum_percent: NotRequired[int]
-    """Ceiling on running tasks during a deployment. Default: 200."""
-    enable_execute_command: NotRequired[bool]
-    """Allow ECS Exec shells into the tasks. Default: false."""
-    execute_command_log_group_name: NotRequired[pulumi.Input[str]]
-    """The cluster's ECS Exec audit log group, which the task role may then write to."""
+    deployment: NotRequired[Deployment]
+    """Rolling deployment bounds and ECS Exec. Default: 100% to 200%, ECS Exec off."""
 
 
 class QueueWorker(pulumi.ComponentResource):
@@ -135,7 +125,8 @@ class QueueWorker(pulumi.ComponentResource):
         strategy = checked_strategy(
             args.get("capacity_provider_strategy"), defaults.WORKER_CAPACITY_PROVIDER_STRATEGY, spec.architecture
         )
-        minimum_healthy, maximum, exec_enabled = deployment_defaults(args)
+        minimum_healthy, maximum, exec_enabled = deployment_defaults(args.get("deployment", {}))
+        placement = args["placement"]
         checked_bounds(min_tasks, max_tasks)
         validation.scale_out_steps(steps)
         if scale_in_step >= 0:
@@ -219,16 +210,16 @@ class QueueWorker(pulumi.ComponentResource):
             extra_environment={"QUEUE_URL": queue.url},
             task_role_statements=consume,
             enable_execute_command=exec_enabled,
-            execute_command_log_group=args.get("execute_command_log_group_name"),
+            execute_command_log_group=placement.get("execute_command_log_group_name"),
         )
-        security_group = task_security_group(name, args["vpc_id"], f"Tasks of {name}: nothing in, HTTPS out", child)
+        security_group = task_security_group(name, placement["vpc_id"], f"Tasks of {name}: nothing in, HTTPS out", child)
         service = fargate_service(
             name,
-            cluster_arn=args["cluster_arn"],
+            cluster_arn=placement["cluster_arn"],
             task_definition=task.task_definition,
             desired_count=min_tasks,
             strategy=strategy,
-            subnet_ids=args["subnet_ids"],
+            subnet_ids=placement["subnet_ids"],
             security_group=security_group,
             minimum_healthy_percent=minimum_healthy,
             maximum_percent=maximum,
@@ -236,8 +227,8 @@ class QueueWorker(pulumi.ComponentResource):
             parent=self,
         )
 
-        target = scalable_target(f"{name}-scaling", args["cluster_name"], service, min_tasks, max_tasks, child)
-        metrics = _Metrics(queue.name, args["cluster_name"], service.name)
+        target = scalable_target(f"{name}-scaling", placement["cluster_name"], service, min_tasks, max_tasks, child)
+        metrics = _Metrics(queue.name, placement["cluster_name"], service.name)
         _scaling_alarms(
             name, target, metrics, mode=mode, steps=steps, scale_in_step=scale_in_step, target_backlog=target_backlog,
             scale_out_cooldown=int(scaling.get("scale_out_cooldown_seconds", defaults.WORKER_SCALE_OUT_COOLDOWN_SECONDS)),

@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_camel
 
 from . import defaults, validation
+from ._service import Deployment, Placement
 from .cluster import CapacityProviderStrategyItem, ClusterArgs
 from .enums import (
     CapacityProvider,
@@ -599,7 +600,7 @@ class StackSettings(_Settings):
             args["certificate_arn"] = lb.certificate_arn
         return args
 
-    def _deployment(self) -> dict[str, Any]:
+    def _deployment(self) -> Deployment:
         d = self.service_defaults
         return {
             "minimum_healthy_percent": d.minimum_healthy_percent,
@@ -607,12 +608,13 @@ class StackSettings(_Settings):
             "enable_execute_command": d.enable_execute_command,
         }
 
-    def web_service_args(self, name: str, **wiring: Any) -> WebServiceArgs:
-        """Args of the WebService `name`; `wiring` supplies the cluster, network and load balancer outputs."""
+    def web_service_args(self, name: str, placement: Placement, **wiring: Any) -> WebServiceArgs:
+        """Args of the WebService `name`; `wiring` supplies the load balancer outputs."""
         s = self.services[name]
         args: dict[str, Any] = {
             **wiring,
-            **self._deployment(),
+            "placement": placement,
+            "deployment": self._deployment(),
             "task": s.task_args(self.log_retention_days),
             "priority": s.priority,
             "path_patterns": list(s.path_patterns),
@@ -627,14 +629,14 @@ class StackSettings(_Settings):
         }
         return args  # type: ignore[return-value]
 
-    def queue_worker_args(self, name: str, **wiring: Any) -> QueueWorkerArgs:
-        """Args of the QueueWorker `name`; `wiring` supplies the cluster and network outputs."""
+    def queue_worker_args(self, name: str, placement: Placement) -> QueueWorkerArgs:
+        """Args of the QueueWorker `name`."""
         w = self.workers[name]
         queue = {k: v for k, v in w.queue.model_dump().items() if v is not None}
         scaling = w.scaling.model_dump()
         args: dict[str, Any] = {
-            **wiring,
-            **self._deployment(),
+            "placement": placement,
+            "deployment": self._deployment(),
             "task": w.task_args(self.log_retention_days),
             "queue": queue,
             "protect_queues": self.service_defaults.protect_queues,

@@ -8,6 +8,8 @@ from typing_extensions import NotRequired
 
 from . import defaults
 from ._service import (
+    Deployment,
+    Placement,
     checked_bounds,
     checked_strategy,
     deployment_defaults,
@@ -62,14 +64,8 @@ class WebAutoscaling(TypedDict):
 class WebServiceArgs(TypedDict):
     """Inputs of a WebService."""
 
-    cluster_arn: pulumi.Input[str]
-    """Cluster the service runs in."""
-    cluster_name: pulumi.Input[str]
-    """Name of that cluster (autoscaling resource ids and Container Insights metrics use it)."""
-    vpc_id: pulumi.Input[str]
-    """VPC of the target group and the task security group."""
-    subnet_ids: pulumi.Input[list[str]]
-    """Private subnets the tasks run in."""
+    placement: Placement
+    """Cluster, VPC and private subnets the tasks run in."""
     listener_arn: pulumi.Input[str]
     """Load balancer listener the routing rule is added to."""
     load_balancer_security_group_id: pulumi.Input[str]
@@ -96,14 +92,8 @@ class WebServiceArgs(TypedDict):
     """Tasks at creation; afterwards autoscaling owns the count. Default: 2."""
     capacity_provider_strategy: NotRequired[list[CapacityProviderStrategyItem]]
     """Where tasks run. Default: FARGATE, weight 1, base 1."""
-    minimum_healthy_percent: NotRequired[int]
-    """Share of the desired count kept running during a deployment. Default: 100."""
-    maximum_percent: NotRequired[int]
-    """Ceiling on running tasks during a deployment, as a share of the desired count. Default: 200."""
-    enable_execute_command: NotRequired[bool]
-    """Allow ECS Exec shells into the tasks. Default: false."""
-    execute_command_log_group_name: NotRequired[pulumi.Input[str]]
-    """The cluster's ECS Exec audit log group, which the task role may then write to."""
+    deployment: NotRequired[Deployment]
+    """Rolling deployment bounds and ECS Exec. Default: 100% to 200%, ECS Exec off."""
     autoscaling: NotRequired[WebAutoscaling]
     """Scaling bounds and targets. Default: 2 to 10 tasks at 70% CPU."""
 
@@ -141,7 +131,8 @@ class WebService(pulumi.ComponentResource):
         strategy = checked_strategy(
             args.get("capacity_provider_strategy"), defaults.DEFAULT_CAPACITY_PROVIDER_STRATEGY, spec.architecture
         )
-        minimum_healthy, maximum, exec_enabled = deployment_defaults(args)
+        minimum_healthy, maximum, exec_enabled = deployment_defaults(args.get("deployment", {}))
+        placement = args["placement"]
         if not 1 <= port <= 65535:
             raise ValueError(f"container_port must be 1 to 65535; got {port}")
         if not 1 <= priority <= MAX_PRIORITY:
@@ -159,11 +150,11 @@ class WebService(pulumi.ComponentResource):
             self,
             port=port,
             enable_execute_command=exec_enabled,
-            execute_command_log_group=args.get("execute_command_log_group_name"),
+            execute_command_log_group=placement.get("execute_command_log_group_name"),
         )
         target_group = aws.lb.TargetGroup(
             f"{name}-tg",
-            vpc_id=args["vpc_id"],
+            vpc_id=placement["vpc_id"],
             port=port,
             protocol="HTTP",
             target_type="ip",
@@ -186,7 +177,7 @@ class WebService(pulumi.ComponentResource):
         )
 
         security_group = task_security_group(
-            name, args["vpc_id"], f"Tasks of {name}: the load balancer in on port {port}, HTTPS out", child
+            name, placement["vpc_id"], f"Tasks of {name}: the load balancer in on port {port}, HTTPS out", child
         )
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-tasks-from-alb",
@@ -201,11 +192,11 @@ class WebService(pulumi.ComponentResource):
 
         service = fargate_service(
             name,
-            cluster_arn=args["cluster_arn"],
+            cluster_arn=placement["cluster_arn"],
             task_definition=task.task_definition,
             desired_count=desired,
             strategy=strategy,
-            subnet_ids=args["subnet_ids"],
+            subnet_ids=placement["subnet_ids"],
             security_group=security_group,
             minimum_healthy_percent=minimum_healthy,
             maximum_percent=maximum,
@@ -219,7 +210,7 @@ class WebService(pulumi.ComponentResource):
             ),
         )
 
-        target = scalable_target(f"{name}-scaling", args["cluster_name"], service, min_tasks, max_tasks, child)
+        target = scalable_target(f"{name}-scaling", placement["cluster_name"], service, min_tasks, max_tasks, child)
         cooldowns = {
             "scale_out_cooldown": int(scaling.get("scale_out_cooldown_seconds", defaults.SCALE_OUT_COOLDOWN_SECONDS)),
             "scale_in_cooldown": int(scaling.get("scale_in_cooldown_seconds", defaults.SCALE_IN_COOLDOWN_SECONDS)),
