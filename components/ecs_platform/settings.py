@@ -284,7 +284,7 @@ class TaskSettings(_Settings):
     read_only_root_filesystem: bool = True
     scratch_paths: list[Annotated[str, Field(pattern=r"^/[^\s]*$")]] = Field(default_factory=list)
     user: Optional[str] = Field(None, pattern=r"^[a-zA-Z0-9_.-]+(:[a-zA-Z0-9_.-]+)?$")
-    stop_timeout_seconds: int = Field(defaults.STOP_TIMEOUT_SECONDS, ge=2, le=120)
+    stop_timeout_seconds: Optional[int] = Field(None, ge=2, le=120)
     sidecars: list[SidecarSettings] = Field(default_factory=list)
     task_role_policy: list[PolicyStatementSettings] = Field(default_factory=list)
     capacity_provider_strategy: Optional[list[CapacityProviderSettings]] = None
@@ -325,7 +325,6 @@ class TaskSettings(_Settings):
             "secrets": dict(self.secrets),
             "read_only_root_filesystem": self.read_only_root_filesystem,
             "scratch_paths": list(self.scratch_paths),
-            "stop_timeout_seconds": self.stop_timeout_seconds,
             "log_retention_days": log_retention_days,
             "sidecars": [
                 {k: v for k, v in s.model_dump().items() if v is not None}  # type: ignore[misc]
@@ -333,6 +332,8 @@ class TaskSettings(_Settings):
             ],
             "task_role_statements": [{"actions": s.actions, "resources": s.resources} for s in self.task_role_policy],
         }
+        if self.stop_timeout_seconds is not None:
+            args["stop_timeout_seconds"] = self.stop_timeout_seconds
         if self.command:
             args["command"] = list(self.command)
         if self.user:

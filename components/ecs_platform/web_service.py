@@ -18,6 +18,7 @@ from ._service import (
     task_security_group,
 )
 from .cluster import CapacityProviderStrategyItem
+from .enums import CapacityProvider
 from .task_definition import TaskArgs, TaskSpec
 
 # ALB limits (ELB User Guide, "Quotas for your Application Load Balancers").
@@ -118,7 +119,12 @@ class WebService(pulumi.ComponentResource):
     """Role the application runs as."""
 
     def __init__(self, name: str, args: WebServiceArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        spec = TaskSpec.of(name, args["task"])
+        strategy_args = args.get("capacity_provider_strategy")
+        on_spot = any(CapacityProvider(i["capacity_provider"]) is CapacityProvider.FARGATE_SPOT
+                      for i in strategy_args or [])
+        # Spot gives two minutes' notice: a web task on Spot gets all of it to drain unless the task says otherwise.
+        spec = TaskSpec.of(name, args["task"], default_stop_timeout=(
+            defaults.WORKER_STOP_TIMEOUT_SECONDS if on_spot else defaults.STOP_TIMEOUT_SECONDS))
         port = int(args.get("container_port", defaults.CONTAINER_PORT))
         priority = int(args["priority"])
         paths = list(args.get("path_patterns", []))
@@ -128,9 +134,7 @@ class WebService(pulumi.ComponentResource):
         min_tasks = int(scaling.get("min_tasks", defaults.MIN_TASKS))
         max_tasks = int(scaling.get("max_tasks", defaults.MAX_TASKS))
         desired = int(args.get("desired_count", max(defaults.DESIRED_COUNT, min_tasks)))
-        strategy = checked_strategy(
-            args.get("capacity_provider_strategy"), defaults.DEFAULT_CAPACITY_PROVIDER_STRATEGY, spec.architecture
-        )
+        strategy = checked_strategy(strategy_args, defaults.DEFAULT_CAPACITY_PROVIDER_STRATEGY, spec.architecture)
         minimum_healthy, maximum, exec_enabled = deployment_defaults(args.get("deployment", {}))
         placement = args["placement"]
         if not 1 <= port <= 65535:

@@ -1,0 +1,368 @@
+"""Run a CrossGuard policy pack against a program run, speaking the analyzer protocol as the Pulumi engine does.
+
+The pack is started the way the engine starts a Python pack: ``python -m pulumi.policy <engine address> .`` with the
+pack's folder as working directory (its own ``venv`` when there is one), an engine gRPC service listening for its
+log messages, and the stack's project, name and config in the environment. Then, over gRPC:
+
+1. ``GetAnalyzerInfo`` lists the policies, their enforcement levels and config schemas;
+2. ``Configure`` sends each policy's config: schema defaults, then the pack-config file (``"all"`` and per-policy
+   entries), validated against the policy's schema;
+3. ``ConfigureStack`` names the stack;
+4. ``Analyze`` runs once per resource with its inputs, options and provider;
+5. ``AnalyzeStack`` runs once with every resource's outputs, parent and dependencies.
+
+The result is a :class:`PolicyReport` of violations with their level and Security Hub control.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Mapping
+from concurrent import futures
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import grpc
+import jsonschema
+from google.protobuf import empty_pb2, struct_pb2
+from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grpc
+
+from .testing.engine import ProgramRun, Registration
+
+_LEVELS = {
+    analyzer_pb2.ADVISORY: "advisory",
+    analyzer_pb2.MANDATORY: "mandatory",
+    analyzer_pb2.DISABLED: "disabled",
+    analyzer_pb2.REMEDIATE: "remediate",
+}
+_LEVEL_VALUES = {name: value for value, name in _LEVELS.items()}
+_SEVERITIES = {0: "", 1: "low", 2: "medium", 3: "high", 4: "critical"}
+
+
+class PolicyConfigError(ValueError):
+    """The pack-config file does not fit the pack: unknown policy, bad level, or a value its schema refuses."""
+
+
+@dataclass
+class PolicyInfo:
+    name: str
+    description: str
+    level: str
+    severity: str
+    control: str
+    kind: str
+    config_schema: dict[str, Any]
+
+
+@dataclass
+class Violation:
+    policy: str
+    level: str
+    control: str
+    severity: str
+    message: str
+    urn: str
+    resource_type: str
+    resource_name: str
+
+
+@dataclass
+class PolicyReport:
+    pack: str
+    version: str
+    policies: list[PolicyInfo] = field(default_factory=list)
+    violations: list[Violation] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for v in self.violations if v.level in ("mandatory", "remediate")]
+
+    @property
+    def advisory(self) -> list[Violation]:
+        return [v for v in self.violations if v.level == "advisory"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pack": self.pack,
+            "version": self.version,
+            "mandatory": len(self.mandatory),
+            "advisory": len(self.advisory),
+            "violations": [asdict(v) for v in self.violations],
+        }
+
+    def lines(self) -> Iterator[str]:
+        for v in sorted(self.violations, key=lambda v: (v.level != "mandatory", v.control, v.resource_name)):
+            where = f"{v.resource_type}::{v.resource_name}" if v.resource_name else "stack"
+            yield f"{v.level.upper():9} {v.control:28} {v.policy:40} {where}: {v.message}"
+
+
+# The engine side ---------------------------------------------------------------------------------------------
+
+
+class _EngineLog(engine_pb2_grpc.EngineServicer):
+    """The engine service a pack may log to."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def Log(self, request: Any, context: Any) -> empty_pb2.Empty:  # noqa: N802 - gRPC method name
+        self.messages.append(request.message)
+        return empty_pb2.Empty()
+
+    def GetRootResource(self, request: Any, context: Any) -> Any:  # noqa: N802
+        from pulumi.runtime.proto import engine_pb2
+
+        return engine_pb2.GetRootResourceResponse(urn="")
+
+    def SetRootResource(self, request: Any, context: Any) -> Any:  # noqa: N802
+        from pulumi.runtime.proto import engine_pb2
+
+        return engine_pb2.SetRootResourceResponse()
+
+
+@contextmanager
+def _engine() -> Iterator[tuple[str, _EngineLog]]:
+    service = _EngineLog()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    engine_pb2_grpc.add_EngineServicer_to_server(service, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        yield f"127.0.0.1:{port}", service
+    finally:
+        server.stop(0)
+
+
+def _python_for(pack_dir: Path) -> str:
+    """The pack's own virtualenv when it has one (as the engine would use), else this interpreter."""
+    for candidate in (pack_dir / "venv" / "bin" / "python", pack_dir / "venv" / "Scripts" / "python.exe"):
+        if candidate.exists():
+            return str(candidate)
+    return sys.executable
+
+
+@contextmanager
+def start_pack(pack_dir: Path, *, project: str, stack: str, config: Mapping[str, str],
+               timeout: float = 60.0) -> Iterator[tuple[analyzer_pb2_grpc.AnalyzerStub, _EngineLog]]:
+    """Start the pack as the engine does and yield a connected analyzer stub."""
+    pack_dir = Path(pack_dir).resolve()
+    with _engine() as (engine_address, engine_log):
+        env = {
+            **os.environ,
+            "PULUMI_PROJECT": project,
+            "PULUMI_STACK": stack,
+            "PULUMI_DRY_RUN": "true",
+            "PULUMI_CONFIG": json.dumps(dict(config)),
+        }
+        process = subprocess.Popen(
+            [_python_for(pack_dir), "-m", "pulumi.policy", engine_address, "."],
+            cwd=pack_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        try:
+            port = _read_port(process, timeout)
+            channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            grpc.channel_ready_future(channel).result(timeout=timeout)
+            try:
+                yield analyzer_pb2_grpc.AnalyzerStub(channel), engine_log
+            finally:
+                channel.close()
+        finally:
+            process.kill()
+            process.wait()
+            for pipe in (process.stdout, process.stderr):
+                if pipe:
+                    pipe.close()
+
+
+def _read_port(process: subprocess.Popen, timeout: float) -> int:
+    """The pack prints the port its gRPC server listens on as its first line."""
+    result: dict[str, bytes] = {}
+
+    def read() -> None:
+        assert process.stdout is not None
+        result["line"] = process.stdout.readline()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    line = result.get("line", b"").strip()
+    if not line.isdigit():
+        process.kill()
+        stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
+        raise RuntimeError(f"the policy pack did not start: {stderr.strip() or line.decode(errors='replace')}")
+    return int(line)
+
+
+# Config ------------------------------------------------------------------------------------------------------
+
+
+def reconcile_config(policies: list[PolicyInfo], file_config: Optional[Mapping[str, Any]]) -> dict[str, Any]:
+    """Each policy's level and properties: schema defaults, then ``all``, then the policy's own entry."""
+    file_config = dict(file_config or {})
+    names = {p.name for p in policies}
+    unknown = sorted(set(file_config) - names - {"all"})
+    if unknown:
+        raise PolicyConfigError(f"policy config names unknown policies: {', '.join(unknown)}")
+    result: dict[str, Any] = {}
+    for policy in policies:
+        level = policy.level
+        properties = {k: v["default"] for k, v in policy.config_schema.get("properties", {}).items() if "default" in v}
+        for entry in (file_config.get("all"), file_config.get(policy.name)):
+            if isinstance(entry, str):
+                level = entry
+            elif isinstance(entry, Mapping):
+                level = entry.get("enforcementLevel", level)
+                properties.update({k: v for k, v in entry.items() if k != "enforcementLevel"})
+            elif entry is not None:
+                raise PolicyConfigError(f"{policy.name}: expected an enforcement level or an object; got {entry!r}")
+        if level not in _LEVEL_VALUES:
+            raise PolicyConfigError(f"{policy.name}: enforcement level must be one of {', '.join(_LEVEL_VALUES)}; got {level!r}")
+        if policy.config_schema.get("properties"):
+            schema = {"type": "object", "additionalProperties": False, **policy.config_schema}
+            try:
+                jsonschema.validate(properties, schema)
+            except jsonschema.ValidationError as error:
+                where = ".".join(str(p) for p in error.absolute_path) or "config"
+                raise PolicyConfigError(f"{policy.name}.{where}: {error.message}") from None
+        elif properties:
+            raise PolicyConfigError(f"{policy.name} takes no config; got {', '.join(properties)}")
+        result[policy.name] = {"level": level, "properties": properties}
+    return result
+
+
+# Requests ----------------------------------------------------------------------------------------------------
+
+
+def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
+    message = struct_pb2.Struct()
+    message.update(json.loads(json.dumps(values, default=str)))
+    return message
+
+
+def _options(resource: Registration) -> analyzer_pb2.AnalyzerResourceOptions:
+    return analyzer_pb2.AnalyzerResourceOptions(
+        protect=resource.protect,
+        ignoreChanges=resource.ignore_changes,
+        deleteBeforeReplace=resource.delete_before_replace,
+        deleteBeforeReplaceDefined=resource.delete_before_replace,
+        parent=resource.parent,
+    )
+
+
+class _Providers:
+    """Resolves a registration's provider reference (``urn::id``) to the provider resource the engine sends."""
+
+    def __init__(self, run: ProgramRun) -> None:
+        self._by_urn = {r.urn: r for r in run.resources if r.type.startswith("pulumi:providers:")}
+
+    def __call__(self, resource: Registration) -> Optional[analyzer_pb2.AnalyzerProviderResource]:
+        if not resource.provider:
+            return None
+        provider = self._by_urn.get(resource.provider.rsplit("::", 1)[0])
+        if provider is None:
+            return None
+        return analyzer_pb2.AnalyzerProviderResource(
+            type=provider.type, properties=_struct(provider.inputs), urn=provider.urn, name=provider.name
+        )
+
+
+def _handshake(stub: analyzer_pb2_grpc.AnalyzerStub, pack_dir: Path) -> None:
+    """Newer engines open with Handshake; packs built on SDKs that predate it answer UNIMPLEMENTED, which the
+    engine accepts too."""
+    try:
+        stub.Handshake(analyzer_pb2.AnalyzerHandshakeRequest(
+            engine_address="", root_directory=str(Path(pack_dir).resolve()), program_directory=str(Path(pack_dir).resolve()),
+        ))
+    except grpc.RpcError as error:
+        if error.code() != grpc.StatusCode.UNIMPLEMENTED:
+            raise
+
+
+def _analyzed(run: ProgramRun) -> list[Registration]:
+    """What the engine analyzes: every resource the program registered except providers."""
+    return [r for r in run.resources if not r.type.startswith("pulumi:providers:")]
+
+
+def _info(response: analyzer_pb2.AnalyzerInfo) -> tuple[str, str, list[PolicyInfo]]:
+    from google.protobuf import json_format
+
+    policies = []
+    for p in response.policies:
+        schema = json_format.MessageToDict(p.configSchema) if p.HasField("configSchema") else {}
+        control = p.framework.reference if p.HasField("framework") else ""
+        policies.append(PolicyInfo(
+            name=p.name, description=p.description, level=_LEVELS.get(p.enforcementLevel, "advisory"),
+            severity=_SEVERITIES.get(p.severity, ""), control=control,
+            kind="stack" if p.policy_type == analyzer_pb2.POLICY_TYPE_STACK else "resource",
+            config_schema=schema,
+        ))
+    return response.name, response.version, policies
+
+
+def run_policies(run: ProgramRun, pack_dir: Path, config_file: Optional[Path] = None,
+                 config: Optional[Mapping[str, str]] = None) -> PolicyReport:
+    """Analyze a program run with the pack in ``pack_dir`` and the pack-config file ``config_file``."""
+    file_config = json.loads(Path(config_file).read_text()) if config_file else None
+    with start_pack(pack_dir, project=run.project, stack=run.stack, config=config or {}) as (stub, engine_log):
+        _handshake(stub, pack_dir)
+        stub.GetPluginInfo(empty_pb2.Empty())
+        name, version, policies = _info(stub.GetAnalyzerInfo(empty_pb2.Empty()))
+        reconciled = reconcile_config(policies, file_config)
+        stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={
+            policy: analyzer_pb2.PolicyConfig(
+                enforcementLevel=_LEVEL_VALUES[c["level"]], properties=_struct(c["properties"])
+            )
+            for policy, c in reconciled.items()
+        }))
+        stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
+            stack=run.stack, project=run.project, organization="organization", dry_run=True,
+        ))
+        provider_of = _Providers(run)
+        resources = _analyzed(run)
+        diagnostics: list[tuple[str, analyzer_pb2.AnalyzeDiagnostic]] = []
+        for resource in resources:
+            request = analyzer_pb2.AnalyzeRequest(
+                type=resource.type, properties=_struct(resource.inputs), urn=resource.urn, name=resource.name,
+                options=_options(resource), provider=provider_of(resource),
+            )
+            # A resource policy's diagnostic is about the resource analyzed, whether or not it names the URN.
+            diagnostics += [(d.urn or resource.urn, d) for d in stub.Analyze(request).diagnostics]
+        stack_request = analyzer_pb2.AnalyzeStackRequest(resources=[
+            analyzer_pb2.AnalyzerResource(
+                type=r.type, properties=_struct(r.outputs), urn=r.urn, name=r.name, options=_options(r),
+                provider=provider_of(r), parent=r.parent, dependencies=r.dependencies,
+                propertyDependencies={
+                    k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v) for k, v in r.property_dependencies.items()
+                },
+            )
+            for r in resources
+        ])
+        diagnostics += [(d.urn, d) for d in stub.AnalyzeStack(stack_request).diagnostics]
+        log = list(engine_log.messages)
+
+    by_urn = {r.urn: r for r in resources}
+    controls = {p.name: p for p in policies}
+    report = PolicyReport(pack=name, version=version, policies=policies, log=log)
+    for urn, d in diagnostics:
+        resource = by_urn.get(urn)
+        info = controls.get(d.policyName)
+        # The pack prefixes each message with the policy's description; keep what the rule said.
+        message = d.message.removeprefix(d.description).strip() or d.message
+        report.violations.append(Violation(
+            policy=d.policyName,
+            level=_LEVELS.get(d.enforcementLevel, "advisory"),
+            control=info.control if info else "",
+            severity=info.severity if info else "",
+            message=message,
+            urn=urn,
+            resource_type=resource.type if resource else "",
+            resource_name=resource.name if resource else "",
+        ))
+    return report

@@ -1,0 +1,11 @@
+"""The ECS platform's CrossGuard rules, importable without starting a policy pack.
+
+`policies/__main__.py` builds the pack from :data:`POLICIES`; tests import the rules directly.
+"""
+
+from . import data, ec2, ecs, elb, platform
+
+PACK_NAME = "ecs-platform-policies"
+POLICIES = [*ecs.POLICIES, *elb.POLICIES, *ec2.POLICIES, *data.POLICIES, *platform.POLICIES]
+
+__all__ = ["PACK_NAME", "POLICIES"]

@@ -1,0 +1,145 @@
+"""Network rules: security groups, subnets and VPCs (Security Hub EC2.* controls)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, Optional
+
+from pulumi_policy import ResourceValidationArgs, Severity
+
+from ._base import Control, Messages, by_type, is_world, port_range, resource_policy, stack_policy
+
+SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+SUBNET = "aws:ec2/subnet:Subnet"
+VPC = "aws:ec2/vpc:Vpc"
+AWSX_VPC = "awsx:ec2:Vpc"
+FLOW_LOG = "aws:ec2/flowLog:FlowLog"
+DEFAULT_SECURITY_GROUP = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
+
+ADMIN_PORTS = {22: "EC2.13", 3389: "EC2.14"}
+HIGH_RISK_PORTS = [20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5500,
+                   5601, 8080, 8088, 8888, 9200, 9300]
+
+
+def world_ingress(args: ResourceValidationArgs) -> Iterator[tuple[str, tuple[int, int]]]:
+    """(source, ports) of every ingress open to the whole internet, whichever resource declares it."""
+    props = args.props
+    if args.resource_type == SECURITY_GROUP:
+        for rule in props.get("ingress") or []:
+            ports = port_range(rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"))
+            sources = list(rule.get("cidrBlocks") or []) + list(rule.get("ipv6CidrBlocks") or [])
+            yield from ((s, ports) for s in sources if ports and is_world(s))
+    elif args.resource_type == SECURITY_GROUP_RULE:
+        if props.get("type") != "ingress":
+            return
+        ports = port_range(props.get("protocol"), props.get("fromPort"), props.get("toPort"))
+        sources = list(props.get("cidrBlocks") or []) + list(props.get("ipv6CidrBlocks") or [])
+        yield from ((s, ports) for s in sources if ports and is_world(s))
+    elif args.resource_type == INGRESS_RULE:
+        ports = port_range(props.get("ipProtocol"), props.get("fromPort"), props.get("toPort"))
+        for source in (props.get("cidrIpv4"), props.get("cidrIpv6")):
+            if source and ports and is_world(source):
+                yield source, ports
+
+
+def _covers(ports: tuple[int, int], port: int) -> bool:
+    return ports[0] <= port <= ports[1]
+
+
+def _describe(ports: tuple[int, int]) -> str:
+    return f"port {ports[0]}" if ports[0] == ports[1] else f"ports {ports[0]}-{ports[1]}"
+
+
+def _admin_ports(args: ResourceValidationArgs, _: Mapping[str, Any]) -> Messages:
+    for source, ports in world_ingress(args):
+        for port, control in ADMIN_PORTS.items():
+            if _covers(ports, port):
+                family = "EC2.54" if ":" in source else "EC2.53"
+                yield f"{_describe(ports)} is open to {source}, including admin port {port} ({control}, {family})"
+
+
+def _high_risk_ports(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Messages:
+    for source, ports in world_ingress(args):
+        risky = [p for p in config["highRiskPorts"] if _covers(ports, p)]
+        if risky:
+            yield f"{_describe(ports)} open to {source} includes high-risk ports {', '.join(map(str, risky[:6]))}"
+
+
+def _authorized_ports(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Messages:
+    allowed = set(config["authorizedPorts"])
+    for source, ports in world_ingress(args):
+        if not (ports[0] == ports[1] and ports[0] in allowed):
+            yield f"{_describe(ports)} is open to {source}; only {sorted(allowed)} may be open to the internet"
+
+
+def _private_subnet_public_ip(args: ResourceValidationArgs, _: Mapping[str, Any]) -> Messages:
+    tags = args.props.get("tags") or {}
+    public = str(tags.get("SubnetType", "")).lower() == "public" or "public" in str(tags.get("Name", "")).lower()
+    if public:
+        return
+    if args.props.get("mapPublicIpOnLaunch") is True:
+        yield "a private subnet assigns public IPv4 addresses on launch; set mapPublicIpOnLaunch false"
+    if args.props.get("assignIpv6AddressOnCreation") is True:
+        yield "a private subnet assigns IPv6 addresses on creation; set assignIpv6AddressOnCreation false"
+
+
+def vpc_ids(resources: list[Any]) -> dict[str, str]:
+    """VPC id -> URN of every VPC in the stack, whether declared directly or through awsx."""
+    found: dict[str, str] = {}
+    for vpc in by_type(resources, VPC):
+        if vpc.props.get("id"):
+            found.setdefault(str(vpc.props["id"]), vpc.urn)
+    for vpc in by_type(resources, AWSX_VPC):
+        if vpc.props.get("vpcId"):
+            found.setdefault(str(vpc.props["vpcId"]), vpc.urn)
+    return found
+
+
+def _flow_logs(resources: list[Any], _: Mapping[str, Any]) -> Iterator[tuple[str, Optional[str]]]:
+    logged = {str(f.props.get("vpcId") or f.props.get("resourceId")) for f in by_type(resources, FLOW_LOG)}
+    for vpc_id, urn in vpc_ids(resources).items():
+        if vpc_id not in logged:
+            yield f"VPC {vpc_id} has no flow log", urn
+
+
+def _default_group_closed(resources: list[Any], _: Mapping[str, Any]) -> Iterator[tuple[str, Optional[str]]]:
+    closed = {
+        str(g.props.get("vpcId")): g for g in by_type(resources, DEFAULT_SECURITY_GROUP)
+    }
+    for vpc_id, urn in vpc_ids(resources).items():
+        group = closed.get(vpc_id)
+        if group is None:
+            yield f"VPC {vpc_id} leaves its default security group unmanaged (and open inside the VPC)", urn
+        elif group.props.get("ingress") or group.props.get("egress"):
+            yield f"the default security group of VPC {vpc_id} still has rules", group.urn
+
+
+_GROUP_TYPES = [SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE]
+
+POLICIES = [
+    resource_policy("ec2-no-world-open-admin-ports", Control("EC2.13", Severity.HIGH, "restricted-ssh", "ec2"),
+                    "Security groups must not open SSH (22) or RDP (3389) to the internet (also EC2.14, EC2.53, "
+                    "EC2.54).", _GROUP_TYPES, _admin_ports),
+    resource_policy("ec2-no-world-open-high-risk-ports",
+                    Control("EC2.19", Severity.CRITICAL, "restricted-common-ports", "ec2"),
+                    "Security groups must not open high-risk ports to the internet.", _GROUP_TYPES, _high_risk_ports,
+                    config={"highRiskPorts": {"type": "array", "items": {"type": "integer"}, "default": HIGH_RISK_PORTS,
+                                              "description": "Ports never to open to 0.0.0.0/0 or ::/0."}}),
+    resource_policy("ec2-world-open-authorized-ports-only",
+                    Control("EC2.18", Severity.HIGH, "vpc-sg-open-only-to-authorized-ports", "ec2"),
+                    "Only authorized ports (the load balancer's 80 and 443) may be open to the internet.",
+                    _GROUP_TYPES, _authorized_ports,
+                    config={"authorizedPorts": {"type": "array", "items": {"type": "integer"}, "default": [80, 443],
+                                                "description": "TCP ports that may be open to the internet."}}),
+    resource_policy("ec2-private-subnet-no-public-ip",
+                    Control("EC2.15", Severity.MEDIUM, "subnet-auto-assign-public-ip-disabled", "ec2"),
+                    "Private subnets must not assign public IP addresses on launch.", [SUBNET],
+                    _private_subnet_public_ip),
+    stack_policy("ec2-vpc-flow-logs", Control("EC2.6", Severity.MEDIUM, "vpc-flow-logs-enabled", "ec2"),
+                 "Every VPC of the stack must have a flow log.", _flow_logs),
+    stack_policy("ec2-default-security-group-closed",
+                 Control("EC2.2", Severity.HIGH, "vpc-default-security-group-closed", "ec2"),
+                 "Every VPC's default security group must be managed with no rules.", _default_group_closed),
+]
