@@ -206,3 +206,14 @@ def test_every_child_is_parented_to_the_component(run_component) -> None:
     run = web(run_component)
     component = run.one("ecs-platform:index:WebService")
     assert all(r.parent == component.urn for r in run.resources if r is not component)
+
+
+def test_web_tasks_on_spot_get_the_full_two_minutes_to_stop(run_component) -> None:
+    strategy = [{"capacity_provider": CapacityProvider.FARGATE, "weight": 1, "base": 1},
+                {"capacity_provider": CapacityProvider.FARGATE_SPOT, "weight": 4}]
+    run = web(run_component, capacity_provider_strategy=strategy)
+    assert containers(run, "api")[0]["stopTimeout"] == 120
+
+
+def test_web_tasks_on_demand_stop_after_thirty_seconds(run_component) -> None:
+    assert containers(web(run_component), "api")[0]["stopTimeout"] == 30

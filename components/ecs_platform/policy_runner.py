@@ -240,7 +240,7 @@ def reconcile_config(policies: list[PolicyInfo], file_config: Optional[Mapping[s
 # Requests ----------------------------------------------------------------------------------------------------
 
 
-def _struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
+def to_struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
     message = struct_pb2.Struct()
     message.update(json.loads(json.dumps(values, default=str)))
     return message
@@ -269,7 +269,7 @@ class _Providers:
         if provider is None:
             return None
         return analyzer_pb2.AnalyzerProviderResource(
-            type=provider.type, properties=_struct(provider.inputs), urn=provider.urn, name=provider.name
+            type=provider.type, properties=to_struct(provider.inputs), urn=provider.urn, name=provider.name
         )
 
 
@@ -317,7 +317,7 @@ def run_policies(run: ProgramRun, pack_dir: Path, config_file: Optional[Path] = 
         reconciled = reconcile_config(policies, file_config)
         stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={
             policy: analyzer_pb2.PolicyConfig(
-                enforcementLevel=_LEVEL_VALUES[c["level"]], properties=_struct(c["properties"])
+                enforcementLevel=_LEVEL_VALUES[c["level"]], properties=to_struct(c["properties"])
             )
             for policy, c in reconciled.items()
         }))
@@ -329,14 +329,14 @@ def run_policies(run: ProgramRun, pack_dir: Path, config_file: Optional[Path] = 
         diagnostics: list[tuple[str, analyzer_pb2.AnalyzeDiagnostic]] = []
         for resource in resources:
             request = analyzer_pb2.AnalyzeRequest(
-                type=resource.type, properties=_struct(resource.inputs), urn=resource.urn, name=resource.name,
+                type=resource.type, properties=to_struct(resource.inputs), urn=resource.urn, name=resource.name,
                 options=_options(resource), provider=provider_of(resource),
             )
             # A resource policy's diagnostic is about the resource analyzed, whether or not it names the URN.
             diagnostics += [(d.urn or resource.urn, d) for d in stub.Analyze(request).diagnostics]
         stack_request = analyzer_pb2.AnalyzeStackRequest(resources=[
             analyzer_pb2.AnalyzerResource(
-                type=r.type, properties=_struct(r.outputs), urn=r.urn, name=r.name, options=_options(r),
+                type=r.type, properties=to_struct(r.outputs), urn=r.urn, name=r.name, options=_options(r),
                 provider=provider_of(r), parent=r.parent, dependencies=r.dependencies,
                 propertyDependencies={
                     k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v) for k, v in r.property_dependencies.items()

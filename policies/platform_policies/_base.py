@@ -73,11 +73,22 @@ def _schema(properties: Optional[dict[str, dict[str, Any]]]) -> Optional[PolicyC
     return PolicyConfigSchema(properties=properties) if properties else None
 
 
+def _whole(value: Any) -> Any:
+    """Config crosses the wire as a protobuf Struct, where every number is a double: 443.0 means 443."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _whole(v) for k, v in value.items()}
+    return value
+
+
 def with_defaults(properties: Optional[dict[str, dict[str, Any]]], config: Mapping[str, Any]) -> dict[str, Any]:
     """The policy's config with the schema defaults filled in (the engine does the same before Configure)."""
     merged = {key: spec["default"] for key, spec in (properties or {}).items() if "default" in spec}
     merged.update(config or {})
-    return merged
+    return _whole(merged)
 
 
 def _tags(control: Control) -> list[str]:

@@ -132,7 +132,7 @@ def _spot_base(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Messa
     strategy = {str(s.get("capacityProvider")): s for s in args.props.get("capacityProviderStrategies") or []}
     spot = strategy.get("FARGATE_SPOT")
     if spot is not None and (spot.get("weight") or 0) > 0:
-        base = (strategy.get("FARGATE") or {}).get("base") or 0
+        base = int((strategy.get("FARGATE") or {}).get("base") or 0)
         if base < config["minOnDemandBase"]:
             yield (f"the service uses FARGATE_SPOT with an on-demand FARGATE base of {base}; keep at least "
                    f"{config['minOnDemandBase']} on FARGATE so work continues when Spot capacity is reclaimed")

@@ -66,7 +66,7 @@ def _spot_stop_timeout(resources: list[Any], config: Mapping[str, Any]) -> Findi
             continue
         definition = definitions.get(str(service.props.get("taskDefinition")))
         for container in containers(definition.props) if definition else []:
-            timeout = container.get("stopTimeout") or 30
+            timeout = int(container.get("stopTimeout") or 30)
             if timeout < minimum:
                 yield (f"service {service.name!r} runs on Spot but container {container.get('name')!r} stops after "
                        f"{timeout} s; Spot gives 120 s notice, use at least {minimum}"), definition.urn
@@ -80,7 +80,7 @@ def _scale_in_alarms(resources: list[Any], config: Mapping[str, Any]) -> Finding
             steps = ((policy.props.get("stepScalingPolicyConfiguration") or {}).get("stepAdjustments") or []) \
                 if policy else []
             if steps and all((s.get("scalingAdjustment") or 0) < 0 for s in steps):
-                periods = alarm.props.get("evaluationPeriods") or 1
+                periods = int(alarm.props.get("evaluationPeriods") or 1)
                 if periods < config["minEvaluationPeriods"]:
                     yield (f"alarm {alarm.name!r} scales in after {periods} period(s); wait at least "
                            f"{config['minEvaluationPeriods']} so capacity does not flap"), alarm.urn
@@ -96,8 +96,8 @@ def _web_autoscaling(resources: list[Any], config: Mapping[str, Any]) -> Finding
         matching = [t for t in targets if str(t.props.get("resourceId", "")).endswith(f"/{name}")]
         if not matching:
             yield f"web service {service.name!r} has no autoscaling", service.urn
-        elif (matching[0].props.get("minCapacity") or 0) < config["minTasks"]:
-            yield (f"web service {service.name!r} may scale down to {matching[0].props.get('minCapacity')} task(s); "
+        elif int(matching[0].props.get("minCapacity") or 0) < config["minTasks"]:
+            yield (f"web service {service.name!r} may scale down to {int(matching[0].props.get('minCapacity') or 0)} task(s); "
                    f"keep at least {config['minTasks']}"), matching[0].urn
 
 

@@ -83,7 +83,8 @@ Computer = Callable[["_Ctx"], tuple[str, Outputs]]
 class _Ctx:
     """What a computer needs to know about one registration."""
 
-    def __init__(self, args: pulumi.runtime.MockResourceArgs, region: str) -> None:
+    def __init__(self, args: pulumi.runtime.MockResourceArgs, region: str, revisions: dict[str, int]) -> None:
+        self.revisions = revisions
         self.type = args.typ
         self.name = args.name
         self.inputs: dict[str, Any] = dict(args.inputs)
@@ -136,6 +137,31 @@ def _default_security_group(c: _Ctx) -> tuple[str, Outputs]:
 def _sg_rule(c: _Ctx) -> tuple[str, Outputs]:
     rule = c.ec2_id("sgr")
     return rule, {"arn": c.arn("ec2", f"security-group-rule/{rule}"), "securityGroupRuleId": rule}
+
+
+def _vpc(c: _Ctx) -> tuple[str, Outputs]:
+    vpc = c.ec2_id("vpc")
+    return vpc, {
+        "arn": c.arn("ec2", f"vpc/{vpc}"),
+        "defaultSecurityGroupId": f"sg-{c.hex(17, 'default')}",
+        "mainRouteTableId": f"rtb-{c.hex(17, 'main')}",
+        "ownerId": ACCOUNT_ID,
+    }
+
+
+def _subnet(c: _Ctx) -> tuple[str, Outputs]:
+    subnet = c.ec2_id("subnet")
+    return subnet, {"arn": c.arn("ec2", f"subnet/{subnet}"), "ownerId": ACCOUNT_ID,
+                    "availabilityZone": c.inputs.get("availabilityZone") or f"{c.region}a"}
+
+
+def _iam_policy(c: _Ctx) -> tuple[str, Outputs]:
+    arn = c.arn("iam", f"policy/{c.inputs['name']}", region=False)
+    return arn, {"arn": arn, "policyId": f"ANPA{c.hex(17).upper()}"}
+
+
+def _by_queue_url(c: _Ctx) -> tuple[str, Outputs]:
+    return str(c.inputs.get("queueUrl")), {}
 
 
 def _flow_log(c: _Ctx) -> tuple[str, Outputs]:
@@ -199,7 +225,9 @@ def _capacity_providers(c: _Ctx) -> tuple[str, Outputs]:
 def _task_definition(c: _Ctx) -> tuple[str, Outputs]:
     family = c.inputs.get("family", c.name)
     base = c.arn("ecs", f"task-definition/{family}")
-    return family, {"arn": f"{base}:1", "arnWithoutRevision": base, "revision": 1}
+    # Every registration of a family is a new revision, as RegisterTaskDefinition numbers them.
+    revision = c.revisions[family] = c.revisions.get(family, 0) + 1
+    return family, {"arn": f"{base}:{revision}", "arnWithoutRevision": base, "revision": revision}
 
 
 def _service(c: _Ctx) -> tuple[str, Outputs]:
@@ -278,6 +306,12 @@ COMPUTERS: dict[str, Computer] = {
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _sg_rule,
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _sg_rule,
     "aws:ec2/flowLog:FlowLog": _flow_log,
+    "aws:ec2/vpc:Vpc": _vpc,
+    "aws:ec2/subnet:Subnet": _subnet,
+    "aws:ec2/securityGroupRule:SecurityGroupRule": _sg_rule,
+    "aws:iam/policy:Policy": _iam_policy,
+    "aws:sqs/queuePolicy:QueuePolicy": _by_queue_url,
+    "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": _by_queue_url,
     "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,
     "aws:lb/loadBalancer:LoadBalancer": _load_balancer,
     "aws:lb/listener:Listener": _listener,
@@ -313,6 +347,7 @@ class AwsMocks(pulumi.runtime.Mocks):
     def __init__(self, region: str = DEFAULT_REGION) -> None:
         self.region = region
         self._provider_regions: dict[str, str] = {}
+        self._revisions: dict[str, int] = {}
 
     # Resources ---------------------------------------------------------------------------------------------------
 
@@ -327,8 +362,9 @@ class AwsMocks(pulumi.runtime.Mocks):
             if not args.custom:
                 return "", {}
             # A resource type without a computer still gets an id and its inputs, like most providers return.
-            return f"{args.name}-{_hex(args.typ + args.name, 8)}", dict(args.inputs)
-        ctx = _Ctx(args, self._region_of(args.provider))
+            resource_id = f"{args.name}-{_hex(args.typ + args.name, 8)}"
+            return resource_id, {**args.inputs, "id": resource_id}
+        ctx = _Ctx(args, self._region_of(args.provider), self._revisions)
         resource_id, computed = computer(ctx)
         if args.typ in REMOTE_COMPONENTS:
             return resource_id, computed

@@ -1,0 +1,107 @@
+"""Every rule of the policy pack with a violating and a compliant resource.
+
+Resources are declared with pulumi_aws's own classes and run under the package's mocks, so the rules see the
+camelCase inputs (and, for stack rules, outputs) the engine would send; the policy SDK's servicer then wraps them
+exactly as it does for the engine.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pulumi_aws as aws
+import pytest
+
+from .conftest import ROOT
+from .policy_support import POLICIES, UNKNOWN, analyze_props, program, violations
+
+sys.path.insert(0, str(ROOT / "tests" / "fixtures" / "bad_program"))
+from examples import COMPLIANT, VIOLATIONS, container, task  # noqa: E402
+
+
+def test_every_policy_has_a_violating_and_a_compliant_example() -> None:
+    assert set(VIOLATIONS) == set(POLICIES) == set(COMPLIANT)
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+def test_violating_resource_is_reported_with_its_control(name: str) -> None:
+    messages = violations(name, program(lambda: VIOLATIONS[name]("subject")))
+    control = POLICIES[name].framework.reference
+    assert messages, f"{name} reported nothing"
+    assert all(f"[{control}]" in m for m in messages)
+
+
+@pytest.mark.parametrize("name", sorted(POLICIES))
+def test_compliant_resource_passes(name: str) -> None:
+    assert violations(name, program(lambda: COMPLIANT[name]("subject"))) == []
+
+
+# Details the table does not cover ----------------------------------------------------------------------------
+
+
+def test_secret_looking_value_is_caught_whatever_the_name() -> None:
+    url = container(environment=[{"name": "DATABASE_URL", "value": "postgres://app:s3cr3t@db.internal/app"}])
+    messages = violations("ecs-no-secrets-in-environment", program(lambda: task("subject", containers=[url])))
+    assert any("a URL with a password" in m for m in messages)
+
+
+def test_secret_name_patterns_come_from_config() -> None:
+    custom = container(environment=[{"name": "STRIPE_WEBHOOK_SIGNING", "value": "x"}])
+    run = program(lambda: task("subject", containers=[custom]))
+    assert violations("ecs-no-secrets-in-environment", run) == []
+    assert violations("ecs-no-secrets-in-environment", run, {"secretNamePatterns": ["SIGNING"]})
+
+
+def test_retention_minimum_comes_from_config() -> None:
+    run = program(lambda: aws.cloudwatch.LogGroup("subject", retention_in_days=30))
+    assert violations("cloudwatch-log-retention", run)
+    assert violations("cloudwatch-log-retention", run, {"minRetentionDays": 7}) == []
+
+
+def test_world_open_rule_declared_as_its_own_resource_is_caught() -> None:
+    run = program(lambda: aws.vpc.SecurityGroupIngressRule(
+        "subject", security_group_id="sg-1", ip_protocol="tcp", from_port=22, to_port=22, cidr_ipv4="0.0.0.0/0"))
+    assert any("EC2.53" in m for m in violations("ec2-no-world-open-admin-ports", run))
+
+
+def test_legacy_security_group_rule_resource_is_caught() -> None:
+    run = program(lambda: aws.ec2.SecurityGroupRule(
+        "subject", type="ingress", security_group_id="sg-1", protocol="tcp", from_port=3389, to_port=3389,
+        ipv6_cidr_blocks=["::/0"]))
+    messages = violations("ec2-no-world-open-admin-ports", run)
+    assert any("EC2.14" in m and "EC2.54" in m for m in messages)
+
+
+def test_all_protocols_from_the_world_open_every_port() -> None:
+    run = program(lambda: aws.ec2.SecurityGroup("subject", vpc_id="vpc-1", ingress=[
+        {"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": ["0.0.0.0/0"]}]))
+    assert violations("ec2-no-world-open-high-risk-ports", run)
+
+
+def test_tags_from_the_provider_default_tags_count() -> None:
+    props = {"name": "svc"}
+    provider = {"defaultTags": json.dumps({"tags": {"environment": "prod", "project": "p", "owner": "o"}})}
+    assert not analyze_props("ecs-service-tags", "aws:ecs/service:Service", props, provider=provider).diagnostics
+    assert analyze_props("ecs-service-tags", "aws:ecs/service:Service", props).diagnostics
+
+
+# Unknown values during preview -------------------------------------------------------------------------------
+
+
+def test_unknown_container_definitions_do_not_crash_the_rule() -> None:
+    response = analyze_props("ecs-read-only-root-filesystem", "aws:ecs/taskDefinition:TaskDefinition",
+                             {"family": "app", "containerDefinitions": UNKNOWN})
+    (diagnostic,) = response.diagnostics
+    assert "during preview" in diagnostic.message
+
+
+def test_unknown_nested_value_does_not_crash_the_rule() -> None:
+    props = {"protocol": "HTTP", "port": 80, "defaultActions": [{"type": UNKNOWN}]}
+    response = analyze_props("elb-https-listeners", "aws:lb/listener:Listener", props)
+    assert all("during preview" in d.message for d in response.diagnostics)
+
+
+def test_unknown_value_that_the_rule_does_not_read_is_harmless() -> None:
+    props = {"loadBalancerType": "application", "dropInvalidHeaderFields": True, "subnets": UNKNOWN}
+    assert not analyze_props("elb-drop-invalid-headers", "aws:lb/loadBalancer:LoadBalancer", props).diagnostics
