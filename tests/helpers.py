@@ -10,6 +10,13 @@ from typing import Any, Optional
 from ecs_platform.testing import ProgramRun, Registration
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
+PLACEMENT = {
+    "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/main",
+    "cluster_name": "main",
+    "vpc_id": "vpc-1",
+    "subnet_ids": ["subnet-private-a", "subnet-private-b"],
+}
+"""Where the component tests place their services."""
 
 
 def containers(run: ProgramRun, name: Optional[str] = None) -> list[dict[str, Any]]:

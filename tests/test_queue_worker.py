@@ -10,7 +10,7 @@ import pytest
 from ecs_platform import CapacityProvider, CpuArchitecture, QueueWorker, WorkerScalingMode
 from ecs_platform.testing import ProgramRun
 
-from .helpers import alarm_expression, breaches, containers, policy, statements_by_action
+from .helpers import PLACEMENT, alarm_expression, breaches, containers, policy, statements_by_action
 
 QUEUE = "aws:sqs/queue:Queue"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -20,12 +20,7 @@ SERVICE = "aws:ecs/service:Service"
 
 def worker(run_component, **overrides: Any) -> ProgramRun:
     args: dict[str, Any] = {
-        "placement": {
-            "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/main",
-            "cluster_name": "main",
-            "vpc_id": "vpc-1",
-            "subnet_ids": ["subnet-private-a", "subnet-private-b"],
-        },
+        "placement": PLACEMENT,
         "task": {"image": "example/orders:1.0"},
     }
     args.update(overrides)

@@ -8,7 +8,7 @@ import pytest
 
 from ecs_platform import CapacityProvider, WebService
 
-from .helpers import containers, policy, statements_by_action
+from .helpers import PLACEMENT, containers, policy, statements_by_action
 
 ALB_SG = "sg-0a1b2c3d4e5f60718"
 LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/0123456789abcdef/fedcba9876543210"
@@ -18,12 +18,7 @@ POLICY = "aws:appautoscaling/policy:Policy"
 
 def web(run_component, **overrides: Any):
     args: dict[str, Any] = {
-        "placement": {
-            "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/main",
-            "cluster_name": "main",
-            "vpc_id": "vpc-1",
-            "subnet_ids": ["subnet-private-a", "subnet-private-b"],
-        },
+        "placement": PLACEMENT,
         "listener_arn": LISTENER,
         "load_balancer_security_group_id": ALB_SG,
         "load_balancer_arn_suffix": "app/web/0123456789abcdef",

@@ -98,6 +98,23 @@ def _tags(control: Control) -> list[str]:
     return tags
 
 
+def _metadata(name: str, control: Control, description: str, config: Optional[dict[str, dict[str, Any]]],
+              remediation: Optional[str]) -> dict[str, Any]:
+    """What every policy says about itself: its control in the description, tags and framework, its default
+    enforcement, its severity and its config schema."""
+    return {
+        "name": name,
+        "description": control.describe(description),
+        "enforcement_level": control.default_enforcement,
+        "config_schema": _schema(config),
+        "severity": control.severity,
+        "framework": control.framework,
+        "tags": _tags(control),
+        "remediation_steps": remediation,
+        "url": control.url,
+    }
+
+
 def resource_policy(
     name: str, control: Control, description: str, types: Iterable[str], check: ResourceCheck, *,
     config: Optional[dict[str, dict[str, Any]]] = None, remediation: Optional[str] = None,
@@ -112,18 +129,7 @@ def resource_policy(
         for message in check(args, settings):
             report_violation(f"[{control.id}] {message}")
 
-    return ResourceValidationPolicy(
-        name=name,
-        description=control.describe(description),
-        validate=validate,
-        enforcement_level=control.default_enforcement,
-        config_schema=_schema(config),
-        severity=control.severity,
-        framework=control.framework,
-        tags=_tags(control),
-        remediation_steps=remediation,
-        url=control.url,
-    )
+    return ResourceValidationPolicy(validate=validate, **_metadata(name, control, description, config, remediation))
 
 
 def stack_policy(
@@ -137,18 +143,7 @@ def stack_policy(
         for message, urn in check(list(args.resources), settings):
             report_violation(f"[{control.id}] {message}", urn)
 
-    return StackValidationPolicy(
-        name=name,
-        description=control.describe(description),
-        validate=validate,
-        enforcement_level=control.default_enforcement,
-        config_schema=_schema(config),
-        severity=control.severity,
-        framework=control.framework,
-        tags=_tags(control),
-        remediation_steps=remediation,
-        url=control.url,
-    )
+    return StackValidationPolicy(validate=validate, **_metadata(name, control, description, config, remediation))
 
 
 # Reading resources --------------------------------------------------------------------------------------------
