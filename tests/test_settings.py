@@ -394,6 +394,22 @@ def test_bad_workload_name_is_named() -> None:
     assert rejected(services={"API_v1": SERVICE}).key == "ecs-platform:services.API_v1"
 
 
+def test_service_name_that_would_overflow_its_target_group_name_says_how_long_it_may_be() -> None:
+    name = "checkout-recommendations"  # 24 characters
+    error = rejected(services={name: SERVICE})
+    assert error.key == f"ecs-platform:services.{name}"
+    assert "at most 21" in str(error) and "TargetGroup" in str(error) and "32" in str(error)
+
+
+def test_longest_allowed_service_name_is_accepted() -> None:
+    assert parse(minimal(services={"a" * 21: SERVICE}), NS).services
+
+
+def test_worker_name_that_would_overflow_its_role_name_says_how_long_it_may_be() -> None:
+    error = rejected(workers={"w" * 47: WORKER})
+    assert "at most 46" in str(error) and "Role" in str(error) and "64" in str(error)
+
+
 def test_same_name_for_a_service_and_a_worker_is_refused() -> None:
     assert rejected(services={"orders": SERVICE}, workers={"orders": WORKER}).key == "ecs-platform:workers"
 

@@ -8,7 +8,7 @@ import pulumi
 import pulumi_aws as aws
 from typing_extensions import NotRequired
 
-from . import defaults, validation
+from . import defaults, naming, validation
 from ._aws import AccountContext, ingress_from_cidr, policy_document
 from .enums import ListenerProtocol
 
@@ -68,6 +68,7 @@ class LoadBalancer(pulumi.ComponentResource):
     """Bucket that receives the access logs, when they are on."""
 
     def __init__(self, name: str, args: LoadBalancerArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        naming.check_name("LoadBalancer", name, naming.LOAD_BALANCER_CHILDREN)
         protocol = ListenerProtocol(args.get("protocol", defaults.LISTENER_PROTOCOL))
         certificate_arn = args.get("certificate_arn")
         ssl_policy = args.get("ssl_policy", defaults.SSL_POLICY)

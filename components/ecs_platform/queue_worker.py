@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 from typing_extensions import NotRequired
 
-from . import defaults, validation
+from . import defaults, naming, validation
 from ._service import (
     Deployment,
     Placement,
@@ -111,6 +111,7 @@ class QueueWorker(pulumi.ComponentResource):
     """Role the application runs as."""
 
     def __init__(self, name: str, args: QueueWorkerArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        naming.check_name("QueueWorker", name, naming.QUEUE_WORKER_CHILDREN)
         spec = TaskSpec.of(name, args["task"], default_stop_timeout=defaults.WORKER_STOP_TIMEOUT_SECONDS)
         queue_args = args.get("queue", {})
         scaling = args.get("scaling", {})

@@ -27,7 +27,7 @@ import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from . import defaults, validation
+from . import defaults, naming, validation
 from ._service import Deployment, Placement
 from .cluster import CapacityProviderStrategyItem, ClusterArgs
 from .enums import (
@@ -200,15 +200,16 @@ class ClusterSettings(_Settings):
 # Services and workers ------------------------------------------------------------------------------------------
 
 _NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
-MAX_NAME_LENGTH = 20
-"""Service and worker names become parts of AWS names with a random suffix; see docs/configuration.md."""
 
 
-def _check_name(name: str) -> None:
-    if not _NAME.match(name) or len(name) > MAX_NAME_LENGTH:
-        raise KeyProblem(
-            name, f"names are 2 to {MAX_NAME_LENGTH} lowercase letters, digits and hyphens, starting with a letter"
-        )
+def _check_name(kind: str, name: str, children: Mapping[str, tuple[str, ...]]) -> None:
+    """Names become parts of AWS names, after Pulumi's random suffix: their length is bounded by the children."""
+    if not _NAME.match(name):
+        raise KeyProblem(name, "names are lowercase letters, digits and hyphens, starting with a letter")
+    try:
+        naming.check_name(kind, name, children)
+    except ValueError as error:
+        raise KeyProblem(name, str(error)) from None
 
 
 class ContainerHealthCheckSettings(_Settings):
@@ -521,11 +522,18 @@ class StackSettings(_Settings):
     def _topic(cls, value: Optional[str]) -> Optional[str]:
         return None if value is None else validation.arn(value, "sns")
 
-    @field_validator("services", "workers")
+    @field_validator("services")
     @classmethod
-    def _names(cls, value: dict[str, Any]) -> dict[str, Any]:
+    def _service_names(cls, value: dict[str, Any]) -> dict[str, Any]:
         for name in value:
-            _check_name(name)
+            _check_name("service", name, naming.WEB_SERVICE_CHILDREN)
+        return value
+
+    @field_validator("workers")
+    @classmethod
+    def _worker_names(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name in value:
+            _check_name("worker", name, naming.QUEUE_WORKER_CHILDREN)
         return value
 
     @field_validator("services")

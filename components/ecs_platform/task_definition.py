@@ -17,7 +17,7 @@ import pulumi
 import pulumi_aws as aws
 from typing_extensions import NotRequired
 
-from . import defaults, validation
+from . import defaults, naming, validation
 from ._aws import AccountContext, policy_document
 from .enums import CpuArchitecture
 
@@ -246,7 +246,7 @@ class TaskSpec:
         volumes = sorted({m["sourceVolume"] for c in self._mounts(enable_execute_command) for m in c})
         definition = aws.ecs.TaskDefinition(
             f"{name}-task",
-            family=f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}",
+            family=naming.task_family(pulumi.get_project(), pulumi.get_stack(), name),
             cpu=str(self.cpu),
             memory=str(self.memory),
             network_mode="awsvpc",

@@ -6,7 +6,7 @@ import pulumi
 import pulumi_aws as aws
 from typing_extensions import NotRequired
 
-from . import defaults
+from . import defaults, naming
 from ._service import (
     Deployment,
     Placement,
@@ -119,6 +119,7 @@ class WebService(pulumi.ComponentResource):
     """Role the application runs as."""
 
     def __init__(self, name: str, args: WebServiceArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        naming.check_name("WebService", name, naming.WEB_SERVICE_CHILDREN)
         strategy_args = args.get("capacity_provider_strategy")
         on_spot = any(CapacityProvider(i["capacity_provider"]) is CapacityProvider.FARGATE_SPOT
                       for i in strategy_args or [])

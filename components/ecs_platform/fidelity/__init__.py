@@ -1,0 +1,78 @@
+"""Deploy fidelity: would AWS accept what this stack sends it?
+
+:func:`check` turns a program run's resources into the API requests the AWS provider would make
+(:mod:`.requests`), validates each against AWS's service models as botocore ships them (:mod:`.models`), and
+applies the constraints AWS enforces that the models do not express (:mod:`.constraints`). Each violation names
+the resource, the API operation and the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..testing.engine import ProgramRun
+from . import constraints, models
+from .requests import ApiRequest, requests_for
+
+
+@dataclass
+class FidelityViolation:
+    resource: str
+    resource_type: str
+    operation: str
+    field: str
+    message: str
+
+    def line(self) -> str:
+        return f"{self.resource_type}::{self.resource} {self.operation} {self.field}: {self.message}"
+
+
+@dataclass
+class FidelityReport:
+    requests: int = 0
+    operations: dict[str, int] = field(default_factory=dict)
+    violations: list[FidelityViolation] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"requests": self.requests, "operations": self.operations,
+                "violations": [asdict(v) for v in self.violations]}
+
+    def lines(self) -> Iterator[str]:
+        return (v.line() for v in self.violations)
+
+
+def _violation(request: ApiRequest, field_: str, message: str) -> FidelityViolation:
+    return FidelityViolation(request.resource.name, request.resource.type, request.label, field_, message)
+
+
+def _field_of(message: str) -> str:
+    """The parameter path botocore's messages name ("... for parameter X.Y: ...", "... in X.Y: ...")."""
+    for marker in ("for parameter ", "in ", "parameter "):
+        if marker in message:
+            tail = message.split(marker, 1)[1]
+            return tail.split(":", 1)[0].split(",", 1)[0].strip().strip('"')
+    return ""
+
+
+def check_requests(requests: list[ApiRequest]) -> list[FidelityViolation]:
+    found = [
+        _violation(r, _field_of(message), message)
+        for r in requests
+        for message in models.validate(r.service, r.operation, r.params)
+    ]
+    found += [_violation(r, field_, message) for r, field_, message in constraints.run_checks(requests)]
+    return found
+
+
+def check(run: ProgramRun) -> FidelityReport:
+    requests = requests_for(run.resources)
+    report = FidelityReport(requests=len(requests))
+    for r in requests:
+        report.operations[r.label] = report.operations.get(r.label, 0) + 1
+    report.violations = check_requests(requests)
+    return report
+
+
+__all__ = ["ApiRequest", "FidelityReport", "FidelityViolation", "check", "check_requests", "requests_for"]

@@ -1,0 +1,97 @@
+"""Validate API requests against AWS's own service models, as shipped in botocore.
+
+botocore's ParamValidator checks what the SDK checks before sending: unknown and missing members, types, and
+minimum lengths and values. The service models say more than that (enums, maximum lengths and values), which AWS
+checks on arrival; :func:`model_errors` adds those from the same shapes.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import botocore.session
+from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
+from botocore.validate import ParamValidator
+
+
+@functools.lru_cache(maxsize=None)
+def _session() -> botocore.session.Session:
+    return botocore.session.get_session()
+
+
+@functools.lru_cache(maxsize=None)
+def operation(service: str, name: str) -> OperationModel:
+    return _session().get_service_model(service).operation_model(name)
+
+
+def validate(service: str, name: str, params: dict[str, Any]) -> list[str]:
+    """Every problem AWS would find in the request's shape, one message each."""
+    model = operation(service, name)
+    params = typed(params, model.input_shape)
+    report = ParamValidator().validate(params, model.input_shape)
+    errors = report.generate_report().splitlines() if report.has_errors() else []
+    return errors + list(_constraints(params, model.input_shape, ""))
+
+
+def typed(value: Any, shape: Shape) -> Any:
+    """Numbers as the provider sends them. Values cross Pulumi's wire as protobuf doubles; the provider converts
+    them back by its schema, so a whole double in an integer field is an integer. A fractional one stays a float
+    (and fails validation, as it would at the provider)."""
+    if isinstance(shape, StructureShape) and isinstance(value, dict):
+        return {k: typed(v, shape.members[k]) if k in shape.members else v for k, v in value.items()}
+    if isinstance(shape, ListShape) and isinstance(value, list):
+        return [typed(v, shape.member) for v in value]
+    if isinstance(shape, MapShape) and isinstance(value, dict):
+        return {k: typed(v, shape.value) for k, v in value.items()}
+    if shape.type_name in ("integer", "long") and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _constraints(value: Any, shape: Shape, path: str) -> Iterator[str]:
+    """Enum, maximum length and maximum value of every member the model constrains."""
+    if value is None:
+        return
+    if isinstance(shape, StructureShape) and isinstance(value, dict):
+        for key, member in shape.members.items():
+            if key in value:
+                yield from _constraints(value[key], member, f"{path}.{key}" if path else key)
+        return
+    if isinstance(shape, ListShape) and isinstance(value, list):
+        if "max" in shape.metadata and len(value) > shape.metadata["max"]:
+            yield f"Invalid length for parameter {path}: {len(value)} items, valid max length: {shape.metadata['max']}"
+        for index, item in enumerate(value):
+            yield from _constraints(item, shape.member, f"{path}[{index}]")
+        return
+    if isinstance(shape, MapShape) and isinstance(value, dict):
+        for key, item in value.items():
+            yield from _constraints(key, shape.key, f"{path} key {key!r}")
+            yield from _constraints(item, shape.value, f"{path}.{key}")
+        return
+    if shape.type_name == "string" and isinstance(value, str):
+        if shape.enum and value not in shape.enum:
+            yield f"Invalid value for parameter {path}: {value!r}, valid values: {', '.join(shape.enum)}"
+        if "max" in shape.metadata and len(value) > shape.metadata["max"]:
+            yield f"Invalid length for parameter {path}: {len(value)}, valid max length: {shape.metadata['max']}"
+        pattern = shape.metadata.get("pattern")
+        if pattern and not _matches(pattern, value):
+            yield f"Invalid value for parameter {path}: {value!r} does not match the pattern {pattern}"
+    elif shape.type_name in ("integer", "long", "double", "float") and isinstance(value, (int, float)):
+        if "max" in shape.metadata and value > shape.metadata["max"]:
+            yield f"Invalid value for parameter {path}: {value}, valid max value: {shape.metadata['max']}"
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(pattern: str) -> Any:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None  # some model patterns use syntax Python's re does not read; AWS checks those itself
+
+
+def _matches(pattern: str, value: str) -> bool:
+    compiled = _compiled(pattern)
+    return compiled is None or compiled.fullmatch(value) is not None or compiled.match(value) is not None
