@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 import json
+import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 import pulumi
 import pulumi_aws as aws
+from pulumi.runtime.settings import get_monitor
+
+T = TypeVar("T")
+_LOOKUPS: "weakref.WeakKeyDictionary[Any, dict[tuple[Any, str], Any]]" = weakref.WeakKeyDictionary()
+
+
+def once_per_provider(parent: pulumi.Resource, what: str, lookup: Callable[[], T]) -> T:
+    """Answer an invoke once per program run and AWS provider: every component of a stack asks the same account,
+    region and zones, and each synchronous invoke is a round trip to the provider."""
+    # Keyed by the resource monitor: one per program run (and per test run under mocks).
+    answers = _LOOKUPS.setdefault(get_monitor(), {})
+    key = (parent.get_provider("aws:index:getRegion"), what)
+    if key not in answers:
+        answers[key] = lookup()
+    return answers[key]
 
 
 @dataclass(frozen=True)
@@ -21,6 +37,10 @@ class AccountContext:
 
     @classmethod
     def of(cls, parent: pulumi.Resource) -> AccountContext:
+        return once_per_provider(parent, "account", lambda: cls._lookup(parent))
+
+    @classmethod
+    def _lookup(cls, parent: pulumi.Resource) -> AccountContext:
         # Invokes inherit the provider of `parent`, so a component deployed with an explicit provider asks that
         # provider's account and region, not the ambient default.
         opts = pulumi.InvokeOptions(parent=parent)

@@ -148,37 +148,58 @@ def _python_for(pack_dir: Path) -> str:
     return sys.executable
 
 
+class PolicyPack:
+    """A pack process started the way the engine starts it. The process is spawned on entry; :attr:`stub` waits
+    for it to listen, so a caller can start the pack and run the program at the same time."""
+
+    def __init__(self, pack_dir: Path, *, project: str, stack: str, config: Mapping[str, str],
+                 timeout: float = 60.0) -> None:
+        self.pack_dir = Path(pack_dir).resolve()
+        self.project, self.stack, self.config, self.timeout = project, stack, dict(config), timeout
+        self._stub: Optional[analyzer_pb2_grpc.AnalyzerStub] = None
+
+    def __enter__(self) -> "PolicyPack":
+        self._engine = _engine()
+        engine_address, self.engine_log = self._engine.__enter__()
+        env = {
+            **os.environ,
+            "PULUMI_PROJECT": self.project,
+            "PULUMI_STACK": self.stack,
+            "PULUMI_DRY_RUN": "true",
+            "PULUMI_CONFIG": json.dumps(self.config),
+        }
+        self.process = subprocess.Popen(
+            [_python_for(self.pack_dir), "-m", "pulumi.policy", engine_address, "."],
+            cwd=self.pack_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        return self
+
+    @property
+    def stub(self) -> analyzer_pb2_grpc.AnalyzerStub:
+        if self._stub is None:
+            port = _read_port(self.process, self.timeout)
+            self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            grpc.channel_ready_future(self._channel).result(timeout=self.timeout)
+            self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
+        return self._stub
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._stub is not None:
+            self._channel.close()
+        self.process.kill()
+        self.process.wait()
+        for pipe in (self.process.stdout, self.process.stderr):
+            if pipe:
+                pipe.close()
+        self._engine.__exit__(*exc)
+
+
 @contextmanager
 def start_pack(pack_dir: Path, *, project: str, stack: str, config: Mapping[str, str],
                timeout: float = 60.0) -> Iterator[tuple[analyzer_pb2_grpc.AnalyzerStub, _EngineLog]]:
     """Start the pack as the engine does and yield a connected analyzer stub."""
-    pack_dir = Path(pack_dir).resolve()
-    with _engine() as (engine_address, engine_log):
-        env = {
-            **os.environ,
-            "PULUMI_PROJECT": project,
-            "PULUMI_STACK": stack,
-            "PULUMI_DRY_RUN": "true",
-            "PULUMI_CONFIG": json.dumps(dict(config)),
-        }
-        process = subprocess.Popen(
-            [_python_for(pack_dir), "-m", "pulumi.policy", engine_address, "."],
-            cwd=pack_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )
-        try:
-            port = _read_port(process, timeout)
-            channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-            grpc.channel_ready_future(channel).result(timeout=timeout)
-            try:
-                yield analyzer_pb2_grpc.AnalyzerStub(channel), engine_log
-            finally:
-                channel.close()
-        finally:
-            process.kill()
-            process.wait()
-            for pipe in (process.stdout, process.stderr):
-                if pipe:
-                    pipe.close()
+    with PolicyPack(pack_dir, project=project, stack=stack, config=config, timeout=timeout) as pack:
+        yield pack.stub, pack.engine_log
 
 
 def _read_port(process: subprocess.Popen, timeout: float) -> int:
@@ -309,47 +330,52 @@ def _info(response: analyzer_pb2.AnalyzerInfo) -> tuple[str, str, list[PolicyInf
 def run_policies(run: ProgramRun, pack_dir: Path, config_file: Optional[Path] = None,
                  config: Optional[Mapping[str, str]] = None) -> PolicyReport:
     """Analyze a program run with the pack in ``pack_dir`` and the pack-config file ``config_file``."""
+    with PolicyPack(pack_dir, project=run.project, stack=run.stack, config=config or {}) as pack:
+        return analyze(pack, run, config_file)
+
+
+def analyze(pack: PolicyPack, run: ProgramRun, config_file: Optional[Path] = None) -> PolicyReport:
+    """Drive a started pack through the engine's sequence of calls for ``run``."""
     file_config = json.loads(Path(config_file).read_text()) if config_file else None
-    with start_pack(pack_dir, project=run.project, stack=run.stack, config=config or {}) as (stub, engine_log):
-        _handshake(stub, pack_dir)
-        stub.GetPluginInfo(empty_pb2.Empty())
-        name, version, policies = _info(stub.GetAnalyzerInfo(empty_pb2.Empty()))
-        reconciled = reconcile_config(policies, file_config)
-        stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={
-            policy: analyzer_pb2.PolicyConfig(
-                enforcementLevel=_LEVEL_VALUES[c["level"]], properties=to_struct(c["properties"])
-            )
-            for policy, c in reconciled.items()
-        }))
-        stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
-            stack=run.stack, project=run.project, organization="organization", dry_run=True,
-        ))
-        provider_of = _Providers(run)
-        resources = _analyzed(run)
-        diagnostics: list[tuple[str, analyzer_pb2.AnalyzeDiagnostic]] = []
-        for resource in resources:
-            request = analyzer_pb2.AnalyzeRequest(
-                type=resource.type, properties=to_struct(resource.inputs), urn=resource.urn, name=resource.name,
-                options=_options(resource), provider=provider_of(resource),
-            )
-            # A resource policy's diagnostic is about the resource analyzed, whether or not it names the URN.
-            diagnostics += [(d.urn or resource.urn, d) for d in stub.Analyze(request).diagnostics]
-        stack_request = analyzer_pb2.AnalyzeStackRequest(resources=[
-            analyzer_pb2.AnalyzerResource(
-                type=r.type, properties=to_struct(r.outputs), urn=r.urn, name=r.name, options=_options(r),
-                provider=provider_of(r), parent=r.parent, dependencies=r.dependencies,
-                propertyDependencies={
-                    k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v) for k, v in r.property_dependencies.items()
-                },
-            )
-            for r in resources
-        ])
-        diagnostics += [(d.urn, d) for d in stub.AnalyzeStack(stack_request).diagnostics]
-        log = list(engine_log.messages)
+    stub, engine_log = pack.stub, pack.engine_log
+    _handshake(stub, pack.pack_dir)
+    stub.GetPluginInfo(empty_pb2.Empty())
+    name, version, policies = _info(stub.GetAnalyzerInfo(empty_pb2.Empty()))
+    reconciled = reconcile_config(policies, file_config)
+    stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={
+        policy: analyzer_pb2.PolicyConfig(
+            enforcementLevel=_LEVEL_VALUES[c["level"]], properties=to_struct(c["properties"])
+        )
+        for policy, c in reconciled.items()
+    }))
+    stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
+        stack=run.stack, project=run.project, organization="organization", dry_run=True,
+    ))
+    provider_of = _Providers(run)
+    resources = _analyzed(run)
+    diagnostics: list[tuple[str, analyzer_pb2.AnalyzeDiagnostic]] = []
+    for resource in resources:
+        request = analyzer_pb2.AnalyzeRequest(
+            type=resource.type, properties=to_struct(resource.inputs), urn=resource.urn, name=resource.name,
+            options=_options(resource), provider=provider_of(resource),
+        )
+        # A resource policy's diagnostic is about the resource analyzed, whether or not it names the URN.
+        diagnostics += [(d.urn or resource.urn, d) for d in stub.Analyze(request).diagnostics]
+    stack_request = analyzer_pb2.AnalyzeStackRequest(resources=[
+        analyzer_pb2.AnalyzerResource(
+            type=r.type, properties=to_struct(r.outputs), urn=r.urn, name=r.name, options=_options(r),
+            provider=provider_of(r), parent=r.parent, dependencies=r.dependencies,
+            propertyDependencies={
+                k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v) for k, v in r.property_dependencies.items()
+            },
+        )
+        for r in resources
+    ])
+    diagnostics += [(d.urn, d) for d in stub.AnalyzeStack(stack_request).diagnostics]
 
     by_urn = {r.urn: r for r in resources}
     controls = {p.name: p for p in policies}
-    report = PolicyReport(pack=name, version=version, policies=policies, log=log)
+    report = PolicyReport(pack=name, version=version, policies=policies, log=list(engine_log.messages))
     for urn, d in diagnostics:
         resource = by_urn.get(urn)
         info = controls.get(d.policyName)

@@ -1,0 +1,225 @@
+"""Monthly cost of a stack, from what its program registered and a price file for its region.
+
+Every autoscaled service is priced at its minimum, desired and maximum task counts, split between FARGATE and
+FARGATE_SPOT the way ECS places tasks (each provider's base first, then the rest by weight). Fixed costs (load
+balancers, NAT gateways, interface endpoints, public IPv4 addresses, alarms) are the same in all three columns.
+Usage-based charges that depend on traffic are named in `not_included`, never guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from typing import Any, Optional
+
+from ..testing.engine import ProgramRun, Registration
+
+NOT_INCLUDED = [
+    "data transfer out and between AZs",
+    "NAT gateway and interface endpoint data processing (per GB)",
+    "CloudWatch Logs ingestion and storage, Container Insights metrics",
+    "load balancer capacity units beyond the stated assumption",
+    "SQS requests, S3 storage and requests, ECR storage",
+    "free tiers, Savings Plans and other discounts",
+]
+
+
+class PriceError(ValueError):
+    """No price file for the stack's region."""
+
+
+def load_prices(region: str) -> dict[str, Any]:
+    try:
+        text = resources.files("ecs_platform.prices").joinpath(f"{region}.json").read_text()
+    except FileNotFoundError:
+        known = sorted(p.name.removesuffix(".json") for p in resources.files("ecs_platform.prices").iterdir()
+                       if p.name.endswith(".json"))
+        raise PriceError(f"no price file for {region} (have: {', '.join(known)}); add ecs_platform/prices/{region}.json")
+    return json.loads(text)
+
+
+@dataclass
+class LineItem:
+    item: str
+    detail: str
+    min: float
+    desired: float
+    max: float
+
+
+@dataclass
+class CostEstimate:
+    region: str
+    currency: str
+    hours_per_month: int
+    price_date: str
+    source: list[str]
+    assumptions: list[str]
+    not_included: list[str]
+    items: list[LineItem] = field(default_factory=list)
+
+    @property
+    def total(self) -> dict[str, float]:
+        return {k: round(sum(getattr(i, k) for i in self.items), 2) for k in ("min", "desired", "max")}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "region": self.region, "currency": self.currency, "hoursPerMonth": self.hours_per_month,
+            "priceDate": self.price_date, "source": self.source, "assumptions": self.assumptions,
+            "notIncluded": self.not_included,
+            "lineItems": [{**asdict(i), **{k: round(getattr(i, k), 2) for k in ("min", "desired", "max")}}
+                          for i in self.items],
+            "total": self.total,
+        }
+
+
+# Task placement ------------------------------------------------------------------------------------------------
+
+
+def place(tasks: int, strategy: list[tuple[str, int, int]]) -> dict[str, int]:
+    """How ECS spreads `tasks` over a capacity provider strategy of (provider, weight, base).
+
+    Bases are satisfied first (in strategy order), then the remaining tasks are shared in proportion to the
+    weights; whole tasks go by largest remainder, ties to the provider listed first.
+    """
+    placed = {provider: 0 for provider, _, _ in strategy}
+    left = tasks
+    for provider, _, base in strategy:
+        take = min(left, base)
+        placed[provider] += take
+        left -= take
+    weights = [(provider, weight) for provider, weight, _ in strategy if weight > 0]
+    total = sum(w for _, w in weights)
+    if left and total:
+        shares = [(provider, left * weight / total) for provider, weight in weights]
+        whole = {provider: math.floor(share) for provider, share in shares}
+        rest = left - sum(whole.values())
+        order = sorted(range(len(shares)), key=lambda i: (-(shares[i][1] - whole[shares[i][0]]), i))
+        for index in order[:rest]:
+            whole[shares[index][0]] += 1
+        for provider, count in whole.items():
+            placed[provider] += count
+    return placed
+
+
+# Reading the program's resources -------------------------------------------------------------------------------
+
+
+def _by_type(run: ProgramRun, *types: str) -> list[Registration]:
+    return [r for r in run.resources if r.type in types]
+
+
+def _strategy(service: Registration, run: ProgramRun) -> list[tuple[str, int, int]]:
+    own = service.inputs.get("capacityProviderStrategies") or []
+    if own:
+        return [(s["capacityProvider"], int(s.get("weight") or 0), int(s.get("base") or 0)) for s in own]
+    if service.inputs.get("launchType"):
+        return [(str(service.inputs["launchType"]), 1, 0)]
+    cluster = str(service.inputs.get("cluster", "")).rsplit("/", 1)[-1]
+    for providers in _by_type(run, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"):
+        if str(providers.inputs.get("clusterName")) == cluster:
+            return [(s["capacityProvider"], int(s.get("weight") or 0), int(s.get("base") or 0))
+                    for s in providers.inputs.get("defaultCapacityProviderStrategies") or []]
+    return [("FARGATE", 1, 0)]
+
+
+def _task_counts(service: Registration, run: ProgramRun) -> tuple[int, int, int]:
+    desired = int(service.inputs.get("desiredCount") or 0)
+    name = str(service.outputs.get("name") or service.name)
+    for target in _by_type(run, "aws:appautoscaling/target:Target"):
+        resource_id = str(target.inputs.get("resourceId", ""))
+        if target.inputs.get("scalableDimension") == "ecs:service:DesiredCount" and resource_id.endswith(f"/{name}"):
+            return int(target.inputs["minCapacity"]), desired, int(target.inputs["maxCapacity"])
+    return desired, desired, desired
+
+
+def _task_definition(service: Registration, run: ProgramRun) -> Optional[Registration]:
+    arn = service.inputs.get("taskDefinition")
+    return next((d for d in _by_type(run, "aws:ecs/taskDefinition:TaskDefinition") if d.outputs.get("arn") == arn),
+                None)
+
+
+def _zones(vpc: Registration) -> int:
+    names = vpc.inputs.get("availabilityZoneNames")
+    return len(names) if names else int(vpc.inputs.get("numberOfAvailabilityZones") or 3)
+
+
+def _nat_gateways(run: ProgramRun) -> int:
+    count = len(_by_type(run, "aws:ec2/natGateway:NatGateway"))
+    for vpc in _by_type(run, "awsx:ec2:Vpc"):
+        strategy = (vpc.inputs.get("natGateways") or {}).get("strategy", "OnePerAz")
+        count += {"None": 0, "Single": 1}.get(strategy, _zones(vpc))
+    return count
+
+
+def _alarm_metrics(alarm: Registration) -> int:
+    """Standard alarms cost per metric: a metric-math alarm pays for each metric it reads."""
+    queries = alarm.inputs.get("metricQueries") or []
+    return sum(1 for q in queries if q.get("metric")) or 1
+
+
+# The estimate --------------------------------------------------------------------------------------------------
+
+
+def estimate(run: ProgramRun, region: str, *, spot_discount: Optional[float] = None,
+             lcu_per_load_balancer: float = 1.0) -> CostEstimate:
+    prices = load_prices(region)
+    hours = int(prices["hoursPerMonth"])
+    discount = prices["fargateSpotDiscount"] if spot_discount is None else spot_discount
+    cost = CostEstimate(
+        region=region, currency=prices["currency"], hours_per_month=hours, price_date=prices["date"],
+        source=prices["source"], not_included=list(NOT_INCLUDED),
+        assumptions=[
+            f"{hours} hours a month",
+            f"Fargate Spot at a {discount:.0%} discount on on-demand",
+            f"{lcu_per_load_balancer:g} LCU per load balancer on average",
+            "tasks placed by capacity provider strategy: bases first, then by weight",
+            "each NAT gateway and each internet-facing load balancer AZ holds one public IPv4 address",
+        ],
+    )
+
+    def fixed(item: str, detail: str, monthly: float) -> None:
+        if monthly:
+            cost.items.append(LineItem(item, detail, monthly, monthly, monthly))
+
+    for service in _by_type(run, "aws:ecs/service:Service"):
+        definition = _task_definition(service, run)
+        if definition is None:
+            continue
+        cpu, memory = int(definition.inputs.get("cpu") or 0), int(definition.inputs.get("memory") or 0)
+        architecture = (definition.inputs.get("runtimePlatform") or {}).get("cpuArchitecture", "X86_64")
+        rate = prices["fargate"][architecture]
+        task_hour = cpu / 1024 * rate["vcpuHour"] + memory / 1024 * rate["gbHour"]
+        strategy = _strategy(service, run)
+        monthly, details = {}, []
+        for column, count in zip(("min", "desired", "max"), _task_counts(service, run)):
+            placed = place(count, strategy)
+            spot = placed.get("FARGATE_SPOT", 0)
+            monthly[column] = hours * task_hour * ((count - spot) + spot * (1 - discount))
+            details.append(f"{count} ({spot} Spot)" if spot else str(count))
+        cost.items.append(LineItem(
+            f"Fargate: {service.name}",
+            f"{cpu / 1024:g} vCPU, {memory / 1024:g} GB, {architecture}; tasks min/desired/max {' / '.join(details)}",
+            monthly["min"], monthly["desired"], monthly["max"],
+        ))
+
+    load_balancers = [lb for lb in _by_type(run, "aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+                      if lb.inputs.get("loadBalancerType", "application") == "application"]
+    for lb in load_balancers:
+        fixed(f"Load balancer: {lb.name}", "hours", hours * prices["albHour"])
+        fixed(f"Load balancer: {lb.name}", f"{lcu_per_load_balancer:g} LCU (assumed)",
+              hours * lcu_per_load_balancer * prices["lcuHour"])
+    nat = _nat_gateways(run)
+    fixed("NAT gateways", f"{nat} gateway(s), hours", hours * nat * prices["natGatewayHour"])
+    public_ips = nat + sum(len(lb.inputs.get("subnets") or []) for lb in load_balancers if not lb.inputs.get("internal"))
+    fixed("Public IPv4 addresses", f"{public_ips} address(es)", hours * public_ips * prices["publicIpv4Hour"])
+    endpoints = [e for e in _by_type(run, "aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs.get("vpcEndpointType") == "Interface"]
+    endpoint_azs = sum(len(e.inputs.get("subnetIds") or []) for e in endpoints)
+    fixed("Interface VPC endpoints", f"{len(endpoints)} endpoint(s) x AZs = {endpoint_azs} endpoint-AZs",
+          hours * endpoint_azs * prices["interfaceEndpointHourPerAz"])
+    alarms = _by_type(run, "aws:cloudwatch/metricAlarm:MetricAlarm")
+    metrics = sum(_alarm_metrics(a) for a in alarms)
+    fixed("CloudWatch alarms", f"{len(alarms)} alarm(s) reading {metrics} metric(s)", metrics * prices["alarmMetricMonth"])
+    return cost
