@@ -1,9 +1,11 @@
-# One entry point for people and CI. `make venv` sets a machine up; `make test` runs the tests.
+# One entry point for people and CI. `make plan` sets a machine up and plans the dev stack; `make test` runs the
+# tests (CI runs exactly that).
 PYTHON ?= python3
 VENV ?= venv
 BIN := $(VENV)/bin
+STACK ?= dev
 
-.PHONY: venv test clean
+.PHONY: venv plan test benchmark clean
 
 venv: $(VENV)/.installed
 
@@ -13,8 +15,14 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt components/pyproject.t
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+plan: venv
+	$(BIN)/ecs-platform plan --stack $(STACK)
+
 test: venv
 	$(BIN)/python -m pytest -q
+
+benchmark: venv
+	$(BIN)/python benchmarks/plan_benchmark.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -336,8 +336,50 @@ def run_policies(run: ProgramRun, pack_dir: Path, config_file: Optional[Path] = 
 
 def analyze(pack: PolicyPack, run: ProgramRun, config_file: Optional[Path] = None) -> PolicyReport:
     """Drive a started pack through the engine's sequence of calls for ``run``."""
+    return start_analysis(pack, run, config_file).result()
+
+
+class PendingAnalysis:
+    """Analyze and AnalyzeStack calls in flight; the pack serves them on its own threads while the caller works."""
+
+    def __init__(self, name: str, version: str, policies: list[PolicyInfo], resources: list[Registration],
+                 calls: list[tuple[Optional[str], Any]], engine_log: _EngineLog) -> None:
+        self.name, self.version, self.policies, self.resources = name, version, policies, resources
+        self.calls, self.engine_log = calls, engine_log
+
+    def result(self) -> PolicyReport:
+        diagnostics = [
+            # A resource policy's diagnostic is about the resource analyzed, whether or not it names the URN.
+            ((d.urn or urn) if urn else d.urn, d)
+            for urn, call in self.calls
+            for d in call.result().diagnostics
+        ]
+        by_urn = {r.urn: r for r in self.resources}
+        controls = {p.name: p for p in self.policies}
+        report = PolicyReport(pack=self.name, version=self.version, policies=self.policies,
+                              log=list(self.engine_log.messages))
+        for urn, d in diagnostics:
+            resource = by_urn.get(urn)
+            info = controls.get(d.policyName)
+            # The pack prefixes each message with the policy's description; keep what the rule said.
+            message = d.message.removeprefix(d.description).strip() or d.message
+            report.violations.append(Violation(
+                policy=d.policyName,
+                level=_LEVELS.get(d.enforcementLevel, "advisory"),
+                control=info.control if info else "",
+                severity=info.severity if info else "",
+                message=message,
+                urn=urn,
+                resource_type=resource.type if resource else "",
+                resource_name=resource.name if resource else "",
+            ))
+        return report
+
+
+def start_analysis(pack: PolicyPack, run: ProgramRun, config_file: Optional[Path] = None) -> PendingAnalysis:
+    """Configure the pack, then send every Analyze and the AnalyzeStack without waiting for the answers."""
     file_config = json.loads(Path(config_file).read_text()) if config_file else None
-    stub, engine_log = pack.stub, pack.engine_log
+    stub = pack.stub
     _handshake(stub, pack.pack_dir)
     stub.GetPluginInfo(empty_pb2.Empty())
     name, version, policies = _info(stub.GetAnalyzerInfo(empty_pb2.Empty()))
@@ -353,15 +395,14 @@ def analyze(pack: PolicyPack, run: ProgramRun, config_file: Optional[Path] = Non
     ))
     provider_of = _Providers(run)
     resources = _analyzed(run)
-    diagnostics: list[tuple[str, analyzer_pb2.AnalyzeDiagnostic]] = []
-    for resource in resources:
-        request = analyzer_pb2.AnalyzeRequest(
+    calls: list[tuple[Optional[str], Any]] = [
+        (resource.urn, stub.Analyze.future(analyzer_pb2.AnalyzeRequest(
             type=resource.type, properties=to_struct(resource.inputs), urn=resource.urn, name=resource.name,
             options=_options(resource), provider=provider_of(resource),
-        )
-        # A resource policy's diagnostic is about the resource analyzed, whether or not it names the URN.
-        diagnostics += [(d.urn or resource.urn, d) for d in stub.Analyze(request).diagnostics]
-    stack_request = analyzer_pb2.AnalyzeStackRequest(resources=[
+        )))
+        for resource in resources
+    ]
+    calls.append((None, stub.AnalyzeStack.future(analyzer_pb2.AnalyzeStackRequest(resources=[
         analyzer_pb2.AnalyzerResource(
             type=r.type, properties=to_struct(r.outputs), urn=r.urn, name=r.name, options=_options(r),
             provider=provider_of(r), parent=r.parent, dependencies=r.dependencies,
@@ -370,25 +411,5 @@ def analyze(pack: PolicyPack, run: ProgramRun, config_file: Optional[Path] = Non
             },
         )
         for r in resources
-    ])
-    diagnostics += [(d.urn, d) for d in stub.AnalyzeStack(stack_request).diagnostics]
-
-    by_urn = {r.urn: r for r in resources}
-    controls = {p.name: p for p in policies}
-    report = PolicyReport(pack=name, version=version, policies=policies, log=list(engine_log.messages))
-    for urn, d in diagnostics:
-        resource = by_urn.get(urn)
-        info = controls.get(d.policyName)
-        # The pack prefixes each message with the policy's description; keep what the rule said.
-        message = d.message.removeprefix(d.description).strip() or d.message
-        report.violations.append(Violation(
-            policy=d.policyName,
-            level=_LEVELS.get(d.enforcementLevel, "advisory"),
-            control=info.control if info else "",
-            severity=info.severity if info else "",
-            message=message,
-            urn=urn,
-            resource_type=resource.type if resource else "",
-            resource_name=resource.name if resource else "",
-        ))
-    return report
+    ]))))
+    return PendingAnalysis(name, version, policies, resources, calls, pack.engine_log)

@@ -71,7 +71,7 @@ def check(run: ProgramRun) -> FidelityReport:
     report = FidelityReport(requests=len(requests))
     for r in requests:
         report.operations[r.label] = report.operations.get(r.label, 0) + 1
-    report.violations = check_requests(requests)
+    report.violations = sorted(check_requests(requests), key=lambda v: (v.resource_type, v.resource, v.field))
     return report
 
 

@@ -1,0 +1,206 @@
+"""The offline plan: what a stack creates, what it costs and whether it passes policy, with no cloud account.
+
+:func:`build_plan` runs a Pulumi Python program with one of its stack files under the package's AWS mocks (config
+passed as the CLI passes it), starts the policy pack at the same time, then assembles the resource tree, the stack
+outputs, the policy report, the deploy-fidelity report and the monthly cost estimate. :meth:`Plan.to_dict` is the
+stable JSON structure documented in docs/plan.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from .. import fidelity
+from ..testing.engine import ProgramRun, Registration, project_name, run_stack, stack_config
+from .cost import CostEstimate, PriceError, estimate
+from .graph import mermaid
+
+SCHEMA_VERSION = 1
+
+
+class PlanError(Exception):
+    """The plan could not be made: `status` says why (settings-error, program-error, config-error)."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Plan:
+    project: str
+    stack: str
+    run: ProgramRun
+    policy: Any = None
+    fidelity: Optional[fidelity.FidelityReport] = None
+    cost: Optional[CostEstimate] = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        if self.policy is not None and self.policy.mandatory:
+            return "policy-violations"
+        if self.fidelity is not None and self.fidelity.violations:
+            return "fidelity-violations"
+        return "ok"
+
+    def tree(self) -> list[dict[str, Any]]:
+        children: dict[str, list[Registration]] = {}
+        # Sorted, so the same program always gives the same tree whatever order its registrations finished in.
+        for resource in sorted(self.run.resources, key=lambda r: (r.type, r.name)):
+            children.setdefault(resource.parent, []).append(resource)
+
+        def node(resource: Registration) -> dict[str, Any]:
+            return {"type": resource.type, "name": resource.name, "urn": resource.urn,
+                    "children": [node(c) for c in children.get(resource.urn, [])]}
+
+        urns = {r.urn for r in self.run.resources}
+        return [node(r) for r in sorted(self.run.resources, key=lambda r: (r.type, r.name)) if r.parent not in urns]
+
+    def counts(self) -> dict[str, int]:
+        return dict(sorted(Counter(r.type for r in self.run.resources if r.custom or r.remote).items()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schemaVersion": SCHEMA_VERSION,
+            "project": self.project,
+            "stack": self.stack,
+            "status": self.status,
+            "error": None,
+            "resources": {"count": sum(self.counts().values()), "byType": self.counts(), "tree": self.tree()},
+            "outputs": self.run.outputs,
+            "policy": self.policy.to_dict() if self.policy is not None else None,
+            "fidelity": self.fidelity.to_dict() if self.fidelity is not None else None,
+            "cost": self.cost.to_dict() if self.cost is not None else None,
+            "notes": self.notes,
+        }
+
+    def graph(self) -> str:
+        return mermaid(self.run)
+
+
+def failed(project: str, stack: str, error: PlanError) -> dict[str, Any]:
+    """The JSON of a plan that stopped: same structure, no sections."""
+    return {"schemaVersion": SCHEMA_VERSION, "project": project, "stack": stack, "status": error.status,
+            "error": str(error), "resources": None, "outputs": None, "policy": None, "fidelity": None,
+            "cost": None, "notes": []}
+
+
+def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack_config: Optional[Path] = None,
+               spot_discount: Optional[float] = None) -> Plan:
+    from pulumi import RunError
+
+    from ..policy_runner import PolicyConfigError, PolicyPack, start_analysis
+
+    directory = Path(directory)
+    stack_file = directory / f"Pulumi.{stack}.yaml"
+    if not stack_file.exists():
+        raise PlanError("settings-error", f"{stack_file} does not exist")
+    project = project_name(directory)
+    config = stack_config(stack_file, project)
+    pack = pack if pack is not None else directory / "policies"
+    has_pack = (pack / "PulumiPolicy.yaml").exists()
+    if pack_config is None and (pack / "config" / f"{stack}.json").exists():
+        pack_config = pack / "config" / f"{stack}.json"
+
+    policy_pack = PolicyPack(pack, project=project, stack=stack, config=config) if has_pack else None
+    # The pack starts in its own process while the program runs here.
+    with policy_pack if policy_pack is not None else _Nothing():
+        try:
+            run = run_stack(directory, stack)
+        except RunError as error:
+            raise PlanError("settings-error", str(error)) from None
+        except Exception as error:  # noqa: BLE001 - reported as the program's failure
+            raise PlanError("program-error", f"{type(error).__name__}: {error}") from None
+        plan = Plan(project=project, stack=stack, run=run)
+        pending = None
+        if policy_pack is not None:
+            try:
+                pending = start_analysis(policy_pack, run, pack_config)
+            except PolicyConfigError as error:
+                raise PlanError("config-error", f"{pack_config}: {error}") from None
+        else:
+            plan.notes.append(f"no policy pack at {pack}: policy checks skipped")
+        # The pack analyzes in its own process while fidelity and cost are worked out here.
+        plan.fidelity = fidelity.check(run)
+        region = config.get("aws:region", "us-east-1")
+        try:
+            plan.cost = estimate(run, region, spot_discount=spot_discount)
+        except PriceError as error:
+            plan.notes.append(str(error))
+        if pending is not None:
+            plan.policy = pending.result()
+    return plan
+
+
+class _Nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+# Printing ------------------------------------------------------------------------------------------------------
+
+
+def _short(type_: str) -> str:
+    return type_.rsplit(":", 1)[-1]
+
+
+def render(plan: Plan) -> str:
+    lines = [f"Plan of stack {plan.stack} (project {plan.project})", "", "Resources"]
+
+    def walk(nodes: list[dict[str, Any]], depth: int) -> None:
+        for node in nodes:
+            count = _descendants(node)
+            suffix = f"  ({count} resources)" if node["children"] else ""
+            lines.append(f"{'  ' * depth}- {_short(node['type'])} {node['name']}{suffix}")
+            walk(node["children"], depth + 1)
+
+    walk(plan.tree(), 1)
+    lines += ["", "Resources by type"]
+    lines += [f"  {count:4}  {type_}" for type_, count in plan.counts().items()]
+    lines += ["", "Outputs"]
+    lines += [f"  {key}: {json.dumps(value)}" for key, value in plan.run.outputs.items()]
+    lines += ["", "Policy"]
+    if plan.policy is None:
+        lines.append("  skipped")
+    else:
+        lines.append(f"  {plan.policy.pack} ({len(plan.policy.policies)} policies): "
+                     f"{len(plan.policy.mandatory)} mandatory, {len(plan.policy.advisory)} advisory")
+        lines += [f"  {line}" for line in plan.policy.lines()]
+    lines += ["", "Deploy fidelity"]
+    if plan.fidelity is not None:
+        lines.append(f"  {plan.fidelity.requests} AWS API requests checked against botocore models and AWS limits: "
+                     f"{len(plan.fidelity.violations)} violation(s)")
+        lines += [f"  {line}" for line in plan.fidelity.lines()]
+    if plan.cost is not None:
+        lines += _cost_lines(plan.cost)
+    if plan.notes:
+        lines += ["", "Notes"] + [f"  {note}" for note in plan.notes]
+    return "\n".join(lines)
+
+
+def _descendants(node: dict[str, Any]) -> int:
+    return sum(1 + _descendants(child) for child in node["children"])
+
+
+def _cost_lines(cost: CostEstimate) -> list[str]:
+    lines = ["", f"Monthly cost ({cost.currency}, {cost.region}, prices of {cost.price_date})",
+             f"  {'':40} {'min':>10} {'desired':>10} {'max':>10}"]
+    for item in cost.items:
+        lines.append(f"  {item.item[:40]:40} {item.min:10.2f} {item.desired:10.2f} {item.max:10.2f}")
+        lines.append(f"      {item.detail}")
+    total = cost.total
+    lines.append(f"  {'Total':40} {total['min']:10.2f} {total['desired']:10.2f} {total['max']:10.2f}")
+    lines.append("  Assumptions: " + "; ".join(cost.assumptions))
+    lines.append("  Not included: " + "; ".join(cost.not_included))
+    return lines
+
+
+__all__ = ["Plan", "PlanError", "build_plan", "failed", "render"]

@@ -1,0 +1,187 @@
+"""The offline plan: tree, outputs, policy, fidelity, cost and graph of a stack, and its exit codes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pulumi_aws as aws
+import pytest
+
+from ecs_platform.cli import main
+from ecs_platform.plan import build_plan
+from ecs_platform.plan.cost import estimate, load_prices, place
+from ecs_platform.testing import run
+
+from .conftest import ROOT
+
+PRICES = load_prices("us-east-1")
+HOURS = 730
+
+
+@pytest.fixture(scope="module")
+def prod_plan():
+    return build_plan(ROOT, "prod")
+
+
+# Placement -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tasks", "expected"),
+    [(0, {"FARGATE": 0, "FARGATE_SPOT": 0}), (1, {"FARGATE": 1, "FARGATE_SPOT": 0}),
+     (2, {"FARGATE": 1, "FARGATE_SPOT": 1}), (6, {"FARGATE": 2, "FARGATE_SPOT": 4}),
+     (21, {"FARGATE": 5, "FARGATE_SPOT": 16})],
+)
+def test_tasks_fill_the_base_first_then_follow_the_weights(tasks: int, expected: dict) -> None:
+    assert place(tasks, [("FARGATE_SPOT", 4, 0), ("FARGATE", 1, 1)]) == expected
+
+
+def test_on_demand_only_strategy_places_everything_on_fargate() -> None:
+    assert place(7, [("FARGATE", 1, 1)]) == {"FARGATE": 7}
+
+
+# Cost ----------------------------------------------------------------------------------------------------------
+
+
+def one_service(cpu: str = "256", memory: str = "512", architecture: str = "X86_64", strategy=None):
+    def program() -> None:
+        definition = aws.ecs.TaskDefinition("td", family="app", cpu=cpu, memory=memory, network_mode="awsvpc",
+                                            requires_compatibilities=["FARGATE"], container_definitions="[]",
+                                            runtime_platform={"cpu_architecture": architecture,
+                                                              "operating_system_family": "LINUX"})
+        aws.ecs.Service("svc", cluster="arn:aws:ecs:us-east-1:123456789012:cluster/main", desired_count=1,
+                        task_definition=definition.arn,
+                        capacity_provider_strategies=strategy or [{"capacity_provider": "FARGATE", "weight": 1}])
+    return run(program, project="cost", stack="test", config={"aws:region": "us-east-1"})
+
+
+def test_smallest_task_all_month_on_demand_costs_about_nine_dollars() -> None:
+    (item,) = estimate(one_service(), "us-east-1").items
+    assert item.desired == pytest.approx(9.01, abs=0.005)
+
+
+def test_arm64_tasks_use_the_graviton_rates() -> None:
+    (item,) = estimate(one_service(cpu="1024", memory="2048", architecture="ARM64"), "us-east-1").items
+    assert item.desired == pytest.approx(HOURS * (1 * 0.03238 + 2 * 0.00356))
+
+
+def test_spot_discount_is_configurable() -> None:
+    spot = [{"capacity_provider": "FARGATE_SPOT", "weight": 1}]
+    (item,) = estimate(one_service(strategy=spot), "us-east-1", spot_discount=0.5).items
+    assert item.desired == pytest.approx(9.010025 * 0.5)
+
+
+def test_dev_stack_cost_matches_a_hand_calculation(dev) -> None:
+    task = HOURS * (0.25 * 0.04048 + 0.5 * 0.004445)     # 0.25 vCPU, 0.5 GB on demand: $9.01
+    fixed = (HOURS * 0.0225                             # the load balancer's hours
+             + HOURS * 1 * 0.008                        # one LCU, as assumed
+             + HOURS * 1 * 0.045                        # one NAT gateway (dev: single)
+             + HOURS * 3 * 0.005                        # three public IPv4: the NAT's and two ALB AZs
+             + 6 * 0.10)                                # four alarms reading six metrics
+    cost = estimate(dev, "us-east-1")
+    # Desired: api and admin run one on-demand task each (their FARGATE base); the worker is idle.
+    assert cost.total["desired"] == pytest.approx(round(2 * task + fixed, 2))
+    # Max: api and admin scale to 2 tasks (1 on demand + 1 Spot); orders to 5 (2 on demand + 3 Spot).
+    spot = task * (1 - 0.70)
+    assert cost.total["max"] == pytest.approx(round(2 * (task + spot) + (2 * task + 3 * spot) + fixed, 2))
+
+
+def test_prod_prices_a_nat_gateway_and_endpoints_per_zone(prod_plan) -> None:
+    items = {i.item: i for i in prod_plan.cost.items}
+    assert items["NAT gateways"].desired == pytest.approx(HOURS * 3 * 0.045)
+    assert items["Interface VPC endpoints"].desired == pytest.approx(HOURS * 5 * 3 * 0.01)
+
+
+def test_price_file_names_its_source_and_date() -> None:
+    assert PRICES["date"] and PRICES["source"] and PRICES["region"] == "us-east-1"
+
+
+def test_what_is_not_included_is_said(prod_plan) -> None:
+    assert any("data transfer" in line for line in prod_plan.cost.not_included)
+    assert any("Logs ingestion" in line for line in prod_plan.cost.not_included)
+
+
+# The report ----------------------------------------------------------------------------------------------------
+
+
+def test_tree_nests_resources_under_their_component(prod_plan) -> None:
+    components = {n["name"]: n for n in prod_plan.tree() if n["type"] == "ecs-platform:index:WebService"}
+    assert {c["name"] for c in components["api"]["children"]} >= {"api-tg", "api-route", "api"}
+
+
+def test_plan_reports_policy_fidelity_and_outputs(prod_plan) -> None:
+    assert prod_plan.status == "ok"
+    assert prod_plan.policy.mandatory == [] and prod_plan.fidelity.violations == []
+    assert prod_plan.run.outputs["albUrl"].startswith("https://")
+
+
+def test_json_report_has_the_documented_structure(tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    assert main(["plan", "--stack", "prod", "--dir", str(ROOT), "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert set(report) == {"schemaVersion", "project", "stack", "status", "error", "resources", "outputs", "policy",
+                           "fidelity", "cost", "notes"}
+    documented = (ROOT / "docs" / "plan.md").read_text()
+    assert all(f"`{key}`" in documented for key in report)
+    assert report["cost"]["total"]["desired"] == pytest.approx(sum(i["desired"] for i in report["cost"]["lineItems"]),
+                                                               abs=0.05)
+    assert report["resources"]["byType"]["aws:ecs/service:Service"] == 3
+
+
+def test_graph_is_a_mermaid_flowchart_of_components_and_dependencies(prod_plan, tmp_path: Path) -> None:
+    graph = prod_plan.graph()
+    assert graph.startswith("flowchart LR")
+    assert 'subgraph' in graph and '"WebService: api"' in graph
+    assert graph.count("-->") > 20
+
+
+def test_readme_shows_the_prod_graph(prod_plan) -> None:
+    assert prod_plan.graph().strip() in (ROOT / "README.md").read_text()
+
+
+# Exit codes ----------------------------------------------------------------------------------------------------
+
+
+def copy_program(tmp_path: Path, stack_text: str) -> Path:
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "policies", tmp_path / "policies", ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    (tmp_path / "Pulumi.bad.yaml").write_text(stack_text)
+    return tmp_path
+
+
+def test_bad_key_exits_non_zero_with_one_line_naming_it(tmp_path: Path, capsys) -> None:
+    program = copy_program(tmp_path, (ROOT / "Pulumi.dev.yaml").read_text().replace("azCount", "azCuont"))
+    out = tmp_path / "plan.json"
+    assert main(["plan", "--stack", "bad", "--dir", str(program), "--json", str(out)]) == 2
+    captured = capsys.readouterr()
+    (line,) = captured.err.strip().splitlines()
+    assert "ecs-platform:network.azCuont" in line and captured.out == ""
+    assert json.loads(out.read_text())["status"] == "settings-error"
+
+
+def test_program_error_exits_three(tmp_path: Path, capsys) -> None:
+    program = copy_program(tmp_path, (ROOT / "Pulumi.dev.yaml").read_text())
+    (program / "__main__.py").write_text("raise RuntimeError('boom')\n")
+    assert main(["plan", "--stack", "bad", "--dir", str(program)]) == 3
+    assert "boom" in capsys.readouterr().err
+
+
+def test_fidelity_violation_fails_the_plan(tmp_path: Path) -> None:
+    program = copy_program(tmp_path, "config:\n  aws:region: us-east-1\n")
+    (program / "__main__.py").write_text(
+        "import pulumi_aws as aws\n"
+        "aws.cloudwatch.MetricAlarm('a', comparison_operator='GreaterThanThreshold', evaluation_periods=1,\n"
+        "    metric_name='CPUUtilization', namespace='AWS/ECS', period=45, statistic='Average', threshold=1,\n"
+        "    alarm_actions=['arn:aws:sns:us-east-1:123456789012:t'])\n")
+    out = tmp_path / "plan.json"
+    assert main(["plan", "--stack", "bad", "--dir", str(program), "--json", str(out)]) == 1
+    assert json.loads(out.read_text())["status"] == "fidelity-violations"
+
+
+def test_mandatory_policy_violation_fails_the_plan_of_another_project(tmp_path: Path) -> None:
+    bad = ROOT / "tests" / "fixtures" / "bad_program"
+    assert main(["plan", "--stack", "test", "--dir", str(bad), "--pack", str(ROOT / "policies"),
+                 "--config", str(ROOT / "policies" / "config" / "prod.json")]) == 1
