@@ -191,8 +191,8 @@ def test_bad_stack_file_stops_with_one_line_before_any_resource(tmp_path: Path, 
     monitor_runs: list = []
     original = engine.RecordingMonitor.__init__
 
-    def spy(self, mocks):
-        original(self, mocks)
+    def spy(self, *args, **kwargs):
+        original(self, *args, **kwargs)
         monitor_runs.append(self)
 
     engine.RecordingMonitor.__init__ = spy  # type: ignore[method-assign]

@@ -277,23 +277,6 @@ def _options(resource: Registration) -> analyzer_pb2.AnalyzerResourceOptions:
     )
 
 
-class _Providers:
-    """Resolves a registration's provider reference (``urn::id``) to the provider resource the engine sends."""
-
-    def __init__(self, run: ProgramRun) -> None:
-        self._by_urn = {r.urn: r for r in run.resources if r.type.startswith("pulumi:providers:")}
-
-    def __call__(self, resource: Registration) -> Optional[analyzer_pb2.AnalyzerProviderResource]:
-        if not resource.provider:
-            return None
-        provider = self._by_urn.get(resource.provider.rsplit("::", 1)[0])
-        if provider is None:
-            return None
-        return analyzer_pb2.AnalyzerProviderResource(
-            type=provider.type, properties=to_struct(provider.inputs), urn=provider.urn, name=provider.name
-        )
-
-
 def _handshake(stub: analyzer_pb2_grpc.AnalyzerStub, pack_dir: Path) -> None:
     """Newer engines open with Handshake; packs built on SDKs that predate it answer UNIMPLEMENTED, which the
     engine accepts too."""
@@ -329,14 +312,90 @@ def _info(response: analyzer_pb2.AnalyzerInfo) -> tuple[str, str, list[PolicyInf
 
 def run_policies(run: ProgramRun, pack_dir: Path, config_file: Optional[Path] = None,
                  config: Optional[Mapping[str, str]] = None) -> PolicyReport:
-    """Analyze a program run with the pack in ``pack_dir`` and the pack-config file ``config_file``."""
+    """Analyze a finished program run with the pack in ``pack_dir`` and the pack-config file ``config_file``."""
     with PolicyPack(pack_dir, project=run.project, stack=run.stack, config=config or {}) as pack:
         return analyze(pack, run, config_file)
 
 
 def analyze(pack: PolicyPack, run: ProgramRun, config_file: Optional[Path] = None) -> PolicyReport:
-    """Drive a started pack through the engine's sequence of calls for ``run``."""
-    return start_analysis(pack, run, config_file).result()
+    """Drive a started pack through the engine's sequence of calls for a finished ``run``."""
+    session = Analysis(pack, config_file, project=run.project, stack=run.stack)
+    for resource in run.resources:
+        session.on_register(resource)
+    return session.finish(run).result()
+
+
+class Analysis:
+    """One engine-like analysis session: the pack is configured in the background as soon as it listens, each
+    resource is sent to Analyze as it registers (the pack works in its own process while the program runs), and
+    AnalyzeStack follows once the program is done."""
+
+    def __init__(self, pack: PolicyPack, config_file: Optional[Path], *, project: str, stack: str) -> None:
+        self.pack, self.project, self.stack = pack, project, stack
+        self.file_config = json.loads(Path(config_file).read_text()) if config_file else None
+        self.calls: list[tuple[Optional[str], Any]] = []
+        self.providers: dict[str, Registration] = {}
+        self.error: Optional[BaseException] = None
+        self._configured = threading.Thread(target=self._configure, daemon=True)
+        self._configured.start()
+
+    def _configure(self) -> None:
+        try:
+            stub = self.pack.stub
+            _handshake(stub, self.pack.pack_dir)
+            stub.GetPluginInfo(empty_pb2.Empty())
+            self.name, self.version, self.policies = _info(stub.GetAnalyzerInfo(empty_pb2.Empty()))
+            reconciled = reconcile_config(self.policies, self.file_config)
+            stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={
+                policy: analyzer_pb2.PolicyConfig(
+                    enforcementLevel=_LEVEL_VALUES[c["level"]], properties=to_struct(c["properties"])
+                )
+                for policy, c in reconciled.items()
+            }))
+            stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
+                stack=self.stack, project=self.project, organization="organization", dry_run=True,
+            ))
+        except BaseException as error:  # noqa: BLE001 - re-raised by finish() on the caller's thread
+            self.error = error
+
+    def on_register(self, resource: Registration) -> None:
+        if resource.type.startswith("pulumi:providers:"):
+            self.providers[resource.urn] = resource
+            return
+        self._configured.join()
+        if self.error is not None:
+            return
+        request = analyzer_pb2.AnalyzeRequest(
+            type=resource.type, properties=to_struct(resource.inputs), urn=resource.urn, name=resource.name,
+            options=_options(resource), provider=self._provider(resource),
+        )
+        self.calls.append((resource.urn, self.pack.stub.Analyze.future(request)))
+
+    def _provider(self, resource: Registration) -> Optional[analyzer_pb2.AnalyzerProviderResource]:
+        provider = self.providers.get(resource.provider.rsplit("::", 1)[0]) if resource.provider else None
+        if provider is None:
+            return None
+        return analyzer_pb2.AnalyzerProviderResource(
+            type=provider.type, properties=to_struct(provider.inputs), urn=provider.urn, name=provider.name
+        )
+
+    def finish(self, run: ProgramRun) -> "PendingAnalysis":
+        """Send AnalyzeStack for the whole run; the answers are collected by the returned handle."""
+        self._configured.join()
+        if self.error is not None:
+            raise self.error
+        resources = _analyzed(run)
+        self.calls.append((None, self.pack.stub.AnalyzeStack.future(analyzer_pb2.AnalyzeStackRequest(resources=[
+            analyzer_pb2.AnalyzerResource(
+                type=r.type, properties=to_struct(r.outputs), urn=r.urn, name=r.name, options=_options(r),
+                provider=self._provider(r), parent=r.parent, dependencies=r.dependencies,
+                propertyDependencies={
+                    k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v) for k, v in r.property_dependencies.items()
+                },
+            )
+            for r in resources
+        ]))))
+        return PendingAnalysis(self.name, self.version, self.policies, resources, self.calls, self.pack.engine_log)
 
 
 class PendingAnalysis:
@@ -374,42 +433,3 @@ class PendingAnalysis:
                 resource_name=resource.name if resource else "",
             ))
         return report
-
-
-def start_analysis(pack: PolicyPack, run: ProgramRun, config_file: Optional[Path] = None) -> PendingAnalysis:
-    """Configure the pack, then send every Analyze and the AnalyzeStack without waiting for the answers."""
-    file_config = json.loads(Path(config_file).read_text()) if config_file else None
-    stub = pack.stub
-    _handshake(stub, pack.pack_dir)
-    stub.GetPluginInfo(empty_pb2.Empty())
-    name, version, policies = _info(stub.GetAnalyzerInfo(empty_pb2.Empty()))
-    reconciled = reconcile_config(policies, file_config)
-    stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={
-        policy: analyzer_pb2.PolicyConfig(
-            enforcementLevel=_LEVEL_VALUES[c["level"]], properties=to_struct(c["properties"])
-        )
-        for policy, c in reconciled.items()
-    }))
-    stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
-        stack=run.stack, project=run.project, organization="organization", dry_run=True,
-    ))
-    provider_of = _Providers(run)
-    resources = _analyzed(run)
-    calls: list[tuple[Optional[str], Any]] = [
-        (resource.urn, stub.Analyze.future(analyzer_pb2.AnalyzeRequest(
-            type=resource.type, properties=to_struct(resource.inputs), urn=resource.urn, name=resource.name,
-            options=_options(resource), provider=provider_of(resource),
-        )))
-        for resource in resources
-    ]
-    calls.append((None, stub.AnalyzeStack.future(analyzer_pb2.AnalyzeStackRequest(resources=[
-        analyzer_pb2.AnalyzerResource(
-            type=r.type, properties=to_struct(r.outputs), urn=r.urn, name=r.name, options=_options(r),
-            provider=provider_of(r), parent=r.parent, dependencies=r.dependencies,
-            propertyDependencies={
-                k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v) for k, v in r.property_dependencies.items()
-            },
-        )
-        for r in resources
-    ]))))
-    return PendingAnalysis(name, version, policies, resources, calls, pack.engine_log)

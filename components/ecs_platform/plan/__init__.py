@@ -94,7 +94,7 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
                spot_discount: Optional[float] = None) -> Plan:
     from pulumi import RunError
 
-    from ..policy_runner import PolicyConfigError, PolicyPack, start_analysis
+    from ..policy_runner import Analysis, PolicyConfigError, PolicyPack
 
     directory = Path(directory)
     stack_file = directory / f"Pulumi.{stack}.yaml"
@@ -108,19 +108,21 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
         pack_config = pack / "config" / f"{stack}.json"
 
     policy_pack = PolicyPack(pack, project=project, stack=stack, config=config) if has_pack else None
-    # The pack starts in its own process while the program runs here.
+    # The pack starts in its own process and analyzes each resource as the program registers it, as the engine
+    # does; AnalyzeStack follows the program, and fidelity and cost are worked out while the pack answers.
     with policy_pack if policy_pack is not None else _Nothing():
+        session = Analysis(policy_pack, pack_config, project=project, stack=stack) if policy_pack else None
         try:
-            run = run_stack(directory, stack)
+            run = run_stack(directory, stack, on_register=session.on_register if session else None)
         except RunError as error:
             raise PlanError("settings-error", str(error)) from None
         except Exception as error:  # noqa: BLE001 - reported as the program's failure
             raise PlanError("program-error", f"{type(error).__name__}: {error}") from None
         plan = Plan(project=project, stack=stack, run=run)
         pending = None
-        if policy_pack is not None:
+        if session is not None:
             try:
-                pending = start_analysis(policy_pack, run, pack_config)
+                pending = session.finish(run)
             except PolicyConfigError as error:
                 raise PlanError("config-error", f"{pack_config}: {error}") from None
         else:

@@ -25,6 +25,7 @@ import pulumi
 import yaml
 from pulumi.runtime import mocks as sdk_mocks
 from pulumi.runtime import rpc
+from pulumi.runtime.proto import resource_pb2
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.settings import get_root_resource
 from pulumi.runtime.stack import run_pulumi_func
@@ -91,41 +92,53 @@ class ProgramRun:
 
 
 class RecordingMonitor(sdk_mocks.MockMonitor):
-    """A mock monitor that remembers every registration in full."""
+    """A mock monitor that remembers every registration in full, and tells ``on_register`` about each one as it
+    arrives (the way the engine hands each resource to its analyzers while the program is still running)."""
 
-    def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+    def __init__(self, mocks: pulumi.runtime.Mocks,
+                 on_register: Optional[Callable[[Registration], None]] = None) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self.on_register = on_register
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
-        response = super().RegisterResource(request)
+        # The SDK's MockMonitor.RegisterResource, with the inputs deserialized once and kept.
+        urn = self.make_urn(request.parent, request.type, request.name)
         if request.type == "pulumi:pulumi:Stack":
-            return response
+            return resource_pb2.RegisterResourceResponse(urn=urn)
         sdk_mocks._ensure_event_loop()
         inputs = rpc.deserialize_properties(request.object)
-        state = self.resources[response.urn].state
-        self.registrations.append(
-            Registration(
-                urn=response.urn,
-                type=request.type,
-                name=request.name,
-                custom=bool(request.custom),
-                remote=bool(request.remote) or request.type in REMOTE_COMPONENTS,
-                parent=request.parent,
-                provider=request.provider,
-                providers=dict(request.providers),
-                id=response.id,
-                inputs=_plain(inputs),
-                outputs=_plain(state),
-                dependencies=list(request.dependencies),
-                property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
-                protect=bool(request.protect),
-                ignore_changes=list(request.ignoreChanges),
-                delete_before_replace=bool(request.deleteBeforeReplace),
-                retain_on_delete=bool(request.retainOnDelete),
-            )
+        resource_args = pulumi.runtime.MockResourceArgs(
+            typ=request.type, name=request.name, inputs=inputs, provider=request.provider,
+            resource_id=request.importId, custom=request.custom or False,
+            transforms=sdk_mocks._resolve_callbacks(request.transforms),
         )
-        return response
+        id_, state = self.mocks.new_resource(resource_args)
+        obj_proto = sdk_mocks._sync_await(rpc.serialize_properties(state, {}))
+        self.resources[urn] = sdk_mocks.MockMonitor.ResourceRegistration(urn, id_, state)
+        registration = Registration(
+            urn=urn,
+            type=request.type,
+            name=request.name,
+            custom=bool(request.custom),
+            remote=bool(request.remote) or request.type in REMOTE_COMPONENTS,
+            parent=request.parent,
+            provider=request.provider,
+            providers=dict(request.providers),
+            id=id_ or "",
+            inputs=_plain(inputs),
+            outputs=_plain(state),
+            dependencies=list(request.dependencies),
+            property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+            protect=bool(request.protect),
+            ignore_changes=list(request.ignoreChanges),
+            delete_before_replace=bool(request.deleteBeforeReplace),
+            retain_on_delete=bool(request.retainOnDelete),
+        )
+        self.registrations.append(registration)
+        if self.on_register is not None:
+            self.on_register(registration)
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
 
 
 def _plain(value: Any) -> Any:
@@ -191,6 +204,7 @@ def run(
     stack: str,
     config: Optional[Mapping[str, str]] = None,
     mocks: Optional[pulumi.runtime.Mocks] = None,
+    on_register: Optional[Callable[[Registration], None]] = None,
 ) -> ProgramRun:
     """Run ``program`` (a callable, or a directory holding ``__main__.py``) as ``pulumi up`` would, under mocks.
 
@@ -198,7 +212,7 @@ def run(
     """
     config = dict(config or {})
     mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"))
-    monitor = RecordingMonitor(mocks)
+    monitor = RecordingMonitor(mocks, on_register)
     program_dir = None if callable(program) else Path(program).resolve()
 
     def body() -> None:
@@ -216,9 +230,10 @@ def run(
     return ProgramRun(project=project, stack=stack, resources=monitor.registrations, outputs=_plain(outputs or {}))
 
 
-def run_stack(program_dir: Union[str, Path], stack: str, mocks: Optional[pulumi.runtime.Mocks] = None) -> ProgramRun:
+def run_stack(program_dir: Union[str, Path], stack: str, mocks: Optional[pulumi.runtime.Mocks] = None,
+              on_register: Optional[Callable[[Registration], None]] = None) -> ProgramRun:
     """Run the program in ``program_dir`` with the config of its ``Pulumi.<stack>.yaml``."""
     program_dir = Path(program_dir)
     project = project_name(program_dir)
     config = stack_config(program_dir / f"Pulumi.{stack}.yaml", project)
-    return run(program_dir, project=project, stack=stack, config=config, mocks=mocks)
+    return run(program_dir, project=project, stack=stack, config=config, mocks=mocks, on_register=on_register)

@@ -1,0 +1,221 @@
+"""Benchmarks of the offline plan. Results go to docs/benchmarks.md; nothing here is a test.
+
+    venv/bin/python benchmarks/plan_benchmark.py [--runs 5] [--write docs/benchmarks.md]
+
+1. The plan of the prod stack, whole process, against a floor measured in the same run: a Python process that only
+   imports pulumi and the pulumi_aws / pulumi_awsx modules the program uses.
+2. Growth: plans of generated stacks with 1, 10 and 100 services and as many workers (time, time per additional
+   resource, peak memory).
+3. The policy runner over the 100-service stack (analysis time per 1,000 resources).
+4. A profile of the 100-service plan, so that any optimisation starts from where the time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PLAN = [str(BIN / "ecs-platform"), "plan"]
+
+# Runs a command and prints its wall time and the peak RSS of the process tree's largest process.
+MEASURE = (
+    "import resource, subprocess, sys, time; t = time.perf_counter(); "
+    "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=False); "
+    "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
+def measure(command: list[str], runs: int) -> tuple[float, float]:
+    """Median wall seconds and median peak MiB over `runs` runs."""
+    times, peaks = [], []
+    for _ in range(runs):
+        out = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, text=True, check=True)
+        seconds, kib = out.stdout.split()
+        times.append(float(seconds))
+        peaks.append(int(kib) / 1024)
+    return statistics.median(times), statistics.median(peaks)
+
+
+def _module(type_token: str) -> tuple[str, str]:
+    """pulumi_aws / pulumi_awsx module and class of a Pulumi type token (aws:ecs/taskDefinition:TaskDefinition)."""
+    package, module, name = type_token.split(":")
+    root = {"aws": "pulumi_aws", "awsx": "pulumi_awsx"}[package]
+    if package == "pulumi":
+        raise ValueError(type_token)
+    folder = module.split("/")[0]
+    return f"{root}.{folder}" if folder != "index" else root, name
+
+
+def floor_script(types: set[str]) -> str:
+    """Import pulumi and every resource class and invoke the program uses, and nothing else."""
+    lines = ["import pulumi", "import pulumi_aws", "import pulumi_awsx"]
+    for type_token in sorted(types):
+        if type_token.startswith(("aws:", "awsx:")):
+            module, name = _module(type_token)
+            lines.append(f"import {module}; {module}.{name}")
+    lines.append("pulumi_aws.Provider")
+    for invoke in ("get_availability_zones", "get_caller_identity", "get_region", "get_partition"):
+        lines.append(f"pulumi_aws.{invoke}")
+    lines.append("pulumi_aws.elb.get_service_account")
+    return "\n".join(lines) + "\n"
+
+
+def generated_program(directory: Path, count: int) -> Path:
+    """The project's program with a stack file of `count` services and `count` workers."""
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, directory / name)
+    shutil.copytree(ROOT / "policies", directory / "policies", ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    stack = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    config = stack["config"]
+    config["ecs-platform:services"] = {
+        f"svc{i:03d}": {"image": "example/app:1.0", "cpu": 256, "memory": 512, "pathPatterns": [f"/svc{i:03d}/*"],
+                        "priority": i + 1, "desiredCount": 2, "autoscaling": {"minTasks": 2, "maxTasks": 4},
+                        "user": "1000", "scratchPaths": ["/tmp"]}
+        for i in range(count)
+    }
+    config["ecs-platform:workers"] = {
+        f"wrk{i:03d}": {"image": "example/worker:1.0", "user": "1000", "scratchPaths": ["/tmp"]}
+        for i in range(count)
+    }
+    (directory / "Pulumi.bench.yaml").write_text(yaml.safe_dump(stack))
+    return directory
+
+
+def resource_count(directory: Path, stack: str) -> int:
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        subprocess.run([*PLAN, "--stack", stack, "--dir", str(directory), "--json", out.name],
+                       stdout=subprocess.DEVNULL, check=True)
+        return int(json.loads(Path(out.name).read_text())["resources"]["count"])
+
+
+def policy_timing(directory: Path) -> tuple[int, float, float]:
+    """(resources analyzed, seconds to start the pack and analyze, seconds of analysis alone)."""
+    sys.path.insert(0, str(ROOT / "components"))
+    from ecs_platform.policy_runner import PolicyPack, start_analysis
+    from ecs_platform.testing import run_stack
+
+    run = run_stack(directory, "bench")
+    started = time.perf_counter()
+    with PolicyPack(directory / "policies", project=run.project, stack=run.stack, config={}) as pack:
+        pack.stub  # noqa: B018 - wait until the pack listens
+        ready = time.perf_counter()
+        report = start_analysis(pack, run, directory / "policies" / "config" / "prod.json").result()
+        done = time.perf_counter()
+    assert not report.mandatory, report.mandatory[:3]
+    analyzed = sum(1 for r in run.resources if not r.type.startswith("pulumi:providers:"))
+    return analyzed, done - started, done - ready
+
+
+def profile(directory: Path) -> str:
+    from ecs_platform.plan import build_plan
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    build_plan(directory, "bench")
+    profiler.disable()
+    buffer = io.StringIO()
+    stats = pstats.Stats(profiler, stream=buffer)
+    stats.sort_stats("tottime").print_stats(12)
+    rows = [line for line in buffer.getvalue().splitlines() if re.match(r"\s+\d", line)]
+    return "\n".join(re.sub(r"/\S*/site-packages/", "", re.sub(str(ROOT) + "/", "", row)) for row in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--write", type=Path, help="write the results as Markdown to this file")
+    args = parser.parse_args()
+
+    sys.path.insert(0, str(ROOT / "components"))
+    from ecs_platform.testing import run_stack
+
+    types = {r.type for r in run_stack(ROOT, "prod").resources}
+    with tempfile.TemporaryDirectory() as work:
+        work_dir = Path(work)
+        floor_file = work_dir / "floor.py"
+        floor_file.write_text(floor_script(types))
+        floor_seconds, floor_mib = measure([sys.executable, str(floor_file)], args.runs)
+        plan_seconds, plan_mib = measure([*PLAN, "--stack", "prod", "--dir", str(ROOT)], args.runs)
+
+        growth = []
+        for count in (1, 10, 100):
+            program = generated_program(Path(tempfile.mkdtemp(dir=work)), count)
+            resources = resource_count(program, "bench")
+            seconds, mib = measure([*PLAN, "--stack", "bench", "--dir", str(program)], max(1, args.runs // 2))
+            growth.append((count, resources, seconds, mib, program))
+        analyzed, pack_and_analysis, analysis = policy_timing(growth[-1][4])
+        hot_spots = profile(growth[-1][4])
+
+    (_, r10, t10, _, _), (_, r100, t100, _, _) = growth[1], growth[2]
+    per_resource_ms = (t100 - t10) / (r100 - r10) * 1000
+    ratio = plan_seconds / floor_seconds
+    per_thousand = analysis / analyzed * 1000
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, median of {args.runs} runs (growth: {max(1, args.runs // 2)}). Reproduce with "
+        "`make benchmark` (`venv/bin/python benchmarks/plan_benchmark.py --write docs/benchmarks.md`).",
+        "",
+        "## The prod plan against the floor",
+        "",
+        "The floor is a Python process that only imports pulumi and the pulumi_aws / pulumi_awsx modules (resource",
+        "classes and invokes) the prod program uses; the plan is `ecs-platform plan --stack prod`, whole process:",
+        "program under mocks, policy pack started and queried over gRPC, deploy-fidelity check, cost, report.",
+        "",
+        "| | seconds | peak MiB |",
+        "|---|---:|---:|",
+        f"| floor (imports only) | {floor_seconds:.2f} | {floor_mib:.0f} |",
+        f"| `plan --stack prod` | {plan_seconds:.2f} | {plan_mib:.0f} |",
+        f"| ratio | {ratio:.2f}x (target 1.3x) | |",
+        "",
+        "## Growth with services and workers",
+        "",
+        "Generated stack files with N web services and N queue workers on top of the prod stack's base.",
+        "",
+        "| services + workers | resources | plan seconds | peak MiB |",
+        "|---|---:|---:|---:|",
+        *[f"| {n} + {n} | {r} | {t:.2f} | {m:.0f} |" for n, r, t, m, _ in growth],
+        "",
+        f"Each additional resource costs {per_resource_ms:.2f} ms (from 10 to 100 of each; target under 3 ms).",
+        "",
+        "## Policy analysis",
+        "",
+        f"The 100 + 100 stack sends {analyzed} resources to the pack: {analysis:.2f} s of analysis "
+        f"({per_thousand:.2f} s per 1,000 resources; target under 1 s), {pack_and_analysis:.2f} s including the "
+        "pack's start.",
+        "",
+        "## Where the time goes (profile of the 100 + 100 plan, top functions by own time)",
+        "",
+        "```",
+        "   ncalls  tottime  percall  cumtime  percall filename:lineno(function)",
+        hot_spots,
+        "```",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    if args.write:
+        args.write.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
