@@ -263,7 +263,11 @@ def reconcile_config(policies: list[PolicyInfo], file_config: Optional[Mapping[s
 
 def to_struct(values: Mapping[str, Any]) -> struct_pb2.Struct:
     message = struct_pb2.Struct()
-    message.update(json.loads(json.dumps(values, default=str)))
+    try:
+        message.update(values)
+    except (TypeError, ValueError):
+        # Values that are not JSON types (tuples, enums) go through JSON first, as the engine would carry them.
+        message.update(json.loads(json.dumps(values, default=str)))
     return message
 
 
