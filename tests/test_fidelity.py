@@ -143,6 +143,14 @@ def test_grace_period_without_a_load_balancer_is_caught() -> None:
     one(lambda: service(health_check_grace_period_seconds=60), "svc", "healthCheckGracePeriodSeconds")
 
 
+def test_grace_period_with_a_container_health_check_passes() -> None:
+    def build() -> None:
+        check = {"command": ["CMD", "true"], "interval": 30, "timeout": 5, "retries": 3}
+        definition = task(container_definitions=json.dumps([container(healthCheck=check)]))
+        service(task_definition=definition.arn, health_check_grace_period_seconds=60)
+    assert not [v for v in found(build) if v.field == "healthCheckGracePeriodSeconds"]
+
+
 def test_instance_target_group_for_awsvpc_tasks_is_caught() -> None:
     def build() -> None:
         group = aws.lb.TargetGroup("tg", port=8080, protocol="HTTP", vpc_id="vpc-1", target_type="instance")

@@ -171,3 +171,12 @@ def test_every_child_is_parented_to_the_component(run_component) -> None:
     run = https(run_component, access_logs=True)
     component = run.one("ecs-platform:index:LoadBalancer")
     assert all(r.parent == component.urn for r in run.resources if r is not component)
+
+
+def test_unprotected_load_balancer_takes_its_logs_along_on_destroy(run_component) -> None:
+    run = https(run_component, access_logs=True, deletion_protection=False)
+    assert run.one("aws:s3/bucket:Bucket").inputs["forceDestroy"] is True
+
+
+def test_protected_load_balancer_keeps_its_logs_on_destroy(run_component) -> None:
+    assert https(run_component, access_logs=True).one("aws:s3/bucket:Bucket").inputs.get("forceDestroy") is False

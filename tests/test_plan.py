@@ -79,7 +79,8 @@ def test_dev_stack_cost_matches_a_hand_calculation(dev) -> None:
              + HOURS * 1 * 0.008                        # one LCU, as assumed
              + HOURS * 1 * 0.045                        # one NAT gateway (dev: single)
              + HOURS * 3 * 0.005                        # three public IPv4: the NAT's and two ALB AZs
-             + 6 * 0.10)                                # four alarms reading six metrics
+             + 6 * 0.10                                 # four alarms reading six metrics
+             + 4 * 0.10)                                # two target-tracking policies, two alarms each
     cost = estimate(dev, "us-east-1")
     # Desired: api and admin run one on-demand task each (their FARGATE base); the worker is idle.
     assert cost.total["desired"] == pytest.approx(round(2 * task + fixed, 2))

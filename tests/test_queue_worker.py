@@ -133,9 +133,11 @@ def test_worker_has_no_load_balancer_and_no_inbound_rule(run_component) -> None:
     assert run.one(SERVICE).inputs["networkConfiguration"]["assignPublicIp"] is False
 
 
-def test_arm64_worker_cannot_use_spot(run_component) -> None:
-    with pytest.raises(ValueError, match="ARM64"):
-        worker(run_component, task={"image": "x:1", "cpu_architecture": CpuArchitecture.ARM64})
+def test_arm64_worker_runs_on_spot_too(run_component) -> None:
+    run = worker(run_component, task={"image": "x:1", "cpu_architecture": CpuArchitecture.ARM64})
+    providers = {s["capacityProvider"] for s in run.one(SERVICE).inputs["capacityProviderStrategies"]}
+    assert providers == {"FARGATE", "FARGATE_SPOT"}
+    assert run.one(SERVICE).inputs["platformVersion"] == "LATEST"
 
 
 def test_arm64_worker_runs_on_demand(run_component) -> None:
@@ -158,6 +160,8 @@ def test_idle_worker_costs_nothing_and_scales_to_twenty(run_component) -> None:
 def test_wake_up_adds_one_task(run_component) -> None:
     config = step_policy(worker(run_component), "wake")
     assert config["adjustmentType"] == "ChangeInCapacity"
+    # Long enough for the task to start and Container Insights to report it, so a wake-up is not repeated.
+    assert config["cooldown"] >= 300
     assert config["stepAdjustments"] == [{"metricIntervalLowerBound": "0", "scalingAdjustment": 1}]
 
 
@@ -289,3 +293,11 @@ def test_backlog_that_no_task_can_meet_is_refused(run_component) -> None:
 def test_bad_scaling_fails_before_registration(run_component, scaling: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         worker(run_component, scaling=scaling)
+
+
+def test_scaling_policies_are_written_one_after_another(run_component) -> None:
+    run = worker(run_component)
+    policies = {p.name: p for p in run.of_type(POLICY)}
+    urns = {p.urn for p in policies.values()}
+    chained = [name for name, p in policies.items() if any(d in urns for d in p.dependencies)]
+    assert len(chained) == len(policies) - 1

@@ -289,7 +289,8 @@ def test_minimal_service_gets_production_defaults() -> None:
     api = parse(minimal(services=service()), NS).services["api"]
     assert (api.cpu, api.memory, api.container_port) == (256, 512, 8080)
     assert api.read_only_root_filesystem is True
-    assert (api.desired_count, api.autoscaling.min_tasks, api.autoscaling.max_tasks) == (2, 2, 10)
+    assert (api.autoscaling.min_tasks, api.autoscaling.max_tasks) == (2, 10)
+    assert "desired_count" not in parse(minimal(services=service()), NS).web_service_args("api", PLACEMENT)
     assert api.autoscaling.cpu_target_percent == 70
     assert (api.autoscaling.scale_out_cooldown_seconds, api.autoscaling.scale_in_cooldown_seconds) == (60, 300)
 
@@ -373,9 +374,21 @@ def test_stop_timeout_above_two_minutes_is_refused() -> None:
     assert error.key == "ecs-platform:workers.orders.stopTimeoutSeconds"
 
 
-def test_arm64_worker_on_the_default_spot_strategy_is_refused() -> None:
-    error = rejected(workers={"orders": {**WORKER, "cpuArchitecture": "ARM64"}})
-    assert error.key == "ecs-platform:workers.orders.cpuArchitecture"
+def test_arm64_worker_on_the_default_spot_strategy_is_accepted() -> None:
+    assert parse(minimal(workers={"orders": {**WORKER, "cpuArchitecture": "ARM64"}}), NS).workers
+
+
+def test_web_service_minimum_of_zero_tasks_is_refused() -> None:
+    error = rejected(services=service(autoscaling={"minTasks": 0}))
+    assert error.key == "ecs-platform:services.api.autoscaling.minTasks"
+
+
+def test_autoscaling_bounds_without_a_desired_count_are_accepted() -> None:
+    assert parse(minimal(services=service(autoscaling={"minTasks": 3, "maxTasks": 6})), NS).services
+
+
+def test_one_character_names_are_accepted() -> None:
+    assert parse(minimal(services={"a": SERVICE}, workers={"w": WORKER}), NS).workers
 
 
 def test_unknown_scaling_mode_lists_the_modes() -> None:

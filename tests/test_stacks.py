@@ -310,3 +310,11 @@ def test_exports_name_each_service_path_and_worker_queue(prod: ProgramRun) -> No
     orders = prod.outputs["workers"]["orders"]
     assert orders["queueUrl"] == prod.one("aws:sqs/queue:Queue", "orders").outputs["url"]
     assert orders["deadLetterQueueUrl"] == prod.one("aws:sqs/queue:Queue", "orders-dlq").outputs["url"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_services_wait_for_the_cluster_capacity_providers(stack: str, request) -> None:
+    run: ProgramRun = request.getfixturevalue(stack)
+    association = run.one("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders").urn
+    for service in run.of_type("aws:ecs/service:Service"):
+        assert association in service.dependencies, service.name

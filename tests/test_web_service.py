@@ -212,3 +212,32 @@ def test_web_tasks_on_spot_get_the_full_two_minutes_to_stop(run_component) -> No
 
 def test_web_tasks_on_demand_stop_after_thirty_seconds(run_component) -> None:
     assert containers(web(run_component), "api")[0]["stopTimeout"] == 30
+
+
+def test_desired_count_defaults_to_two_within_the_bounds(run_component) -> None:
+    assert web(run_component).one(SERVICE).inputs["desiredCount"] == 2
+    assert web(run_component, autoscaling={"min_tasks": 3, "max_tasks": 6}).one(SERVICE).inputs["desiredCount"] == 3
+
+
+def test_web_service_minimum_of_zero_is_refused(run_component) -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        web(run_component, autoscaling={"min_tasks": 0, "max_tasks": 2}, desired_count=1)
+
+
+def test_tasks_start_only_once_iam_grants_their_permissions(run_component) -> None:
+    run = web(run_component, task={"image": "x:1", "secrets": {
+        "DB_PASSWORD": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"}})
+    service = run.one(SERVICE)
+    permissions = run.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") + run.of_type(
+        "aws:iam/rolePolicy:RolePolicy")
+    assert permissions and all(p.urn in service.dependencies for p in permissions)
+
+
+def test_a_strategy_change_reaches_running_tasks(run_component) -> None:
+    assert web(run_component).one(SERVICE).inputs["forceNewDeployment"] is True
+
+
+def test_entry_point_reaches_the_container(run_component) -> None:
+    run = web(run_component, task={"image": "x:1", "entry_point": ["sh", "-c"], "command": ["exec app"]})
+    main = containers(run, "api")[0]
+    assert (main["entryPoint"], main["command"]) == (["sh", "-c"], ["exec app"])

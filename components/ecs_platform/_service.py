@@ -9,7 +9,7 @@ from typing_extensions import NotRequired
 
 from . import defaults, validation
 from .cluster import CapacityProviderStrategyItem, strategy_items
-from .enums import CapacityProvider, CpuArchitecture
+from .enums import CapacityProvider
 
 
 class Placement(TypedDict):
@@ -41,16 +41,8 @@ class Deployment(TypedDict):
 def checked_strategy(
     items: Optional[list[CapacityProviderStrategyItem]],
     fallback: tuple[tuple[CapacityProvider, int, int], ...],
-    architecture: CpuArchitecture,
 ) -> list[tuple[CapacityProvider, int, int]]:
-    strategy = (
-        strategy_items(items)
-        if items is not None
-        else [(p, w, b) for p, w, b in fallback]
-    )
-    if architecture is CpuArchitecture.ARM64 and any(p is CapacityProvider.FARGATE_SPOT for p, _, _ in strategy):
-        raise ValueError("FARGATE_SPOT does not run ARM64 tasks; use X86_64 or a FARGATE-only strategy")
-    return strategy
+    return strategy_items(items) if items is not None else [(p, w, b) for p, w, b in fallback]
 
 
 def checked_deployment(minimum_healthy: int, maximum: int) -> None:
@@ -97,6 +89,7 @@ def fargate_service(
     maximum_percent: int,
     enable_execute_command: bool,
     parent: pulumi.Resource,
+    permissions: list[pulumi.Resource],
     depends_on: Optional[list[pulumi.Resource]] = None,
     **extra: Any,
 ) -> aws.ecs.Service:
@@ -120,10 +113,12 @@ def fargate_service(
         enable_execute_command=enable_execute_command,
         enable_ecs_managed_tags=True,
         propagate_tags="SERVICE",
+        # A change of capacity provider strategy only reaches running services with a new deployment.
+        force_new_deployment=True,
         **extra,
         opts=pulumi.ResourceOptions(
             parent=parent,
-            depends_on=depends_on or [],
+            depends_on=[*(depends_on or []), *permissions],
             # Autoscaling owns the desired count once the service exists; a later `pulumi up` must not reset it.
             ignore_changes=["desired_count"],
         ),

@@ -79,7 +79,7 @@ class Cluster(pulumi.ComponentResource):
             },
             opts=child,
         )
-        aws.ecs.ClusterCapacityProviders(
+        capacity = aws.ecs.ClusterCapacityProviders(
             name,
             cluster_name=cluster.name,
             capacity_providers=[CapacityProvider.FARGATE.value, CapacityProvider.FARGATE_SPOT.value],
@@ -93,8 +93,10 @@ class Cluster(pulumi.ComponentResource):
         """The aws.ecs.Cluster, for escape hatches."""
         self.default_capacity_provider_strategy = strategy
         """The default strategy as (provider, weight, base) tuples, for services in the same program."""
-        self.cluster_name = cluster.name
-        self.cluster_arn = cluster.arn
+        # Services may only use capacity providers already associated with the cluster, so the outputs that services
+        # take carry a dependency on the association (and a destroy removes the services before it).
+        self.cluster_name = capacity.cluster_name
+        self.cluster_arn = pulumi.Output.all(cluster.arn, capacity.cluster_name).apply(lambda values: values[0])
         self.exec_log_group_name = exec_logs.name
         self.register_outputs(
             {

@@ -113,6 +113,9 @@ SCALE_OUT_STEPS: tuple[tuple[int, int], ...] = ((100, 1), (500, 5))
 SCALE_IN_STEP = -1
 WORKER_SCALE_OUT_COOLDOWN_SECONDS = 60
 WORKER_SCALE_IN_COOLDOWN_SECONDS = 120
+WAKE_COOLDOWN_SECONDS = 300
+"""After waking a worker, wait for the task to start and for Container Insights to report it (a minute or two)
+before the wake-up alarm may add another task."""
 SCALE_IN_EVALUATION_PERIODS = 3
 """Queue empty (and nothing in flight) for three minutes before a task is removed."""
 ACCEPTABLE_LATENCY_SECONDS = 300

@@ -81,7 +81,7 @@ class CpuArchitecture(str, Enum):
     X86_64 = "X86_64"
     """Intel/AMD."""
     ARM64 = "ARM64"
-    """Graviton: about 20% cheaper per vCPU-hour, but not available on FARGATE_SPOT."""
+    """Graviton: about 20% cheaper per vCPU-hour (on FARGATE_SPOT from platform version 1.4.0)."""
 
 
 class WorkerScalingMode(str, Enum):

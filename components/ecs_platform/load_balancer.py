@@ -113,7 +113,10 @@ class LoadBalancer(pulumi.ComponentResource):
         bucket: Optional[aws.s3.Bucket] = None
         depends_on: list[pulumi.Resource] = []
         if access_logs:
-            bucket, bucket_policy = _access_log_bucket(f"{name}-access-logs", log_days, self, child)
+            # Unprotected (development) load balancers take their logs with them on destroy; protected ones keep
+            # them until someone empties the bucket on purpose.
+            force_destroy = args.get("deletion_protection", defaults.DELETION_PROTECTION) is False
+            bucket, bucket_policy = _access_log_bucket(f"{name}-access-logs", log_days, force_destroy, self, child)
             depends_on.append(bucket_policy)
 
         alb = aws.lb.LoadBalancer(
@@ -195,13 +198,13 @@ class LoadBalancer(pulumi.ComponentResource):
 
 
 def _access_log_bucket(
-    name: str, retention_days: int, parent: pulumi.Resource, opts: pulumi.ResourceOptions
+    name: str, retention_days: int, force_destroy: bool, parent: pulumi.Resource, opts: pulumi.ResourceOptions
 ) -> tuple[aws.s3.Bucket, aws.s3.BucketPolicy]:
     """A private bucket that only Elastic Load Balancing may write to, encrypted with SSE-S3 (the only encryption
     ALB log delivery supports) and emptied after ``retention_days``."""
     account = AccountContext.of(parent)
     elb_account = aws.elb.get_service_account(opts=pulumi.InvokeOptions(parent=parent))
-    bucket = aws.s3.Bucket(name, opts=opts)
+    bucket = aws.s3.Bucket(name, force_destroy=force_destroy, opts=opts)
     public_access_block = aws.s3.BucketPublicAccessBlock(
         name,
         bucket=bucket.id,

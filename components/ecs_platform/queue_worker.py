@@ -123,9 +123,7 @@ class QueueWorker(pulumi.ComponentResource):
             for s in scaling.get("scale_out_steps", [{"messages": m, "add": a} for m, a in defaults.SCALE_OUT_STEPS])
         ]
         scale_in_step = int(scaling.get("scale_in_step", defaults.SCALE_IN_STEP))
-        strategy = checked_strategy(
-            args.get("capacity_provider_strategy"), defaults.WORKER_CAPACITY_PROVIDER_STRATEGY, spec.architecture
-        )
+        strategy = checked_strategy(args.get("capacity_provider_strategy"), defaults.WORKER_CAPACITY_PROVIDER_STRATEGY)
         minimum_healthy, maximum, exec_enabled = deployment_defaults(args.get("deployment", {}))
         placement = args["placement"]
         checked_bounds(min_tasks, max_tasks)
@@ -226,6 +224,7 @@ class QueueWorker(pulumi.ComponentResource):
             maximum_percent=maximum,
             enable_execute_command=exec_enabled,
             parent=self,
+            permissions=task.permissions,
         )
 
         target = scalable_target(f"{name}-scaling", placement["cluster_name"], service, min_tasks, max_tasks, child)
@@ -332,8 +331,11 @@ def _scaling_alarms(
     steps: list[tuple[int, int]], scale_in_step: int, target_backlog: Optional[float], scale_out_cooldown: int,
     scale_in_cooldown: int, opts: pulumi.ResourceOptions,
 ) -> None:
+    chain = _Chain(opts)
+
     def step_policy(suffix: str, cooldown: int, adjustments: list[dict[str, Any]]) -> aws.appautoscaling.Policy:
-        return aws.appautoscaling.Policy(
+        return chain(
+            aws.appautoscaling.Policy,
             f"{name}-{suffix}",
             policy_type="StepScaling",
             service_namespace=target.service_namespace,
@@ -345,12 +347,12 @@ def _scaling_alarms(
                 "metric_aggregation_type": "Maximum",
                 "step_adjustments": adjustments,
             },
-            opts=opts,
         )
 
     # Wake-up, both modes: at zero tasks, any visible message starts one task. The condition reads the running
     # task count (missing data, as when no task runs, counts as zero) and never divides by it.
-    wake = step_policy("wake", scale_out_cooldown, [{"metric_interval_lower_bound": "0", "scaling_adjustment": 1}])
+    wake = step_policy("wake", max(scale_out_cooldown, defaults.WAKE_COOLDOWN_SECONDS),
+                       [{"metric_interval_lower_bound": "0", "scaling_adjustment": 1}])
     aws.cloudwatch.MetricAlarm(
         f"{name}-wake",
         alarm_description=f"{name} has messages waiting and no running task",
@@ -396,7 +398,8 @@ def _scaling_alarms(
             opts=opts,
         )
     else:
-        aws.appautoscaling.Policy(
+        chain(
+            aws.appautoscaling.Policy,
             f"{name}-backlog",
             policy_type="TargetTrackingScaling",
             service_namespace=target.service_namespace,
@@ -419,7 +422,6 @@ def _scaling_alarms(
                     ]
                 },
             },
-            opts=opts,
         )
 
     # Scale-in, both modes: only when nothing is visible AND nothing is in flight for three periods in a row, so a
@@ -444,6 +446,19 @@ def _scaling_alarms(
         alarm_actions=[scale_in.arn],
         opts=opts,
     )
+
+
+class _Chain:
+    """Creates scaling policies of one scalable target one after another: Application Auto Scaling answers
+    ConcurrentUpdateException to policies written in parallel."""
+
+    def __init__(self, opts: pulumi.ResourceOptions) -> None:
+        self.opts, self.previous = opts, None
+
+    def __call__(self, resource: Any, name: str, **args: Any) -> Any:
+        depends = pulumi.ResourceOptions(depends_on=[self.previous] if self.previous else [])
+        self.previous = resource(name, **args, opts=pulumi.ResourceOptions.merge(self.opts, depends))
+        return self.previous
 
 
 def _tracking_metric(query_id: str, namespace: str, metric: str, dimensions: list[tuple[str, Any]],

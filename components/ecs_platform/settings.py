@@ -199,7 +199,7 @@ class ClusterSettings(_Settings):
 
 # Services and workers ------------------------------------------------------------------------------------------
 
-_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
+_NAME = re.compile(r"^[a-z]([a-z0-9-]*[a-z0-9])?$")
 
 
 def _check_name(kind: str, name: str, children: Mapping[str, tuple[str, ...]]) -> None:
@@ -277,6 +277,7 @@ class TaskSettings(_Settings):
     cpu: int = defaults.TASK_CPU
     memory: int = defaults.TASK_MEMORY
     cpu_architecture: CpuArchitecture = defaults.CPU_ARCHITECTURE
+    entry_point: Optional[list[str]] = None
     command: Optional[list[str]] = None
     environment: dict[str, str] = Field(default_factory=dict)
     secrets: dict[str, str] = Field(default_factory=dict)
@@ -337,6 +338,8 @@ class TaskSettings(_Settings):
             args["stop_timeout_seconds"] = self.stop_timeout_seconds
         if self.command:
             args["command"] = list(self.command)
+        if self.entry_point:
+            args["entry_point"] = list(self.entry_point)
         if self.user:
             args["user"] = self.user
         if self.secrets_kms_key_arn:
@@ -350,14 +353,6 @@ class TaskSettings(_Settings):
             {"capacity_provider": s.capacity_provider, "weight": s.weight, "base": s.base}
             for s in (self.capacity_provider_strategy if self.capacity_provider_strategy is not None else fallback)
         ]
-
-    def _check_spot_architecture(self, strategy: list[CapacityProviderSettings]) -> None:
-        if self.cpu_architecture is CpuArchitecture.ARM64 and any(
-            s.capacity_provider is CapacityProvider.FARGATE_SPOT for s in strategy
-        ):
-            raise KeyProblem(
-                "cpuArchitecture", "ARM64 tasks cannot run on FARGATE_SPOT; set a FARGATE-only capacityProviderStrategy"
-            )
 
 
 class TargetHealthCheckSettings(_Settings):
@@ -376,7 +371,8 @@ class TargetHealthCheckSettings(_Settings):
 
 
 class WebAutoscalingSettings(_Settings):
-    min_tasks: int = Field(defaults.MIN_TASKS, ge=0, le=1000)
+    # At zero tasks a web service publishes no CPU or request metrics, so target tracking could never bring it back.
+    min_tasks: int = Field(defaults.MIN_TASKS, ge=1, le=1000)
     max_tasks: int = Field(defaults.MAX_TASKS, ge=1, le=1000)
     cpu_target_percent: int = Field(defaults.CPU_TARGET_PERCENT, ge=10, le=95)
     memory_target_percent: Optional[int] = Field(None, ge=10, le=95)
@@ -403,7 +399,7 @@ class ServiceSettings(TaskSettings):
     health_check: TargetHealthCheckSettings = Field(default_factory=TargetHealthCheckSettings)
     deregistration_delay_seconds: int = Field(defaults.DEREGISTRATION_DELAY_SECONDS, ge=0, le=3600)
     health_check_grace_period_seconds: int = Field(defaults.HEALTH_CHECK_GRACE_PERIOD_SECONDS, ge=0, le=2147483647)
-    desired_count: int = Field(defaults.DESIRED_COUNT, ge=0, le=1000)
+    desired_count: Optional[int] = Field(None, ge=1, le=1000, description="Default: 2, within minTasks..maxTasks.")
     autoscaling: WebAutoscalingSettings = Field(default_factory=WebAutoscalingSettings)
 
     def url(self, base: pulumi.Input[str]) -> pulumi.Output[str]:
@@ -421,7 +417,9 @@ class ServiceSettings(TaskSettings):
             raise KeyProblem("pathPatterns", "needs at least one path (or a hostHeaders entry) to route traffic")
         if len(self.path_patterns) + len(self.host_headers) > MAX_CONDITION_VALUES:
             raise KeyProblem("pathPatterns", f"a listener rule takes at most {MAX_CONDITION_VALUES} paths and hosts")
-        if not self.autoscaling.min_tasks <= self.desired_count <= self.autoscaling.max_tasks:
+        if self.desired_count is not None and not (
+            self.autoscaling.min_tasks <= self.desired_count <= self.autoscaling.max_tasks
+        ):
             raise KeyProblem(
                 "desiredCount",
                 f"{self.desired_count} is outside autoscaling minTasks {self.autoscaling.min_tasks} to maxTasks "
@@ -552,16 +550,6 @@ class StackSettings(_Settings):
     def _workloads(self) -> "StackSettings":
         for name in set(self.services) & set(self.workers):
             raise KeyProblem("workers", f"{name} is also a service; names must be unique across both")
-        for kind, workloads in (("services", self.services), ("workers", self.workers)):
-            for name, workload in workloads.items():
-                fallback = (
-                    self.cluster.default_capacity_provider_strategy if kind == "services" else _default_worker_strategy()
-                )
-                strategy = workload.capacity_provider_strategy or fallback
-                try:
-                    workload._check_spot_architecture(strategy)
-                except KeyProblem as problem:
-                    raise KeyProblem(f"{kind}.{name}.{problem.key}", str(problem)) from None
         return self
 
     @field_validator("region")
@@ -632,10 +620,11 @@ class StackSettings(_Settings):
             "health_check": s.health_check.model_dump(),
             "deregistration_delay_seconds": s.deregistration_delay_seconds,
             "health_check_grace_period_seconds": s.health_check_grace_period_seconds,
-            "desired_count": s.desired_count,
             "capacity_provider_strategy": s.strategy(self.cluster.default_capacity_provider_strategy),
             "autoscaling": {k: v for k, v in s.autoscaling.model_dump().items() if v is not None},
         }
+        if s.desired_count is not None:
+            args["desired_count"] = s.desired_count
         return args  # type: ignore[return-value]
 
     def queue_worker_args(self, name: str, placement: Placement) -> QueueWorkerArgs:

@@ -84,6 +84,8 @@ class TaskArgs(TypedDict):
     """Task memory in MiB, one the Fargate table allows for the CPU. Default: 512."""
     cpu_architecture: NotRequired[CpuArchitecture]
     """X86_64 or ARM64. Default: X86_64."""
+    entry_point: NotRequired[list[str]]
+    """Entry point override of the main container. Default: the image's."""
     command: NotRequired[list[str]]
     """Command override of the main container. Default: the image's."""
     environment: NotRequired[dict[str, str]]
@@ -205,20 +207,20 @@ class TaskSpec:
             assume_role_policy=trust,
             opts=child,
         )
-        aws.iam.RolePolicyAttachment(
+        permissions: list[pulumi.Resource] = [aws.iam.RolePolicyAttachment(
             f"{name}-execution",
             role=execution_role.name,
             policy_arn=f"arn:{account.partition}:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
             opts=child,
-        )
+        )]
         secret_statements = self._secret_statements()
         if secret_statements:
-            aws.iam.RolePolicy(
+            permissions.append(aws.iam.RolePolicy(
                 f"{name}-secrets",
                 role=execution_role.id,
                 policy=json.dumps(policy_document(*secret_statements)),
                 opts=child,
-            )
+            ))
 
         task_role = aws.iam.Role(
             f"{name}-task",
@@ -234,12 +236,12 @@ class TaskSpec:
         if enable_execute_command:
             statements += _exec_statements(account, execute_command_log_group)
         if statements:
-            aws.iam.RolePolicy(
+            permissions.append(aws.iam.RolePolicy(
                 f"{name}-task",
                 role=task_role.id,
                 policy=pulumi.Output.json_dumps(policy_document(*statements)),
                 opts=child,
-            )
+            ))
 
         containers = self._containers(account.region, log_group.name, port, extra_environment or {},
                                       enable_execute_command)
@@ -259,7 +261,7 @@ class TaskSpec:
             # The log group must exist before a task starts, or ECS cannot create its log streams.
             opts=pulumi.ResourceOptions(parent=parent, depends_on=[log_group]),
         )
-        return TaskResources(log_group, execution_role, task_role, definition)
+        return TaskResources(log_group, execution_role, task_role, definition, permissions)
 
     # Helpers ---------------------------------------------------------------------------------------------------
 
@@ -319,6 +321,8 @@ class TaskSpec:
         }
         if port is not None:
             main["portMappings"] = [{"containerPort": port, "protocol": "tcp", "name": "http"}]
+        if "entry_point" in task:
+            main["entryPoint"] = list(task["entry_point"])
         if "command" in task:
             main["command"] = list(task["command"])
         if "user" in task:
@@ -354,6 +358,8 @@ class TaskResources:
     execution_role: aws.iam.Role
     task_role: aws.iam.Role
     task_definition: aws.ecs.TaskDefinition
+    permissions: list[pulumi.Resource]
+    """Policies of both roles: tasks must not start before IAM grants what they need."""
 
 
 def _volume(path: str) -> str:

@@ -47,7 +47,7 @@ class WebAutoscaling(TypedDict):
     """Target tracking that owns the desired count of a web service."""
 
     min_tasks: NotRequired[int]
-    """Fewest tasks. Default: 2."""
+    """Fewest tasks, at least 1. Default: 2."""
     max_tasks: NotRequired[int]
     """Most tasks. Default: 10."""
     cpu_target_percent: NotRequired[int]
@@ -90,7 +90,7 @@ class WebServiceArgs(TypedDict):
     health_check_grace_period_seconds: NotRequired[int]
     """Seconds after start before failed load balancer checks count. Default: 60."""
     desired_count: NotRequired[int]
-    """Tasks at creation; afterwards autoscaling owns the count. Default: 2."""
+    """Tasks at creation; afterwards autoscaling owns the count. Default: 2, kept within min_tasks..max_tasks."""
     capacity_provider_strategy: NotRequired[list[CapacityProviderStrategyItem]]
     """Where tasks run. Default: FARGATE, weight 1, base 1."""
     deployment: NotRequired[Deployment]
@@ -134,8 +134,8 @@ class WebService(pulumi.ComponentResource):
         scaling = args.get("autoscaling", {})
         min_tasks = int(scaling.get("min_tasks", defaults.MIN_TASKS))
         max_tasks = int(scaling.get("max_tasks", defaults.MAX_TASKS))
-        desired = int(args.get("desired_count", max(defaults.DESIRED_COUNT, min_tasks)))
-        strategy = checked_strategy(strategy_args, defaults.DEFAULT_CAPACITY_PROVIDER_STRATEGY, spec.architecture)
+        desired = int(args.get("desired_count", min(max(defaults.DESIRED_COUNT, min_tasks), max_tasks)))
+        strategy = checked_strategy(strategy_args, defaults.DEFAULT_CAPACITY_PROVIDER_STRATEGY)
         minimum_healthy, maximum, exec_enabled = deployment_defaults(args.get("deployment", {}))
         placement = args["placement"]
         if not 1 <= port <= 65535:
@@ -147,6 +147,9 @@ class WebService(pulumi.ComponentResource):
         if len(paths) + len(hosts) > MAX_CONDITION_VALUES:
             raise ValueError(f"a listener rule takes at most {MAX_CONDITION_VALUES} paths and hosts together")
         checked_bounds(min_tasks, max_tasks, desired)
+        if min_tasks < 1:
+            raise ValueError("autoscaling min_tasks must be at least 1: at zero tasks a web service publishes no "
+                             "metric that could scale it back up")
 
         super().__init__("ecs-platform:index:WebService", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -207,6 +210,7 @@ class WebService(pulumi.ComponentResource):
             maximum_percent=maximum,
             enable_execute_command=exec_enabled,
             parent=self,
+            permissions=task.permissions,
             # ECS refuses a target group that no listener rule uses yet.
             depends_on=[rule],
             load_balancers=[{"target_group_arn": target_group.arn, "container_name": name, "container_port": port}],
@@ -232,8 +236,10 @@ class WebService(pulumi.ComponentResource):
                 "predefined_metric_type": "ALBRequestCountPerTarget",
                 "resource_label": pulumi.Output.concat(args["load_balancer_arn_suffix"], "/", target_group.arn_suffix),
             }))
+        previous: list[pulumi.Resource] = []
         for suffix, value, metric in trackers:
-            aws.appautoscaling.Policy(
+            # One at a time: Application Auto Scaling refuses concurrent writes to one target's policies.
+            policy = aws.appautoscaling.Policy(
                 f"{name}-{suffix}",
                 policy_type="TargetTrackingScaling",
                 service_namespace=target.service_namespace,
@@ -244,8 +250,9 @@ class WebService(pulumi.ComponentResource):
                     "predefined_metric_specification": metric,
                     **cooldowns,
                 },
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
             )
+            previous = [policy]
 
         self.service = service
         """The aws.ecs.Service, for escape hatches."""

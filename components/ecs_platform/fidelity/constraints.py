@@ -50,12 +50,19 @@ def launch_type_or_strategy(requests: list[ApiRequest]) -> Iterator[Finding]:
 
 
 @check
-def grace_period_needs_load_balancer(requests: list[ApiRequest]) -> Iterator[Finding]:
-    # ECS API reference, CreateService: healthCheckGracePeriodSeconds "is only used when your service is
-    # configured to use a load balancer"; ECS rejects it otherwise.
+def grace_period_needs_a_health_check(requests: list[ApiRequest]) -> Iterator[Finding]:
+    # ECS API reference, CreateService: the grace period applies to Elastic Load Balancing, VPC Lattice and container
+    # health checks, and "if you do not use any of the health checks, then healthCheckGracePeriodSeconds is unused"
+    # (older ECS versions refused it outright without a load balancer).
+    definitions = {r.resource.outputs.get("arn"): r for r in _of(requests, "ecs:RegisterTaskDefinition")}
     for r in _of(requests, "ecs:CreateService"):
-        if r.params.get("healthCheckGracePeriodSeconds") is not None and not r.params.get("loadBalancers"):
-            yield r, "healthCheckGracePeriodSeconds", "a health check grace period needs a load balancer"
+        if r.params.get("healthCheckGracePeriodSeconds") is None or r.params.get("loadBalancers"):
+            continue
+        definition = definitions.get(r.params.get("taskDefinition"))
+        containers = definition.params.get("containerDefinitions") or [] if definition else []
+        if not any(c.get("healthCheck") for c in containers):
+            yield (r, "healthCheckGracePeriodSeconds",
+                   "a health check grace period needs a load balancer or a container health check to apply to")
 
 
 @check
@@ -184,7 +191,7 @@ def redrive_policy(requests: list[ApiRequest]) -> Iterator[Finding]:
             yield r, "Attributes.RedrivePolicy", f"must hold deadLetterTargetArn and maxReceiveCount; got {sorted(redrive)}"
         elif not 1 <= int(redrive["maxReceiveCount"]) <= 1000:
             yield r, "Attributes.RedrivePolicy.maxReceiveCount", "must be 1 to 1000"
-        elif not str(redrive["deadLetterTargetArn"]).startswith("arn:aws:sqs:"):
+        elif not re.match(r"^arn:aws(-[a-z]+)*:sqs:", str(redrive["deadLetterTargetArn"])):
             yield r, "Attributes.RedrivePolicy.deadLetterTargetArn", "must be the ARN of an SQS queue"
 
 
@@ -212,6 +219,7 @@ _DOCUMENTS = {"iam:CreateRole": ("AssumeRolePolicyDocument", True, 2048),
 
 @check
 def policy_documents(requests: list[ApiRequest]) -> Iterator[Finding]:
+    inline: dict[Any, int] = {}
     for r in requests:
         if r.label not in _DOCUMENTS:
             continue
@@ -220,8 +228,15 @@ def policy_documents(requests: list[ApiRequest]) -> Iterator[Finding]:
         if not isinstance(text, str):
             continue
         compact_length = len(json.dumps(json.loads(text), separators=(",", ":"))) if _is_json(text) else len(text)
-        if compact_length > limit:
-            yield r, field, f"policy is {compact_length} characters without white space; IAM allows {limit}"
+        if trust and compact_length > limit:
+            yield r, field, f"trust policy is {compact_length} characters without white space; IAM allows {limit}"
+        if not trust:
+            # The inline policy quota counts all of a role's inline policies together.
+            role = r.params.get("RoleName")
+            inline[role] = inline.get(role, 0) + compact_length
+            if inline[role] > limit:
+                yield (r, field, f"the inline policies of role {role} reach {inline[role]} characters without "
+                                 f"white space; IAM allows {limit} in all")
         for problem in policy_problems(text, trust=trust):
             yield r, field, problem
 

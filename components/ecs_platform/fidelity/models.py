@@ -93,5 +93,6 @@ def _compiled(pattern: str) -> Any:
 
 
 def _matches(pattern: str, value: str) -> bool:
+    """A model pattern constrains the whole value."""
     compiled = _compiled(pattern)
-    return compiled is None or compiled.fullmatch(value) is not None or compiled.match(value) is not None
+    return compiled is None or compiled.fullmatch(value) is not None

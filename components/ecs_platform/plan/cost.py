@@ -222,4 +222,23 @@ def estimate(run: ProgramRun, region: str, *, spot_discount: Optional[float] = N
     alarms = _by_type(run, "aws:cloudwatch/metricAlarm:MetricAlarm")
     metrics = sum(_alarm_metrics(a) for a in alarms)
     fixed("CloudWatch alarms", f"{len(alarms)} alarm(s) reading {metrics} metric(s)", metrics * prices["alarmMetricMonth"])
+    tracking_alarms, tracking_metrics = _target_tracking_alarms(run)
+    fixed("CloudWatch alarms of target tracking",
+          f"{tracking_alarms} alarm(s) Application Auto Scaling creates, reading {tracking_metrics} metric(s)",
+          tracking_metrics * prices["alarmMetricMonth"])
     return cost
+
+
+def _target_tracking_alarms(run: ProgramRun) -> tuple[int, int]:
+    """Target tracking creates a high alarm and, unless scale-in is disabled, a low one, on the tracked metric."""
+    alarms = metrics = 0
+    for policy in _by_type(run, "aws:appautoscaling/policy:Policy"):
+        config = policy.inputs.get("targetTrackingScalingPolicyConfiguration")
+        if policy.inputs.get("policyType") != "TargetTrackingScaling" or not config:
+            continue
+        count = 1 if config.get("disableScaleIn") else 2
+        customized = (config.get("customizedMetricSpecification") or {}).get("metrics") or []
+        read = sum(1 for m in customized if m.get("metricStat")) or 1
+        alarms += count
+        metrics += count * read
+    return alarms, metrics
