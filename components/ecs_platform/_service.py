@@ -140,6 +140,28 @@ def scalable_target(
     )
 
 
+class ScalingPolicies:
+    """The scaling policies of one scalable target, created one after another: Application Auto Scaling answers
+    ConcurrentUpdateException to policies written in parallel."""
+
+    def __init__(self, name: str, target: aws.appautoscaling.Target, parent: pulumi.Resource) -> None:
+        self.name, self.target, self.parent = name, target, parent
+        self.previous: list[pulumi.Resource] = []
+
+    def add(self, suffix: str, policy_type: str, **configuration: Any) -> aws.appautoscaling.Policy:
+        policy = aws.appautoscaling.Policy(
+            f"{self.name}-{suffix}",
+            policy_type=policy_type,
+            service_namespace=self.target.service_namespace,
+            scalable_dimension=self.target.scalable_dimension,
+            resource_id=self.target.resource_id,
+            **configuration,
+            opts=pulumi.ResourceOptions(parent=self.parent, depends_on=self.previous),
+        )
+        self.previous = [policy]
+        return policy
+
+
 def deployment_defaults(deployment: Deployment) -> tuple[int, int, bool]:
     minimum = int(deployment.get("minimum_healthy_percent", defaults.MINIMUM_HEALTHY_PERCENT))
     maximum = int(deployment.get("maximum_percent", defaults.MAXIMUM_PERCENT))

@@ -10,6 +10,7 @@ from . import defaults, naming, validation
 from ._service import (
     Deployment,
     Placement,
+    ScalingPolicies,
     checked_bounds,
     checked_strategy,
     deployment_defaults,
@@ -230,8 +231,8 @@ class QueueWorker(pulumi.ComponentResource):
         target = scalable_target(f"{name}-scaling", placement["cluster_name"], service, min_tasks, max_tasks, child)
         metrics = _Metrics(queue.name, placement["cluster_name"], service.name)
         _scaling_alarms(
-            name, target, metrics, mode=mode, steps=steps, scale_in_step=scale_in_step, target_backlog=target_backlog,
-            scale_out_cooldown=int(scaling.get("scale_out_cooldown_seconds", defaults.WORKER_SCALE_OUT_COOLDOWN_SECONDS)),
+            name, ScalingPolicies(name, target, self), metrics, mode=mode, steps=steps, scale_in_step=scale_in_step,
+            target_backlog=target_backlog, scale_out_cooldown=int(scaling.get("scale_out_cooldown_seconds", defaults.WORKER_SCALE_OUT_COOLDOWN_SECONDS)),
             scale_in_cooldown=int(scaling.get("scale_in_cooldown_seconds", defaults.WORKER_SCALE_IN_COOLDOWN_SECONDS)),
             opts=child,
         )
@@ -327,27 +328,17 @@ class _Metrics:
 
 
 def _scaling_alarms(
-    name: str, target: aws.appautoscaling.Target, metrics: _Metrics, *, mode: WorkerScalingMode,
+    name: str, policies: ScalingPolicies, metrics: _Metrics, *, mode: WorkerScalingMode,
     steps: list[tuple[int, int]], scale_in_step: int, target_backlog: Optional[float], scale_out_cooldown: int,
     scale_in_cooldown: int, opts: pulumi.ResourceOptions,
 ) -> None:
-    chain = _Chain(opts)
-
     def step_policy(suffix: str, cooldown: int, adjustments: list[dict[str, Any]]) -> aws.appautoscaling.Policy:
-        return chain(
-            aws.appautoscaling.Policy,
-            f"{name}-{suffix}",
-            policy_type="StepScaling",
-            service_namespace=target.service_namespace,
-            scalable_dimension=target.scalable_dimension,
-            resource_id=target.resource_id,
-            step_scaling_policy_configuration={
-                "adjustment_type": "ChangeInCapacity",
-                "cooldown": cooldown,
-                "metric_aggregation_type": "Maximum",
-                "step_adjustments": adjustments,
-            },
-        )
+        return policies.add(suffix, "StepScaling", step_scaling_policy_configuration={
+            "adjustment_type": "ChangeInCapacity",
+            "cooldown": cooldown,
+            "metric_aggregation_type": "Maximum",
+            "step_adjustments": adjustments,
+        })
 
     # Wake-up, both modes: at zero tasks, any visible message starts one task. The condition reads the running
     # task count (missing data, as when no task runs, counts as zero) and never divides by it.
@@ -398,13 +389,9 @@ def _scaling_alarms(
             opts=opts,
         )
     else:
-        chain(
-            aws.appautoscaling.Policy,
-            f"{name}-backlog",
-            policy_type="TargetTrackingScaling",
-            service_namespace=target.service_namespace,
-            scalable_dimension=target.scalable_dimension,
-            resource_id=target.resource_id,
+        policies.add(
+            "backlog",
+            "TargetTrackingScaling",
             target_tracking_scaling_policy_configuration={
                 "target_value": target_backlog,
                 # Scale-in belongs to the guarded alarm below, which also waits for in-flight messages.
@@ -446,19 +433,6 @@ def _scaling_alarms(
         alarm_actions=[scale_in.arn],
         opts=opts,
     )
-
-
-class _Chain:
-    """Creates scaling policies of one scalable target one after another: Application Auto Scaling answers
-    ConcurrentUpdateException to policies written in parallel."""
-
-    def __init__(self, opts: pulumi.ResourceOptions) -> None:
-        self.opts, self.previous = opts, None
-
-    def __call__(self, resource: Any, name: str, **args: Any) -> Any:
-        depends = pulumi.ResourceOptions(depends_on=[self.previous] if self.previous else [])
-        self.previous = resource(name, **args, opts=pulumi.ResourceOptions.merge(self.opts, depends))
-        return self.previous
 
 
 def _tracking_metric(query_id: str, namespace: str, metric: str, dimensions: list[tuple[str, Any]],

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Optional
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from . import defaults, naming, validation
@@ -520,18 +520,13 @@ class StackSettings(_Settings):
     def _topic(cls, value: Optional[str]) -> Optional[str]:
         return None if value is None else validation.arn(value, "sns")
 
-    @field_validator("services")
+    @field_validator("services", "workers")
     @classmethod
-    def _service_names(cls, value: dict[str, Any]) -> dict[str, Any]:
+    def _names(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        kind, children = {"services": ("service", naming.WEB_SERVICE_CHILDREN),
+                          "workers": ("worker", naming.QUEUE_WORKER_CHILDREN)}[info.field_name]
         for name in value:
-            _check_name("service", name, naming.WEB_SERVICE_CHILDREN)
-        return value
-
-    @field_validator("workers")
-    @classmethod
-    def _worker_names(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name in value:
-            _check_name("worker", name, naming.QUEUE_WORKER_CHILDREN)
+            _check_name(kind, name, children)
         return value
 
     @field_validator("services")

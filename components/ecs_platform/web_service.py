@@ -10,6 +10,7 @@ from . import defaults, naming
 from ._service import (
     Deployment,
     Placement,
+    ScalingPolicies,
     checked_bounds,
     checked_strategy,
     deployment_defaults,
@@ -236,23 +237,13 @@ class WebService(pulumi.ComponentResource):
                 "predefined_metric_type": "ALBRequestCountPerTarget",
                 "resource_label": pulumi.Output.concat(args["load_balancer_arn_suffix"], "/", target_group.arn_suffix),
             }))
-        previous: list[pulumi.Resource] = []
+        policies = ScalingPolicies(name, target, self)
         for suffix, value, metric in trackers:
-            # One at a time: Application Auto Scaling refuses concurrent writes to one target's policies.
-            policy = aws.appautoscaling.Policy(
-                f"{name}-{suffix}",
-                policy_type="TargetTrackingScaling",
-                service_namespace=target.service_namespace,
-                scalable_dimension=target.scalable_dimension,
-                resource_id=target.resource_id,
-                target_tracking_scaling_policy_configuration={
-                    "target_value": float(value),
-                    "predefined_metric_specification": metric,
-                    **cooldowns,
-                },
-                opts=pulumi.ResourceOptions(parent=self, depends_on=previous),
-            )
-            previous = [policy]
+            policies.add(suffix, "TargetTrackingScaling", target_tracking_scaling_policy_configuration={
+                "target_value": float(value),
+                "predefined_metric_specification": metric,
+                **cooldowns,
+            })
 
         self.service = service
         """The aws.ecs.Service, for escape hatches."""
