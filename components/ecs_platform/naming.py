@@ -92,4 +92,3 @@ def task_family(project: str, stack: str, name: str) -> str:
 
 MAX_WEB_SERVICE_NAME = max_name_length(WEB_SERVICE_CHILDREN)
 MAX_QUEUE_WORKER_NAME = max_name_length(QUEUE_WORKER_CHILDREN)
-MAX_LOAD_BALANCER_NAME = max_name_length(LOAD_BALANCER_CHILDREN)

@@ -201,10 +201,6 @@ def by_type(resources: Iterable[Any], *types: str) -> list[Any]:
     return [r for r in resources if r.resource_type in types]
 
 
-def known(value: Any) -> bool:
-    return value is not None
-
-
 def tag_keys(props: Mapping[str, Any], provider: Any) -> set[str]:
     """Tags a resource will carry: its own, the provider's computed tagsAll, and the provider's default tags."""
     keys: set[str] = set()

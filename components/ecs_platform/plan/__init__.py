@@ -8,6 +8,7 @@ stable JSON structure documented in docs/plan.md.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -110,7 +111,7 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
     policy_pack = PolicyPack(pack, project=project, stack=stack, config=config) if has_pack else None
     # The pack starts in its own process and analyzes each resource as the program registers it, as the engine
     # does; AnalyzeStack follows the program, and fidelity and cost are worked out while the pack answers.
-    with policy_pack if policy_pack is not None else _Nothing():
+    with policy_pack if policy_pack is not None else contextlib.nullcontext():
         session = Analysis(policy_pack, pack_config, project=project, stack=stack) if policy_pack else None
         try:
             run = run_stack(directory, stack, on_register=session.on_register if session else None)
@@ -137,14 +138,6 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
         if pending is not None:
             plan.policy = pending.result()
     return plan
-
-
-class _Nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
 
 
 # Printing ------------------------------------------------------------------------------------------------------

@@ -107,38 +107,43 @@ def place(tasks: int, strategy: list[tuple[str, int, int]]) -> dict[str, int]:
 # Reading the program's resources -------------------------------------------------------------------------------
 
 
-def _by_type(run: ProgramRun, *types: str) -> list[Registration]:
-    return [r for r in run.resources if r.type in types]
+class _Services:
+    """What pricing a service needs from the rest of the run, indexed once: its task definition, its scalable
+    target and its cluster's default strategy."""
+
+    def __init__(self, run: ProgramRun) -> None:
+        self.definitions = {d.outputs.get("arn"): d for d in run.of_type("aws:ecs/taskDefinition:TaskDefinition")}
+        self.bounds = {
+            str(t.inputs.get("resourceId", "")).rsplit("/", 1)[-1]: (int(t.inputs["minCapacity"]),
+                                                                    int(t.inputs["maxCapacity"]))
+            for t in run.of_type("aws:appautoscaling/target:Target")
+            if t.inputs.get("scalableDimension") == "ecs:service:DesiredCount"
+        }
+        self.cluster_defaults = {
+            str(p.inputs.get("clusterName")): _tuples(p.inputs.get("defaultCapacityProviderStrategies"))
+            for p in run.of_type("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
+        }
+
+    def strategy(self, service: Registration) -> list[tuple[str, int, int]]:
+        own = service.inputs.get("capacityProviderStrategies") or []
+        if own:
+            return _tuples(own)
+        if service.inputs.get("launchType"):
+            return [(str(service.inputs["launchType"]), 1, 0)]
+        cluster = str(service.inputs.get("cluster", "")).rsplit("/", 1)[-1]
+        return self.cluster_defaults.get(cluster) or [("FARGATE", 1, 0)]
+
+    def task_counts(self, service: Registration) -> tuple[int, int, int]:
+        desired = int(service.inputs.get("desiredCount") or 0)
+        low, high = self.bounds.get(str(service.outputs.get("name") or service.name), (desired, desired))
+        return low, desired, high
+
+    def task_definition(self, service: Registration) -> Optional[Registration]:
+        return self.definitions.get(service.inputs.get("taskDefinition"))
 
 
-def _strategy(service: Registration, run: ProgramRun) -> list[tuple[str, int, int]]:
-    own = service.inputs.get("capacityProviderStrategies") or []
-    if own:
-        return [(s["capacityProvider"], int(s.get("weight") or 0), int(s.get("base") or 0)) for s in own]
-    if service.inputs.get("launchType"):
-        return [(str(service.inputs["launchType"]), 1, 0)]
-    cluster = str(service.inputs.get("cluster", "")).rsplit("/", 1)[-1]
-    for providers in _by_type(run, "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"):
-        if str(providers.inputs.get("clusterName")) == cluster:
-            return [(s["capacityProvider"], int(s.get("weight") or 0), int(s.get("base") or 0))
-                    for s in providers.inputs.get("defaultCapacityProviderStrategies") or []]
-    return [("FARGATE", 1, 0)]
-
-
-def _task_counts(service: Registration, run: ProgramRun) -> tuple[int, int, int]:
-    desired = int(service.inputs.get("desiredCount") or 0)
-    name = str(service.outputs.get("name") or service.name)
-    for target in _by_type(run, "aws:appautoscaling/target:Target"):
-        resource_id = str(target.inputs.get("resourceId", ""))
-        if target.inputs.get("scalableDimension") == "ecs:service:DesiredCount" and resource_id.endswith(f"/{name}"):
-            return int(target.inputs["minCapacity"]), desired, int(target.inputs["maxCapacity"])
-    return desired, desired, desired
-
-
-def _task_definition(service: Registration, run: ProgramRun) -> Optional[Registration]:
-    arn = service.inputs.get("taskDefinition")
-    return next((d for d in _by_type(run, "aws:ecs/taskDefinition:TaskDefinition") if d.outputs.get("arn") == arn),
-                None)
+def _tuples(strategy: Any) -> list[tuple[str, int, int]]:
+    return [(s["capacityProvider"], int(s.get("weight") or 0), int(s.get("base") or 0)) for s in strategy or []]
 
 
 def _zones(vpc: Registration) -> int:
@@ -147,8 +152,8 @@ def _zones(vpc: Registration) -> int:
 
 
 def _nat_gateways(run: ProgramRun) -> int:
-    count = len(_by_type(run, "aws:ec2/natGateway:NatGateway"))
-    for vpc in _by_type(run, "awsx:ec2:Vpc"):
+    count = len(run.of_type("aws:ec2/natGateway:NatGateway"))
+    for vpc in run.of_type("awsx:ec2:Vpc"):
         strategy = (vpc.inputs.get("natGateways") or {}).get("strategy", "OnePerAz")
         count += {"None": 0, "Single": 1}.get(strategy, _zones(vpc))
     return count
@@ -184,17 +189,18 @@ def estimate(run: ProgramRun, region: str, *, spot_discount: Optional[float] = N
         if monthly:
             cost.items.append(LineItem(item, detail, monthly, monthly, monthly))
 
-    for service in _by_type(run, "aws:ecs/service:Service"):
-        definition = _task_definition(service, run)
+    services = _Services(run)
+    for service in run.of_type("aws:ecs/service:Service"):
+        definition = services.task_definition(service)
         if definition is None:
             continue
         cpu, memory = int(definition.inputs.get("cpu") or 0), int(definition.inputs.get("memory") or 0)
         architecture = (definition.inputs.get("runtimePlatform") or {}).get("cpuArchitecture", "X86_64")
         rate = prices["fargate"][architecture]
         task_hour = cpu / 1024 * rate["vcpuHour"] + memory / 1024 * rate["gbHour"]
-        strategy = _strategy(service, run)
+        strategy = services.strategy(service)
         monthly, details = {}, []
-        for column, count in zip(("min", "desired", "max"), _task_counts(service, run)):
+        for column, count in zip(("min", "desired", "max"), services.task_counts(service)):
             placed = place(count, strategy)
             spot = placed.get("FARGATE_SPOT", 0)
             monthly[column] = hours * task_hour * ((count - spot) + spot * (1 - discount))
@@ -205,7 +211,7 @@ def estimate(run: ProgramRun, region: str, *, spot_discount: Optional[float] = N
             monthly["min"], monthly["desired"], monthly["max"],
         ))
 
-    load_balancers = [lb for lb in _by_type(run, "aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
+    load_balancers = [lb for lb in run.of_type("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
                       if lb.inputs.get("loadBalancerType", "application") == "application"]
     for lb in load_balancers:
         fixed(f"Load balancer: {lb.name}", "hours", hours * prices["albHour"])
@@ -215,11 +221,11 @@ def estimate(run: ProgramRun, region: str, *, spot_discount: Optional[float] = N
     fixed("NAT gateways", f"{nat} gateway(s), hours", hours * nat * prices["natGatewayHour"])
     public_ips = nat + sum(len(lb.inputs.get("subnets") or []) for lb in load_balancers if not lb.inputs.get("internal"))
     fixed("Public IPv4 addresses", f"{public_ips} address(es)", hours * public_ips * prices["publicIpv4Hour"])
-    endpoints = [e for e in _by_type(run, "aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs.get("vpcEndpointType") == "Interface"]
+    endpoints = [e for e in run.of_type("aws:ec2/vpcEndpoint:VpcEndpoint") if e.inputs.get("vpcEndpointType") == "Interface"]
     endpoint_azs = sum(len(e.inputs.get("subnetIds") or []) for e in endpoints)
     fixed("Interface VPC endpoints", f"{len(endpoints)} endpoint(s) x AZs = {endpoint_azs} endpoint-AZs",
           hours * endpoint_azs * prices["interfaceEndpointHourPerAz"])
-    alarms = _by_type(run, "aws:cloudwatch/metricAlarm:MetricAlarm")
+    alarms = run.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     metrics = sum(_alarm_metrics(a) for a in alarms)
     fixed("CloudWatch alarms", f"{len(alarms)} alarm(s) reading {metrics} metric(s)", metrics * prices["alarmMetricMonth"])
     tracking_alarms, tracking_metrics = _target_tracking_alarms(run)
@@ -232,7 +238,7 @@ def estimate(run: ProgramRun, region: str, *, spot_discount: Optional[float] = N
 def _target_tracking_alarms(run: ProgramRun) -> tuple[int, int]:
     """Target tracking creates a high alarm and, unless scale-in is disabled, a low one, on the tracked metric."""
     alarms = metrics = 0
-    for policy in _by_type(run, "aws:appautoscaling/policy:Policy"):
+    for policy in run.of_type("aws:appautoscaling/policy:Policy"):
         config = policy.inputs.get("targetTrackingScalingPolicyConfiguration")
         if policy.inputs.get("policyType") != "TargetTrackingScaling" or not config:
             continue

@@ -70,8 +70,8 @@ class ProgramRun:
     resources: list[Registration] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
 
-    def of_type(self, type_: str) -> list[Registration]:
-        return [r for r in self.resources if r.type == type_]
+    def of_type(self, *types: str) -> list[Registration]:
+        return [r for r in self.resources if r.type in types]
 
     def one(self, type_: str, name: Optional[str] = None) -> Registration:
         """The single resource of ``type_`` (whose logical name is ``name``, when given)."""
