@@ -172,23 +172,10 @@ class QueueWorker(pulumi.ComponentResource):
             opts=child,
         )
         alarm_actions = list(args.get("alarm_actions", []))
-        aws.cloudwatch.MetricAlarm(
-            f"{name}-dlq-not-empty",
-            alarm_description=f"Messages of {name} failed {queue_settings['max_receives']} times and wait in the "
-            "dead-letter queue",
-            namespace="AWS/SQS",
-            metric_name="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": dead_letters.name},
-            statistic="Maximum",
-            period=_PERIOD,
-            evaluation_periods=1,
-            threshold=0,
-            comparison_operator="GreaterThanThreshold",
-            treat_missing_data="notBreaching",
-            actions_enabled=True,
-            alarm_actions=alarm_actions,
-            ok_actions=alarm_actions,
-            opts=child,
+        _visible_above(
+            f"{name}-dlq-not-empty", dead_letters.name, 0,
+            f"Messages of {name} failed {queue_settings['max_receives']} times and wait in the dead-letter queue",
+            alarm_actions, child, actions_enabled=True, ok_actions=alarm_actions,
         )
 
         consume: list[pulumi.Input[dict[str, Any]]] = [
@@ -293,6 +280,29 @@ def _target_backlog(scaling: WorkerScaling) -> float:
     return target
 
 
+def _visible_above(
+    name: str, queue_name: pulumi.Input[str], threshold: int, description: str,
+    actions: list[pulumi.Input[str]], opts: pulumi.ResourceOptions, **extra: Any,
+) -> aws.cloudwatch.MetricAlarm:
+    """An alarm on a queue holding more than `threshold` visible messages in a one-minute period."""
+    return aws.cloudwatch.MetricAlarm(
+        name,
+        alarm_description=description,
+        namespace="AWS/SQS",
+        metric_name="ApproximateNumberOfMessagesVisible",
+        dimensions={"QueueName": queue_name},
+        statistic="Maximum",
+        period=_PERIOD,
+        evaluation_periods=1,
+        threshold=threshold,
+        comparison_operator="GreaterThanThreshold",
+        treat_missing_data="notBreaching",
+        alarm_actions=actions,
+        **extra,
+        opts=opts,
+    )
+
+
 class _Metrics:
     """The CloudWatch metrics the scaling alarms read, as metric-math queries."""
 
@@ -373,21 +383,8 @@ def _scaling_alarms(
                 adjustment["metric_interval_upper_bound"] = str(steps[index + 1][0] - threshold)
             adjustments.append(adjustment)
         scale_out = step_policy("scale-out", scale_out_cooldown, adjustments)
-        aws.cloudwatch.MetricAlarm(
-            f"{name}-scale-out",
-            alarm_description=f"{name} has more than {threshold} messages waiting",
-            namespace="AWS/SQS",
-            metric_name="ApproximateNumberOfMessagesVisible",
-            dimensions={"QueueName": metrics.queue_name},
-            statistic="Maximum",
-            period=_PERIOD,
-            evaluation_periods=1,
-            threshold=threshold,
-            comparison_operator="GreaterThanThreshold",
-            treat_missing_data="notBreaching",
-            alarm_actions=[scale_out.arn],
-            opts=opts,
-        )
+        _visible_above(f"{name}-scale-out", metrics.queue_name, threshold,
+                      f"{name} has more than {threshold} messages waiting", [scale_out.arn], opts)
     else:
         policies.add(
             "backlog",
