@@ -20,7 +20,7 @@ opts = pulumi.ResourceOptions(providers=[provider])
 network = Network("main", settings.network_args(), opts)
 load_balancer = LoadBalancer(
     "web",
-    settings.load_balancer_args(network.vpc_id, network.cidr_block, network.public_subnet_ids),
+    settings.load_balancer_args(network.vpc_id, network.cidr_block, network.public_subnets),
     opts,
 )
 cluster = Cluster("main", settings.cluster_args(), opts)

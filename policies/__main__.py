@@ -5,9 +5,6 @@ that sits next to it. Constructing PolicyPack starts the analyzer's gRPC server 
 from pulumi_policy import PolicyPack
 
 from platform_policies import PACK_NAME, POLICIES
-from platform_policies._convert_once import install
-
-install()
 
 PolicyPack(
     name=PACK_NAME,

@@ -187,21 +187,3 @@ def test_config_with_an_unknown_level_is_refused() -> None:
 def test_stack_policy_configs_fit_the_pack(analyzer_info, stack: str) -> None:
     policies = [info(p.name, schema=json_format.MessageToDict(p.configSchema)) for p in analyzer_info.policies]
     reconcile_config(policies, json.loads((PACK / "config" / f"{stack}.json").read_text()))
-
-
-def test_converting_properties_once_per_request_changes_no_result(bad_report, tmp_path: Path) -> None:
-    """The pack caches property conversions within a call (platform_policies/_convert_once.py); the plain SDK
-    path must report exactly the same violations."""
-    import shutil
-
-    plain = tmp_path / "plain-pack"
-    shutil.copytree(PACK, plain, ignore=shutil.ignore_patterns("venv", "__pycache__"))
-    main_file = plain / "__main__.py"
-    main_file.write_text(main_file.read_text().replace("\ninstall()\n", "\n"))
-    assert "install()" not in main_file.read_text()
-    plain_report = run_policies(run_stack(BAD_PROGRAM, "test"), plain, PACK / "config" / "prod.json")
-
-    def key(report):
-        return sorted((v.policy, v.level, v.urn, v.message) for v in report.violations)
-
-    assert key(plain_report) == key(bad_report)

@@ -58,6 +58,27 @@ class AccountContext:
         region = self.region if regional else ""
         return f"arn:{self.partition}:{service}:{region}:{self.account_id}:{resource}"
 
+    # Identifiers built from a resource's name in the formats AWS documents. The name is known before the resource
+    # exists (Pulumi's auto-names are chosen at preview), so values built from these are known at a first preview,
+    # where the provider's own `arn`/`url` outputs are not; policy rules can then judge them. Building from the
+    # name's Output keeps the dependency on the resource.
+
+    def role_arn(self, role_name: pulumi.Input[str]) -> pulumi.Output[str]:
+        """ARN of an IAM role at the default path `/` (IAM User Guide, "IAM ARNs")."""
+        return pulumi.Output.concat(self.arn("iam", "role/", regional=False), role_name)
+
+    def log_group_arn(self, group_name: pulumi.Input[str]) -> pulumi.Output[str]:
+        """ARN of a CloudWatch Logs log group, without the `:*` that DescribeLogGroups appends."""
+        return pulumi.Output.concat(self.arn("logs", "log-group:"), group_name)
+
+    def queue_arn(self, queue_name: pulumi.Input[str]) -> pulumi.Output[str]:
+        """ARN of an SQS queue (SQS Developer Guide, "Amazon SQS resource ARNs")."""
+        return pulumi.Output.concat(self.arn("sqs", ""), queue_name)
+
+    def queue_url(self, queue_name: pulumi.Input[str]) -> pulumi.Output[str]:
+        """URL of an SQS queue (SQS Developer Guide, "Queue and message identifiers")."""
+        return pulumi.Output.concat(f"https://sqs.{self.region}.{self.dns_suffix}/{self.account_id}/", queue_name)
+
 
 def policy_document(*statements: dict[str, Any]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": list(statements)}

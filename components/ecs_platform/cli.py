@@ -8,8 +8,9 @@ package's AWS mocks. ``plan`` prints the resource tree, the outputs, the policy 
 and the monthly cost; ``policy`` only the policy report. The pack is ``--pack`` (default: ``<dir>/policies``) with
 the pack config ``--config`` (default: ``<pack>/config/<stack>.json`` when present).
 
-Exit codes: 0 clean (advisories allowed), 1 a mandatory policy violation or a deploy-fidelity violation, 2 a
-settings or config error (one line), 3 the program failed.
+Exit codes: 0 clean (advisories allowed), 1 a mandatory policy violation, a deploy-fidelity violation or (with
+``--preview``) a mandatory policy the pack could not judge, 2 a settings or config error (one line), 3 the program
+or the policy pack failed.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--graph", type=Path, help="write a Mermaid flowchart of the stack to this file")
     plan.add_argument("--pack", type=Path, help="policy pack folder (default: <dir>/policies)")
     plan.add_argument("--config", type=Path, help="policy pack config (default: <pack>/config/<stack>.json)")
+    plan.add_argument("--preview", action="store_true",
+                      help="run as a new stack's first pulumi preview: values AWS assigns are unknown")
     plan.add_argument("--spot-discount", type=float, help="Fargate Spot discount, 0 to 1 (default: the price file's)")
     policy = commands.add_parser("policy", help="run the policy pack against a stack, offline")
     _common(policy)
@@ -74,7 +77,7 @@ def run_program(directory: Path, stack: str) -> Any:
 
 
 def policy_report(run: Any, directory: Path, stack: str, pack: Optional[Path], config: Optional[Path]) -> Any:
-    from .policy_runner import PolicyConfigError, run_policies
+    from .policy_runner import PolicyConfigError, PolicyPackError, run_policies
     from .testing import stack_config
     from .testing.engine import project_name
 
@@ -85,6 +88,8 @@ def policy_report(run: Any, directory: Path, stack: str, pack: Optional[Path], c
         return run_policies(run, pack, config, stack_config(directory / f"Pulumi.{stack}.yaml", project_name(directory)))
     except PolicyConfigError as error:
         raise SystemExit(_fail(EXIT_CONFIG, f"{config}: {error}")) from None
+    except PolicyPackError as error:
+        raise SystemExit(_fail(EXIT_PROGRAM, f"the policy pack {pack} failed: {error}")) from None
 
 
 def _policy(args: argparse.Namespace) -> int:
@@ -105,12 +110,12 @@ def _plan(args: argparse.Namespace) -> int:
 
     try:
         plan = build_plan(args.dir, args.stack, pack=args.pack, pack_config=args.config,
-                          spot_discount=args.spot_discount)
+                          spot_discount=args.spot_discount, preview=args.preview)
     except PlanError as error:
         if args.json:
             project = project_name(args.dir) if (args.dir / "Pulumi.yaml").exists() else ""
             args.json.write_text(json.dumps(failed(project, args.stack, error), indent=2) + "\n")
-        code = EXIT_PROGRAM if error.status == "program-error" else EXIT_CONFIG
+        code = EXIT_PROGRAM if error.status in ("program-error", "policy-error") else EXIT_CONFIG
         return _fail(code, str(error))
     print(render(plan))
     if args.json:

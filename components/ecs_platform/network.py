@@ -138,6 +138,16 @@ class Network(pulumi.ComponentResource):
         self.availability_zones = pulumi.Output.from_input(zones)
         self.public_subnet_ids = vpc.public_subnet_ids
         self.private_subnet_ids = vpc.private_subnet_ids
+        # One Output per AZ: a list whose length is known before the subnets exist, so a load balancer given these
+        # is seen to span every AZ at a first preview, while the subnet ids themselves are still unknown.
+        self.public_subnets: list[pulumi.Output[str]] = [
+            vpc.public_subnet_ids.apply(lambda ids, i=index: ids[i]) for index in range(az_count)
+        ]
+        """The public subnet ids as a list of one Output per AZ (Python programs)."""
+        self.private_subnets: list[pulumi.Output[str]] = [
+            vpc.private_subnet_ids.apply(lambda ids, i=index: ids[i]) for index in range(az_count)
+        ]
+        """The private subnet ids as a list of one Output per AZ (Python programs)."""
         self.flow_log_group_name = flow_logs.log_group.name
         self.endpoint_security_group_id = endpoint_sg.id if endpoint_sg else pulumi.Output.from_input(None)
         self.register_outputs(
@@ -190,8 +200,8 @@ class _FlowLogs:
         )
         aws.iam.RolePolicy(
             name,
-            role=role.id,
-            policy=self.log_group.arn.apply(
+            role=role.name,
+            policy=account.log_group_arn(self.log_group.name).apply(
                 lambda arn: json.dumps(
                     policy_document(
                         {
@@ -214,8 +224,8 @@ class _FlowLogs:
             vpc_id=vpc_id,
             traffic_type="ALL",
             log_destination_type="cloud-watch-logs",
-            log_destination=self.log_group.arn,
-            iam_role_arn=role.arn,
+            log_destination=account.log_group_arn(self.log_group.name),
+            iam_role_arn=account.role_arn(role.name),
             max_aggregation_interval=60,
             opts=opts,
         )

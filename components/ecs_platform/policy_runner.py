@@ -1,23 +1,20 @@
 """Run a CrossGuard policy pack against a program run, speaking the analyzer protocol as the Pulumi engine does.
 
-The pack is started the way the engine starts a Python pack: ``python -m pulumi.policy <engine address> .`` with the
-pack's folder as working directory (its own ``venv`` when there is one), an engine gRPC service listening for its
-log messages, and the stack's project, name and config in the environment. Then, over gRPC:
+The pack is started the way the Pulumi CLI's Python language host starts it: ``python -u -m pulumi.policy <engine
+address> .`` with the pack's folder as working directory (its own ``venv`` when there is one), an engine gRPC service
+listening for its log messages, and the stack's organization, project, name, dry-run flag and config in the
+environment. :class:`Analysis` then makes the engine's calls in the engine's order (Handshake, ConfigureStack,
+GetPluginInfo, GetAnalyzerInfo, Configure; Remediate and Analyze for every registration; AnalyzeStack; Cancel).
 
-1. ``GetAnalyzerInfo`` lists the policies, their enforcement levels and config schemas;
-2. ``Configure`` sends each policy's config: schema defaults, then the pack-config file (``"all"`` and per-policy
-   entries), validated against the policy's schema;
-3. ``ConfigureStack`` names the stack;
-4. ``Analyze`` runs once per resource with its inputs, options and provider;
-5. ``AnalyzeStack`` runs once with every resource's outputs, parent and dependencies.
-
-The result is a :class:`PolicyReport` of violations with their level and Security Hub control.
+The result is a :class:`PolicyReport` of violations with their level and Security Hub control, and of the
+evaluations the pack could not make because a value was unknown at preview.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
 import threading
@@ -43,6 +40,8 @@ _LEVELS = {
 }
 _LEVEL_VALUES = {name: value for value, name in _LEVELS.items()}
 _SEVERITIES = {0: "", 1: "low", 2: "medium", 3: "high", 4: "critical"}
+_CANT_RUN = "can't run policy "
+"""How the policy SDK words an evaluation it could not make because a value was unknown (always advisory)."""
 
 
 class PolicyConfigError(ValueError):
@@ -80,6 +79,10 @@ class PolicyReport:
     violations: list[Violation] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
 
+    unjudged: list[Violation] = field(default_factory=list)
+    """Evaluations the pack could not make because a value was unknown (a preview), with the level the policy
+    would have been enforced at; the SDK reports each as an advisory "can't run policy ... during preview"."""
+
     @property
     def mandatory(self) -> list[Violation]:
         return [v for v in self.violations if v.level in ("mandatory", "remediate")]
@@ -88,6 +91,11 @@ class PolicyReport:
     def advisory(self) -> list[Violation]:
         return [v for v in self.violations if v.level == "advisory"]
 
+    @property
+    def unjudged_mandatory(self) -> list[Violation]:
+        """Mandatory policies that could not be judged: a gate with a hole in it."""
+        return [v for v in self.unjudged if v.level in ("mandatory", "remediate")]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "pack": self.pack,
@@ -95,12 +103,16 @@ class PolicyReport:
             "mandatory": len(self.mandatory),
             "advisory": len(self.advisory),
             "violations": [asdict(v) for v in self.violations],
+            "unjudged": [asdict(v) for v in self.unjudged],
         }
 
     def lines(self) -> Iterator[str]:
         for v in sorted(self.violations, key=lambda v: (v.level != "mandatory", v.control, v.resource_name)):
             where = f"{v.resource_type}::{v.resource_name}" if v.resource_name else "stack"
             yield f"{v.level.upper():9} {v.control:28} {v.policy:40} {where}: {v.message}"
+        for v in sorted(self.unjudged, key=lambda v: (v.policy, v.resource_name)):
+            where = f"{v.resource_type}::{v.resource_name}" if v.resource_name else "stack"
+            yield f"{'UNJUDGED':9} {v.control:28} {v.policy:40} {where}: {v.message} ({v.level} policy)"
 
 
 # The engine side ---------------------------------------------------------------------------------------------
@@ -153,23 +165,35 @@ class PolicyPack:
     for it to listen, so a caller can start the pack and run the program at the same time."""
 
     def __init__(self, pack_dir: Path, *, project: str, stack: str, config: Mapping[str, str],
-                 timeout: float = 60.0) -> None:
+                 timeout: float = 60.0, dry_run: bool = True, organization: str = "organization") -> None:
         self.pack_dir = Path(pack_dir).resolve()
         self.project, self.stack, self.config, self.timeout = project, stack, dict(config), timeout
+        self.dry_run, self.organization = dry_run, organization
         self._stub: Optional[analyzer_pb2_grpc.AnalyzerStub] = None
+
+    @property
+    def declared_version(self) -> Optional[str]:
+        """The version in PulumiPolicy.yaml, which the engine reports instead of the pack's own."""
+        import yaml
+
+        manifest = self.pack_dir / "PulumiPolicy.yaml"
+        data = yaml.safe_load(manifest.read_text()) if manifest.exists() else None
+        return str(data["version"]) if isinstance(data, dict) and data.get("version") else None
 
     def __enter__(self) -> "PolicyPack":
         self._engine = _engine()
-        engine_address, self.engine_log = self._engine.__enter__()
+        self.engine_address, self.engine_log = self._engine.__enter__()
+        # What the language host sets from ConfigureStack before it starts the pack.
         env = {
             **os.environ,
+            "PULUMI_ORGANIZATION": self.organization,
             "PULUMI_PROJECT": self.project,
             "PULUMI_STACK": self.stack,
-            "PULUMI_DRY_RUN": "true",
+            "PULUMI_DRY_RUN": "true" if self.dry_run else "false",
             "PULUMI_CONFIG": json.dumps(self.config),
         }
         self.process = subprocess.Popen(
-            [_python_for(self.pack_dir), "-m", "pulumi.policy", engine_address, "."],
+            [_python_for(self.pack_dir), "-u", "-m", "pulumi.policy", self.engine_address, "."],
             cwd=self.pack_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
         return self
@@ -281,21 +305,14 @@ def _options(resource: Registration) -> analyzer_pb2.AnalyzerResourceOptions:
     )
 
 
-def _handshake(stub: analyzer_pb2_grpc.AnalyzerStub, pack_dir: Path) -> None:
-    """Newer engines open with Handshake; packs built on SDKs that predate it answer UNIMPLEMENTED, which the
-    engine accepts too."""
+def _accept_unimplemented(call: Any, request: Any) -> Any:
+    """Send a call the engine tolerates a pack not implementing (the Python SDK has no Handshake and no Cancel)."""
     try:
-        stub.Handshake(analyzer_pb2.AnalyzerHandshakeRequest(
-            engine_address="", root_directory=str(Path(pack_dir).resolve()), program_directory=str(Path(pack_dir).resolve()),
-        ))
+        return call(request)
     except grpc.RpcError as error:
         if error.code() != grpc.StatusCode.UNIMPLEMENTED:
             raise
-
-
-def _analyzed(run: ProgramRun) -> list[Registration]:
-    """What the engine analyzes: every resource the program registered except providers."""
-    return [r for r in run.resources if not r.type.startswith("pulumi:providers:")]
+        return None
 
 
 def _info(response: analyzer_pb2.AnalyzerInfo) -> tuple[str, str, list[PolicyInfo]]:
@@ -324,56 +341,109 @@ def run_policies(run: ProgramRun, pack_dir: Path, config_file: Optional[Path] = 
 def analyze(pack: PolicyPack, run: ProgramRun, config_file: Optional[Path] = None) -> PolicyReport:
     """Drive a started pack through the engine's sequence of calls for a finished ``run``."""
     session = Analysis(pack, config_file, project=run.project, stack=run.stack)
-    for resource in run.resources:
+    for resource in ([run.root] if run.root else []) + run.resources:
         session.on_register(resource)
     return session.finish(run).result()
 
 
+class PolicyPackError(RuntimeError):
+    """The pack failed a call; the engine stops the preview with this message on the resource's URN."""
+
+
 class Analysis:
-    """One engine-like analysis session: the pack is configured in the background as soon as it listens, each
-    resource is sent to Analyze as it registers (the pack works in its own process while the program runs), and
-    AnalyzeStack follows once the program is done."""
+    """One analysis session, with the calls the Pulumi engine makes and in its order (pulumi/pulumi
+    `pkg/resource/plugin/analyzer_plugin.go`, `pkg/engine/update.go`, `pkg/resource/deploy/step_generator.go`):
+
+    1. ``Handshake`` (a Python pack answers UNIMPLEMENTED, which the engine accepts), ``ConfigureStack`` (stack,
+       project, organization, dry run, config, tags), ``GetPluginInfo``, ``GetAnalyzerInfo``, ``Configure`` (each
+       policy's level and properties: schema defaults, then the pack-config file with its ``all`` entry);
+    2. for every registration, in registration order (the stack, providers, components, resources): ``Remediate``,
+       then ``Analyze`` on the inputs the remediations return;
+    3. once the program is done, ``AnalyzeStack`` with every resource's outputs, parent and dependencies;
+    4. ``Cancel`` when the engine releases the plugin.
+
+    The calls of 1 and 2 are made on a worker thread, one after another, so the pack works in its own process
+    while the program is still registering resources; a failing call stops the session as the engine stops a
+    preview ("failed to run remediation", "failed to run policy"). :attr:`sequence` records every call made.
+    """
 
     def __init__(self, pack: PolicyPack, config_file: Optional[Path], *, project: str, stack: str) -> None:
         self.pack, self.project, self.stack = pack, project, stack
         self.file_config = json.loads(Path(config_file).read_text()) if config_file else None
-        self.calls: list[tuple[Optional[str], Any]] = []
+        self.sequence: list[tuple[str, str]] = []
+        self.analyzed: list[tuple[str, analyzer_pb2.AnalyzeResponse]] = []
+        self.remediations: list[tuple[str, Any]] = []
         self.providers: dict[str, Registration] = {}
         self.error: Optional[BaseException] = None
-        self._configured = threading.Thread(target=self._configure, daemon=True)
-        self._configured.start()
+        self.configured = threading.Event()
+        """Set once the pack is configured and ready for the first Remediate."""
+        self._pending: "queue.Queue[Optional[Registration]]" = queue.Queue()
+        self._worker = threading.Thread(target=self._work, daemon=True)
+        self._worker.start()
 
-    def _configure(self) -> None:
+    def _call(self, rpc: str, request: Any, urn: str = "", *, optional: bool = False) -> Any:
+        self.sequence.append((rpc, urn))
+        method = getattr(self.pack.stub, rpc)
+        return _accept_unimplemented(method, request) if optional else method(request)
+
+    def _work(self) -> None:
         try:
-            stub = self.pack.stub
-            _handshake(stub, self.pack.pack_dir)
-            stub.GetPluginInfo(empty_pb2.Empty())
-            self.name, self.version, self.policies = _info(stub.GetAnalyzerInfo(empty_pb2.Empty()))
-            reconciled = reconcile_config(self.policies, self.file_config)
-            stub.Configure(analyzer_pb2.ConfigureAnalyzerRequest(policyConfig={
-                policy: analyzer_pb2.PolicyConfig(
-                    enforcementLevel=_LEVEL_VALUES[c["level"]], properties=to_struct(c["properties"])
-                )
-                for policy, c in reconciled.items()
-            }))
-            stub.ConfigureStack(analyzer_pb2.AnalyzerStackConfigureRequest(
-                stack=self.stack, project=self.project, organization="organization", dry_run=True,
-            ))
+            self._configure()
+            self.configured.set()
+            while (resource := self._pending.get()) is not None:
+                self._analyze(resource)
         except BaseException as error:  # noqa: BLE001 - re-raised by finish() on the caller's thread
             self.error = error
 
+    def _configure(self) -> None:
+        directory = str(self.pack.pack_dir)
+        self._call("Handshake", analyzer_pb2.AnalyzerHandshakeRequest(
+            engine_address=self.pack.engine_address, root_directory=directory, program_directory=directory,
+        ), optional=True)
+        self._call("ConfigureStack", analyzer_pb2.AnalyzerStackConfigureRequest(
+            stack=self.stack, project=self.project, organization=self.pack.organization,
+            dry_run=self.pack.dry_run, config=self.pack.config,
+            tags={"pulumi:project": self.project, "pulumi:runtime": "python"},
+        ), optional=True)
+        self._call("GetPluginInfo", empty_pb2.Empty())
+        self.name, self.version, self.policies = _info(self._call("GetAnalyzerInfo", empty_pb2.Empty()))
+        # PulumiPolicy.yaml's version wins over the one the pack reports, as in the engine.
+        self.version = self.pack.declared_version or self.version
+        reconciled = reconcile_config(self.policies, self.file_config)
+        self.levels = {policy: c["level"] for policy, c in reconciled.items()}
+        levels = {policy: analyzer_pb2.PolicyConfig(
+            enforcementLevel=_LEVEL_VALUES[c["level"]], properties=to_struct(c["properties"]))
+            for policy, c in reconciled.items()}
+        everything = (self.file_config or {}).get("all")
+        if isinstance(everything, str) and everything in _LEVEL_VALUES:
+            # The engine passes the file's `all` entry on to Configure as well.
+            levels["all"] = analyzer_pb2.PolicyConfig(enforcementLevel=_LEVEL_VALUES[everything])
+        self._call("Configure", analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=levels))
+
     def on_register(self, resource: Registration) -> None:
+        """Queue a registration for Remediate and Analyze, as the engine does when the program registers it."""
         if resource.type.startswith("pulumi:providers:"):
             self.providers[resource.urn] = resource
-            return
-        self._configured.join()
-        if self.error is not None:
-            return
+        self._pending.put(resource)
+
+    def _analyze(self, resource: Registration) -> None:
         request = analyzer_pb2.AnalyzeRequest(
             type=resource.type, properties=to_struct(resource.inputs), urn=resource.urn, name=resource.name,
             options=_options(resource), provider=self._provider(resource),
         )
-        self.calls.append((resource.urn, self.pack.stub.Analyze.future(request)))
+        try:
+            remediated = self._call("Remediate", request, resource.urn)
+        except grpc.RpcError as error:
+            raise PolicyPackError(f"failed to run remediation on {resource.urn}: {error.details()}") from None
+        for remediation in remediated.remediations if remediated is not None else []:
+            self.remediations.append((resource.urn, remediation))
+            if remediation.HasField("properties"):
+                # Analyze (and the deployment) see what the remediation made of the inputs.
+                request.properties.CopyFrom(remediation.properties)
+        try:
+            self.analyzed.append((resource.urn, self._call("Analyze", request, resource.urn)))
+        except grpc.RpcError as error:
+            raise PolicyPackError(f"failed to run policy on {resource.urn}: {error.details()}") from None
 
     def _provider(self, resource: Registration) -> Optional[analyzer_pb2.AnalyzerProviderResource]:
         provider = self.providers.get(resource.provider.rsplit("::", 1)[0]) if resource.provider else None
@@ -384,56 +454,69 @@ class Analysis:
         )
 
     def finish(self, run: ProgramRun) -> "PendingAnalysis":
-        """Send AnalyzeStack for the whole run; the answers are collected by the returned handle."""
-        self._configured.join()
+        """Wait for the last Analyze, then send AnalyzeStack for the whole run; the answer is collected by the
+        returned handle."""
+        self._pending.put(None)
+        self._worker.join()
         if self.error is not None:
             raise self.error
-        resources = _analyzed(run)
-        self.calls.append((None, self.pack.stub.AnalyzeStack.future(analyzer_pb2.AnalyzeStackRequest(resources=[
+        resources = ([run.root] if run.root else []) + run.resources
+        self.sequence.append(("AnalyzeStack", ""))
+        stack_call = self.pack.stub.AnalyzeStack.future(analyzer_pb2.AnalyzeStackRequest(resources=[
             analyzer_pb2.AnalyzerResource(
                 type=r.type, properties=to_struct(r.outputs), urn=r.urn, name=r.name, options=_options(r),
                 provider=self._provider(r), parent=r.parent, dependencies=r.dependencies,
                 propertyDependencies={
                     k: analyzer_pb2.AnalyzerPropertyDependencies(urns=v) for k, v in r.property_dependencies.items()
+                    if v
                 },
             )
             for r in resources
-        ]))))
-        return PendingAnalysis(self.name, self.version, self.policies, resources, self.calls, self.pack.engine_log)
+        ]))
+        return PendingAnalysis(self, resources, stack_call)
 
 
 class PendingAnalysis:
-    """Analyze and AnalyzeStack calls in flight; the pack serves them on its own threads while the caller works."""
+    """AnalyzeStack in flight; the pack serves it in its own process while the caller works."""
 
-    def __init__(self, name: str, version: str, policies: list[PolicyInfo], resources: list[Registration],
-                 calls: list[tuple[Optional[str], Any]], engine_log: _EngineLog) -> None:
-        self.name, self.version, self.policies, self.resources = name, version, policies, resources
-        self.calls, self.engine_log = calls, engine_log
+    def __init__(self, session: Analysis, resources: list[Registration], stack_call: Any) -> None:
+        self.session, self.resources, self.stack_call = session, resources, stack_call
 
     def result(self) -> PolicyReport:
+        session = self.session
+        stack_response = self.stack_call.result()
+        session.sequence.append(("Cancel", ""))
+        _accept_unimplemented(session.pack.stub.Cancel, empty_pb2.Empty())
         diagnostics = [
             # A resource policy's diagnostic is about the resource analyzed, whether or not it names the URN.
-            ((d.urn or urn) if urn else d.urn, d)
-            for urn, call in self.calls
-            for d in call.result().diagnostics
+            (d.urn or urn, d.policyName, d.description, d.message, d.enforcementLevel)
+            for urn, response in session.analyzed
+            for d in response.diagnostics
         ]
+        diagnostics += [(d.urn, d.policyName, d.description, d.message, d.enforcementLevel)
+                        for d in stack_response.diagnostics]
+        # A remediation's diagnostic reaches the engine as an advisory violation.
+        diagnostics += [(urn, r.policyName, r.description, r.diagnostic, analyzer_pb2.ADVISORY)
+                        for urn, r in session.remediations if r.diagnostic]
         by_urn = {r.urn: r for r in self.resources}
-        controls = {p.name: p for p in self.policies}
-        report = PolicyReport(pack=self.name, version=self.version, policies=self.policies,
-                              log=list(self.engine_log.messages))
-        for urn, d in diagnostics:
+        controls = {p.name: p for p in session.policies}
+        report = PolicyReport(pack=session.name, version=session.version, policies=session.policies,
+                              log=list(session.pack.engine_log.messages))
+        for urn, policy, description, text, level in diagnostics:
             resource = by_urn.get(urn)
-            info = controls.get(d.policyName)
+            info = controls.get(policy)
             # The pack prefixes each message with the policy's description; keep what the rule said.
-            message = d.message.removeprefix(d.description).strip() or d.message
-            report.violations.append(Violation(
-                policy=d.policyName,
-                level=_LEVELS.get(d.enforcementLevel, "advisory"),
+            message = text.removeprefix(description).strip() or text
+            unjudged = message.startswith(_CANT_RUN)
+            violation = Violation(
+                policy=policy,
+                level=session.levels.get(policy, "advisory") if unjudged else _LEVELS.get(level, "advisory"),
                 control=info.control if info else "",
                 severity=info.severity if info else "",
-                message=message,
+                message=message.split(" during preview: ", 1)[-1] if unjudged else message,
                 urn=urn,
                 resource_type=resource.type if resource else "",
                 resource_name=resource.name if resource else "",
-            ))
+            )
+            (report.unjudged if unjudged else report.violations).append(violation)
         return report

@@ -7,6 +7,7 @@ import pulumi_aws as aws
 from typing_extensions import NotRequired
 
 from . import defaults, naming, validation
+from ._aws import AccountContext
 from ._service import (
     Deployment,
     Placement,
@@ -136,6 +137,7 @@ class QueueWorker(pulumi.ComponentResource):
 
         super().__init__("ecs-platform:index:QueueWorker", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
+        account = AccountContext.of(self)
         # A protected queue survives a mistaken destroy or a rename that would replace it: messages are data.
         queue_opts = pulumi.ResourceOptions(parent=self, protect=bool(args.get("protect_queues", False)))
 
@@ -157,7 +159,8 @@ class QueueWorker(pulumi.ComponentResource):
             # Long polling: fewer empty receives, lower cost, messages seen as soon as they arrive.
             receive_wait_time_seconds=20,
             redrive_policy=pulumi.Output.json_dumps(
-                {"deadLetterTargetArn": dead_letters.arn, "maxReceiveCount": queue_settings["max_receives"]}
+                {"deadLetterTargetArn": account.queue_arn(dead_letters.name),
+                 "maxReceiveCount": queue_settings["max_receives"]}
             ),
             **encryption,
             opts=queue_opts,
@@ -165,9 +168,9 @@ class QueueWorker(pulumi.ComponentResource):
         # Only this worker's queue may send its failures to this dead-letter queue.
         aws.sqs.RedriveAllowPolicy(
             f"{name}-dlq",
-            queue_url=dead_letters.id,
+            queue_url=account.queue_url(dead_letters.name),
             redrive_allow_policy=pulumi.Output.json_dumps(
-                {"redrivePermission": "byQueue", "sourceQueueArns": [queue.arn]}
+                {"redrivePermission": "byQueue", "sourceQueueArns": [account.queue_arn(queue.name)]}
             ),
             opts=child,
         )
@@ -187,14 +190,14 @@ class QueueWorker(pulumi.ComponentResource):
                     "sqs:ChangeMessageVisibility",
                     "sqs:GetQueueAttributes",
                 ],
-                "Resource": queue.arn,
+                "Resource": account.queue_arn(queue.name),
             }
         ]
         if "kms_key_arn" in queue_args:
             consume.append({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": queue_args["kms_key_arn"]})
         task = spec.build(
             self,
-            extra_environment={"QUEUE_URL": queue.url},
+            extra_environment={"QUEUE_URL": account.queue_url(queue.name)},
             task_role_statements=consume,
             enable_execute_command=exec_enabled,
             execute_command_log_group=placement.get("execute_command_log_group_name"),

@@ -217,7 +217,7 @@ class TaskSpec:
         if secret_statements:
             permissions.append(aws.iam.RolePolicy(
                 f"{name}-secrets",
-                role=execution_role.id,
+                role=execution_role.name,
                 policy=json.dumps(policy_document(*secret_statements)),
                 opts=child,
             ))
@@ -238,7 +238,7 @@ class TaskSpec:
         if statements:
             permissions.append(aws.iam.RolePolicy(
                 f"{name}-task",
-                role=task_role.id,
+                role=task_role.name,
                 policy=pulumi.Output.json_dumps(policy_document(*statements)),
                 opts=child,
             ))
@@ -254,8 +254,8 @@ class TaskSpec:
             network_mode="awsvpc",
             requires_compatibilities=["FARGATE"],
             runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": self.architecture.value},
-            execution_role_arn=execution_role.arn,
-            task_role_arn=task_role.arn,
+            execution_role_arn=account.role_arn(execution_role.name),
+            task_role_arn=account.role_arn(task_role.name),
             container_definitions=pulumi.Output.json_dumps(containers),
             volumes=[{"name": v} for v in volumes],
             # The log group must exist before a task starts, or ECS cannot create its log streams.
@@ -409,7 +409,7 @@ def _exec_statements(account: AccountContext, log_group: Optional[pulumi.Input[s
         }
     ]
     if log_group is not None:
-        arn = pulumi.Output.concat(account.arn("logs", "log-group:"), log_group)
+        arn = account.log_group_arn(log_group)
         statements += [
             {"Effect": "Allow", "Action": "logs:DescribeLogGroups", "Resource": "*"},
             {

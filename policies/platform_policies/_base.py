@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
 
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyResource,
     PolicyComplianceFramework,
     PolicyConfigSchema,
     ResourceValidationArgs,
@@ -24,6 +25,7 @@ from pulumi_policy import (
     StackValidationArgs,
     StackValidationPolicy,
 )
+from pulumi_policy.proxy import UnknownValueError
 
 SECURITY_HUB = "AWS Foundational Security Best Practices (Security Hub)"
 PLATFORM = "ECS platform field rules"
@@ -213,3 +215,72 @@ def tag_keys(props: Mapping[str, Any], provider: Any) -> set[str]:
         if isinstance(defaults, Mapping) and isinstance(defaults.get("tags"), Mapping):
             keys.update(defaults["tags"])
     return keys
+
+
+# Reading what a first preview does not know yet ------------------------------------------------------------------
+#
+# At a new stack's first preview, values AWS assigns (ARNs, ids, URLs) are unknown, and the SDK's proxy raises
+# UnknownValueError when a rule reads one; the SDK then reports the policy as not run. Stack rules therefore find
+# related resources through what the engine knows at preview: property dependencies (which resources an input was
+# built from) and the parent chain, and fall back to comparing values only where those are known.
+
+UNKNOWN = object()
+"""What :func:`lookup` returns for a value that exists but is not known until deployment."""
+
+
+def lookup(props: Mapping[str, Any], key: str) -> Any:
+    """``props[key]``, None when absent, or :data:`UNKNOWN` when the engine does not know it yet."""
+    try:
+        return props.get(key)
+    except UnknownValueError:
+        return UNKNOWN
+
+
+def known(props: Mapping[str, Any], key: str) -> Any:
+    """``props[key]`` when it is known, else None."""
+    value = lookup(props, key)
+    return None if value is UNKNOWN else value
+
+
+def linked(resource: PolicyResource, key: str, *types: str) -> list[PolicyResource]:
+    """The resources of ``types`` that the input ``key`` of ``resource`` was built from (its property
+    dependencies), known at preview even when the value itself is not."""
+    return [d for d in (resource.property_dependencies or {}).get(key, []) if d.resource_type in types]
+
+
+def by_known_value(resources: Iterable[PolicyResource], key: str) -> dict[str, PolicyResource]:
+    """Resources by the known value of their property ``key`` (an ARN or id once deployed)."""
+    found: dict[str, PolicyResource] = {}
+    for resource in resources:
+        value = known(resource.props, key)
+        if isinstance(value, str) and value:
+            found.setdefault(value, resource)
+    return found
+
+
+def related(resource: PolicyResource, key: str, candidates: list[PolicyResource], match_key: str = "arn"
+            ) -> list[PolicyResource]:
+    """The candidates that input ``key`` of ``resource`` refers to: through its property dependencies, else (a
+    value written out in the program, or state after deployment) by matching the known value against each
+    candidate's ``match_key``."""
+    types = {c.resource_type for c in candidates}
+    found = [d for d in linked(resource, key, *types) if d in candidates] if types else []
+    if found:
+        return found
+    by_value = by_known_value(candidates, match_key)
+    return [by_value[v] for v in known_items(lookup(resource.props, key)) if isinstance(v, str) and v in by_value]
+
+
+def known_items(value: Any) -> list[Any]:
+    """The known elements of a value that may be a list (unknown elements and unknown values left out)."""
+    if value is None or value is UNKNOWN:
+        return []
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        return [value]
+    items = []
+    for index in range(len(value)):
+        try:
+            items.append(value[index])
+        except UnknownValueError:
+            continue
+    return items

@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from ._base import Control, Messages, by_type, is_world, port_range, resource_policy, stack_policy
+from ._base import Control, Messages, by_type, is_world, known, linked, port_range, resource_policy, stack_policy
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
@@ -85,35 +85,43 @@ def _private_subnet_public_ip(args: ResourceValidationArgs, _: Mapping[str, Any]
         yield "a private subnet assigns IPv6 addresses on creation; set assignIpv6AddressOnCreation false"
 
 
-def vpc_ids(resources: list[Any]) -> dict[str, str]:
-    """VPC id -> URN of every VPC in the stack, whether declared directly or through awsx."""
-    found: dict[str, str] = {}
-    for vpc in by_type(resources, VPC):
-        if vpc.props.get("id"):
-            found.setdefault(str(vpc.props["id"]), vpc.urn)
-    for vpc in by_type(resources, AWSX_VPC):
-        if vpc.props.get("vpcId"):
-            found.setdefault(str(vpc.props["vpcId"]), vpc.urn)
-    return found
+def vpcs(resources: list[Any]) -> list[Any]:
+    """Every VPC of the stack, once: an awsx Vpc component stands for the aws:ec2/vpc:Vpc it creates (which the
+    engine also sends, as its child), and a plain aws:ec2/vpc:Vpc for itself."""
+    awsx = by_type(resources, AWSX_VPC)
+    return awsx + [v for v in by_type(resources, VPC) if v.parent not in awsx]
+
+
+def _in_vpc(resource: Any, key: str, vpc: Any) -> bool:
+    """Whether input ``key`` of ``resource`` (a VPC id) refers to ``vpc``: through its property dependencies
+    (known at preview), else by the known id."""
+    for dependency in linked(resource, key, VPC, AWSX_VPC):
+        if dependency is vpc or dependency.parent is vpc:
+            return True
+    value = known(resource.props, key)
+    ids = {known(vpc.props, "id"), known(vpc.props, "vpcId")} - {None}
+    return value is not None and value in ids
+
+
+def _name(vpc: Any) -> str:
+    return str(known(vpc.props, "vpcId") or known(vpc.props, "id") or vpc.name)
 
 
 def _flow_logs(resources: list[Any], _: Mapping[str, Any]) -> Iterator[tuple[str, Optional[str]]]:
-    logged = {str(f.props.get("vpcId") or f.props.get("resourceId")) for f in by_type(resources, FLOW_LOG)}
-    for vpc_id, urn in vpc_ids(resources).items():
-        if vpc_id not in logged:
-            yield f"VPC {vpc_id} has no flow log", urn
+    flow_logs = by_type(resources, FLOW_LOG)
+    for vpc in vpcs(resources):
+        if not any(_in_vpc(f, "vpcId", vpc) or _in_vpc(f, "resourceId", vpc) for f in flow_logs):
+            yield f"VPC {_name(vpc)} has no flow log", vpc.urn
 
 
 def _default_group_closed(resources: list[Any], _: Mapping[str, Any]) -> Iterator[tuple[str, Optional[str]]]:
-    closed = {
-        str(g.props.get("vpcId")): g for g in by_type(resources, DEFAULT_SECURITY_GROUP)
-    }
-    for vpc_id, urn in vpc_ids(resources).items():
-        group = closed.get(vpc_id)
+    groups = by_type(resources, DEFAULT_SECURITY_GROUP)
+    for vpc in vpcs(resources):
+        group = next((g for g in groups if _in_vpc(g, "vpcId", vpc)), None)
         if group is None:
-            yield f"VPC {vpc_id} leaves its default security group unmanaged (and open inside the VPC)", urn
+            yield f"VPC {_name(vpc)} leaves its default security group unmanaged (and open inside the VPC)", vpc.urn
         elif group.props.get("ingress") or group.props.get("egress"):
-            yield f"the default security group of VPC {vpc_id} still has rules", group.urn
+            yield f"the default security group of VPC {_name(vpc)} still has rules", group.urn
 
 
 _GROUP_TYPES = [SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE]

@@ -7,7 +7,19 @@ from typing import Any, Optional
 
 from pulumi_policy import Severity
 
-from ._base import Control, as_list, by_type, containers, parse_json, stack_policy
+from ._base import (
+    Control,
+    as_list,
+    by_type,
+    containers,
+    known,
+    known_items,
+    linked,
+    lookup,
+    parse_json,
+    related,
+    stack_policy,
+)
 from .data import ALARM, LOG_GROUP, QUEUE
 from .ecs import SERVICE, TASK_DEFINITION
 
@@ -18,17 +30,16 @@ SCALABLE_TARGET = "aws:appautoscaling/target:Target"
 Findings = Iterator[tuple[str, Optional[str]]]
 
 
-def _by_arn(resources: list[Any], *types: str) -> dict[str, Any]:
-    return {str(r.props["arn"]): r for r in by_type(resources, *types) if r.props.get("arn")}
-
-
 def _log_groups_exist(resources: list[Any], _: Mapping[str, Any]) -> Findings:
-    names = {str(g.props.get("name")) for g in by_type(resources, LOG_GROUP)}
+    groups = by_type(resources, LOG_GROUP)
+    names = {str(known(g.props, "name")) for g in groups if known(g.props, "name")}
     for definition in by_type(resources, TASK_DEFINITION):
+        # A group of this stack whose name is not known yet (named from another output) may be the one used.
+        unnamed = [g for g in linked(definition, "containerDefinitions", LOG_GROUP) if not known(g.props, "name")]
         for container in containers(definition.props):
             log = container.get("logConfiguration") or {}
             group = (log.get("options") or {}).get("awslogs-group")
-            if log.get("logDriver") == "awslogs" and group and group not in names:
+            if log.get("logDriver") == "awslogs" and group and group not in names and not unnamed:
                 yield (f"container {container.get('name')!r} logs to {group!r}, which is not a log group of this stack; "
                        "ECS cannot start the task unless the group exists"), definition.urn
 
@@ -46,44 +57,53 @@ def _trusted_principals(role: Any) -> set[str]:
 
 
 def _task_roles_trust_ecs_only(resources: list[Any], _: Mapping[str, Any]) -> Findings:
-    roles = _by_arn(resources, ROLE)
+    roles = by_type(resources, ROLE)
     for definition in by_type(resources, TASK_DEFINITION):
         for key in ("taskRoleArn", "executionRoleArn"):
-            role = roles.get(str(definition.props.get(key)))
-            if role is None:
-                continue
-            extra = _trusted_principals(role) - {"Service:ecs-tasks.amazonaws.com"}
-            if extra:
-                yield f"{key} of {definition.name!r} can also be assumed by {', '.join(sorted(extra))}", role.urn
+            for role in related(definition, key, roles):
+                extra = _trusted_principals(role) - {"Service:ecs-tasks.amazonaws.com"}
+                if extra:
+                    yield f"{key} of {definition.name!r} can also be assumed by {', '.join(sorted(extra))}", role.urn
+
+
+def _on_spot(service: Any) -> bool:
+    strategy = service.props.get("capacityProviderStrategies") or []
+    return any(s.get("capacityProvider") == "FARGATE_SPOT" and (s.get("weight") or 0) > 0 for s in strategy)
 
 
 def _spot_stop_timeout(resources: list[Any], config: Mapping[str, Any]) -> Findings:
-    definitions = _by_arn(resources, TASK_DEFINITION)
+    definitions = by_type(resources, TASK_DEFINITION)
     minimum = config["minStopTimeoutSeconds"]
-    for service in by_type(resources, SERVICE):
-        strategy = service.props.get("capacityProviderStrategies") or []
-        if not any(s.get("capacityProvider") == "FARGATE_SPOT" and (s.get("weight") or 0) > 0 for s in strategy):
-            continue
-        definition = definitions.get(str(service.props.get("taskDefinition")))
-        for container in containers(definition.props) if definition else []:
-            timeout = int(container.get("stopTimeout") or 30)
-            if timeout < minimum:
-                yield (f"service {service.name!r} runs on Spot but container {container.get('name')!r} stops after "
-                       f"{timeout} s; Spot gives 120 s notice, use at least {minimum}"), definition.urn
+    for service in filter(_on_spot, by_type(resources, SERVICE)):
+        for definition in related(service, "taskDefinition", definitions):
+            for container in containers(definition.props):
+                timeout = int(container.get("stopTimeout") or 30)
+                if timeout < minimum:
+                    yield (f"service {service.name!r} runs on Spot but container {container.get('name')!r} stops after "
+                           f"{timeout} s; Spot gives 120 s notice, use at least {minimum}"), definition.urn
+
+
+def _scales_in_only(policy: Any) -> bool:
+    steps = (policy.props.get("stepScalingPolicyConfiguration") or {}).get("stepAdjustments") or []
+    return bool(steps) and all((s.get("scalingAdjustment") or 0) < 0 for s in steps)
 
 
 def _scale_in_alarms(resources: list[Any], config: Mapping[str, Any]) -> Findings:
-    policies = _by_arn(resources, SCALING_POLICY)
+    policies = by_type(resources, SCALING_POLICY)
     for alarm in by_type(resources, ALARM):
-        for action in alarm.props.get("alarmActions") or []:
-            policy = policies.get(str(action))
-            steps = ((policy.props.get("stepScalingPolicyConfiguration") or {}).get("stepAdjustments") or []) \
-                if policy else []
-            if steps and all((s.get("scalingAdjustment") or 0) < 0 for s in steps):
-                periods = int(alarm.props.get("evaluationPeriods") or 1)
-                if periods < config["minEvaluationPeriods"]:
-                    yield (f"alarm {alarm.name!r} scales in after {periods} period(s); wait at least "
-                           f"{config['minEvaluationPeriods']} so capacity does not flap"), alarm.urn
+        if any(_scales_in_only(p) for p in related(alarm, "alarmActions", policies)):
+            periods = int(alarm.props.get("evaluationPeriods") or 1)
+            if periods < config["minEvaluationPeriods"]:
+                yield (f"alarm {alarm.name!r} scales in after {periods} period(s); wait at least "
+                       f"{config['minEvaluationPeriods']} so capacity does not flap"), alarm.urn
+
+
+def _scales(target: Any, service: Any) -> bool:
+    """Whether a scalable target's resourceId (service/<cluster>/<service>) names ``service``."""
+    if service in linked(target, "resourceId", SERVICE):
+        return True
+    resource_id, name = known(target.props, "resourceId"), known(service.props, "name")
+    return bool(resource_id and name) and str(resource_id).endswith(f"/{name}")
 
 
 def _web_autoscaling(resources: list[Any], config: Mapping[str, Any]) -> Findings:
@@ -92,8 +112,7 @@ def _web_autoscaling(resources: list[Any], config: Mapping[str, Any]) -> Finding
     for service in by_type(resources, SERVICE):
         if not service.props.get("loadBalancers"):
             continue
-        name = str(service.props.get("name"))
-        matching = [t for t in targets if str(t.props.get("resourceId", "")).endswith(f"/{name}")]
+        matching = [t for t in targets if _scales(t, service)]
         if not matching:
             yield f"web service {service.name!r} has no autoscaling", service.urn
         elif int(matching[0].props.get("minCapacity") or 0) < config["minTasks"]:
@@ -101,27 +120,35 @@ def _web_autoscaling(resources: list[Any], config: Mapping[str, Any]) -> Finding
                    f"keep at least {config['minTasks']}"), matching[0].urn
 
 
+def _dead_letter_targets(queue: Any, queues: list[Any]) -> list[Any]:
+    found = linked(queue, "redrivePolicy", QUEUE)
+    if found:
+        return found
+    policy = parse_json(known(queue.props, "redrivePolicy")) or {}
+    target = policy.get("deadLetterTargetArn") if isinstance(policy, Mapping) else None
+    return [q for q in queues if target and known(q.props, "arn") == target]
+
+
+def _watched_queues(alarm: Any, queues: list[Any]) -> list[Any]:
+    """Queues an alarm reads a metric of: by property dependency, or by a known QueueName dimension."""
+    found = linked(alarm, "dimensions", QUEUE) + linked(alarm, "metricQueries", QUEUE)
+    dimensions = [known(alarm.props, "dimensions") or {}]
+    dimensions += [known(known(query, "metric") or {}, "dimensions") or {}
+                   for query in known_items(lookup(alarm.props, "metricQueries"))]
+    names = {known(d, "QueueName") for d in dimensions} - {None}
+    return found + [q for q in queues if known(q.props, "name") in names]
+
+
 def _dead_letters(resources: list[Any], _: Mapping[str, Any]) -> Findings:
     queues = by_type(resources, QUEUE)
-    by_arn = {str(q.props.get("arn")): q for q in queues}
-    targets = {str((parse_json(q.props.get("redrivePolicy")) or {}).get("deadLetterTargetArn")): q for q in queues
-               if q.props.get("redrivePolicy")}
-    watched = set()
-    for alarm in by_type(resources, ALARM):
-        dimensions = dict(alarm.props.get("dimensions") or {})
-        for query in alarm.props.get("metricQueries") or []:
-            dimensions.update(((query.get("metric") or {}).get("dimensions")) or {})
-        if dimensions.get("QueueName"):
-            watched.add(str(dimensions["QueueName"]))
+    dead_letter_queues = {id(t): t for q in queues for t in _dead_letter_targets(q, queues)}
+    watched = {id(q) for alarm in by_type(resources, ALARM) for q in _watched_queues(alarm, queues)}
     for queue in queues:
-        arn = str(queue.props.get("arn"))
-        if arn in targets:
-            if str(queue.props.get("name")) not in watched:
+        if id(queue) in dead_letter_queues:
+            if id(queue) not in watched:
                 yield f"dead-letter queue {queue.name!r} has no alarm; failed messages would go unnoticed", queue.urn
-        elif not queue.props.get("redrivePolicy"):
+        elif lookup(queue.props, "redrivePolicy") is None:
             yield f"work queue {queue.name!r} has no dead-letter queue (redrivePolicy)", queue.urn
-        elif str((parse_json(queue.props["redrivePolicy"]) or {}).get("deadLetterTargetArn")) not in by_arn:
-            continue  # a dead-letter queue outside this stack: its alarm is that stack's business
 
 
 def _platform(control_id: str, severity: Severity) -> Control:

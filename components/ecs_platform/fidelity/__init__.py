@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..testing.engine import ProgramRun
+from ..testing.engine import ProgramRun, has_unknown
 from . import constraints, models
 from .requests import ApiRequest, requests_for
 
@@ -34,10 +34,12 @@ class FidelityReport:
     requests: int = 0
     operations: dict[str, int] = field(default_factory=dict)
     violations: list[FidelityViolation] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    """Resources left unchecked because a preview does not know all their inputs yet (``type::name``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"requests": self.requests, "operations": self.operations,
-                "violations": [asdict(v) for v in self.violations]}
+                "violations": [asdict(v) for v in self.violations], "unknown": self.unknown}
 
     def lines(self) -> Iterator[str]:
         return (v.line() for v in self.violations)
@@ -67,8 +69,11 @@ def check_requests(requests: list[ApiRequest]) -> list[FidelityViolation]:
 
 
 def check(run: ProgramRun) -> FidelityReport:
-    requests = requests_for(run.resources)
+    """Check every resource's requests; in a preview run, only resources whose inputs are all known."""
+    known = [r for r in run.resources if not has_unknown(r.inputs)]
+    requests = requests_for(known)
     report = FidelityReport(requests=len(requests))
+    report.unknown = sorted(f"{r.type}::{r.name}" for r in run.resources if has_unknown(r.inputs))
     for r in requests:
         report.operations[r.label] = report.operations.get(r.label, 0) + 1
     report.violations = sorted(check_requests(requests), key=lambda v: (v.resource_type, v.resource, v.field))

@@ -45,6 +45,8 @@ class Plan:
     def status(self) -> str:
         if self.policy is not None and self.policy.mandatory:
             return "policy-violations"
+        if self.policy is not None and self.policy.unjudged_mandatory:
+            return "policy-unjudged"
         if self.fidelity is not None and self.fidelity.violations:
             return "fidelity-violations"
         return "ok"
@@ -70,6 +72,7 @@ class Plan:
             "schemaVersion": SCHEMA_VERSION,
             "project": self.project,
             "stack": self.stack,
+            "preview": self.run.preview,
             "status": self.status,
             "error": None,
             "resources": {"count": sum(self.counts().values()), "byType": self.counts(), "tree": self.tree()},
@@ -92,10 +95,10 @@ def failed(project: str, stack: str, error: PlanError) -> dict[str, Any]:
 
 
 def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack_config: Optional[Path] = None,
-               spot_discount: Optional[float] = None) -> Plan:
+               spot_discount: Optional[float] = None, preview: bool = False) -> Plan:
     from pulumi import RunError
 
-    from ..policy_runner import Analysis, PolicyConfigError, PolicyPack
+    from ..policy_runner import Analysis, PolicyConfigError, PolicyPack, PolicyPackError
 
     directory = Path(directory)
     stack_file = directory / f"Pulumi.{stack}.yaml"
@@ -114,7 +117,7 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
     with policy_pack if policy_pack is not None else contextlib.nullcontext():
         session = Analysis(policy_pack, pack_config, project=project, stack=stack) if policy_pack else None
         try:
-            run = run_stack(directory, stack, on_register=session.on_register if session else None)
+            run = run_stack(directory, stack, on_register=session.on_register if session else None, preview=preview)
         except RunError as error:
             raise PlanError("settings-error", str(error)) from None
         except Exception as error:  # noqa: BLE001 - reported as the program's failure
@@ -126,6 +129,8 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
                 pending = session.finish(run)
             except PolicyConfigError as error:
                 raise PlanError("config-error", f"{pack_config}: {error}") from None
+            except PolicyPackError as error:
+                raise PlanError("policy-error", f"the policy pack {pack} failed: {error}") from None
         else:
             plan.notes.append(f"no policy pack at {pack}: policy checks skipped")
         # The pack analyzes in its own process while fidelity and cost are worked out here.
@@ -136,7 +141,10 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
         except PriceError as error:
             plan.notes.append(str(error))
         if pending is not None:
-            plan.policy = pending.result()
+            try:
+                plan.policy = pending.result()
+            except PolicyPackError as error:
+                raise PlanError("policy-error", f"the policy pack {pack} failed: {error}") from None
     return plan
 
 
@@ -148,7 +156,8 @@ def _short(type_: str) -> str:
 
 
 def render(plan: Plan) -> str:
-    lines = [f"Plan of stack {plan.stack} (project {plan.project})", "", "Resources"]
+    kind = " as a first preview (values AWS assigns are unknown)" if plan.run.preview else ""
+    lines = [f"Plan of stack {plan.stack} (project {plan.project}){kind}", "", "Resources"]
 
     def walk(nodes: list[dict[str, Any]], depth: int) -> None:
         for node in nodes:
@@ -167,12 +176,15 @@ def render(plan: Plan) -> str:
         lines.append("  skipped")
     else:
         lines.append(f"  {plan.policy.pack} ({len(plan.policy.policies)} policies): "
-                     f"{len(plan.policy.mandatory)} mandatory, {len(plan.policy.advisory)} advisory")
+                     f"{len(plan.policy.mandatory)} mandatory, {len(plan.policy.advisory)} advisory"
+                     + (f", {len(plan.policy.unjudged)} not judged at preview" if plan.run.preview else ""))
         lines += [f"  {line}" for line in plan.policy.lines()]
     lines += ["", "Deploy fidelity"]
     if plan.fidelity is not None:
         lines.append(f"  {plan.fidelity.requests} AWS API requests checked against botocore models and AWS limits: "
                      f"{len(plan.fidelity.violations)} violation(s)")
+        if plan.fidelity.unknown:
+            lines.append(f"  {len(plan.fidelity.unknown)} resource(s) not checked: their inputs are unknown at preview")
         lines += [f"  {line}" for line in plan.fidelity.lines()]
     if plan.cost is not None:
         lines += _cost_lines(plan.cost)

@@ -23,6 +23,7 @@ from typing import Any, Optional, Union
 
 import pulumi
 import yaml
+from pulumi.output import Unknown
 from pulumi.runtime import mocks as sdk_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import resource_pb2
@@ -31,7 +32,7 @@ from pulumi.runtime.settings import get_root_resource
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from .mocks import REMOTE_COMPONENTS, AwsMocks
+from .mocks import AUTO_NAMED, REMOTE_COMPONENTS, UNKNOWN, AwsMocks
 
 
 @dataclass
@@ -69,6 +70,10 @@ class ProgramRun:
     stack: str
     resources: list[Registration] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    preview: bool = False
+    """Whether the run was a first preview: values AWS assigns are the engine's unknown marker."""
+    root: Optional[Registration] = None
+    """The ``pulumi:pulumi:Stack`` resource every top-level resource is a child of; its outputs are the exports."""
 
     def of_type(self, *types: str) -> list[Registration]:
         return [r for r in self.resources if r.type in types]
@@ -91,21 +96,75 @@ class ProgramRun:
         return [r for r in self.resources if r.parent == parent.urn]
 
 
+ROOT_STACK = "pulumi:pulumi:Stack"
+
+
 class RecordingMonitor(sdk_mocks.MockMonitor):
     """A mock monitor that remembers every registration in full, and tells ``on_register`` about each one as it
-    arrives (the way the engine hands each resource to its analyzers while the program is still running)."""
+    arrives (the way the engine hands each resource to its analyzers while the program is still running).
+
+    Two things the engine does and the SDK's mock monitor does not are done here, so that what is recorded (and
+    sent to a policy pack) is what the engine would see: URNs of top-level resources carry no ``pulumi:pulumi:Stack$``
+    type prefix, and a resource that names no provider gets the engine's default provider for its package
+    (``pulumi:providers:aws::default_7_51_1``), registered just before it, with the package's stack config as inputs.
+    """
 
     def __init__(self, mocks: pulumi.runtime.Mocks,
-                 on_register: Optional[Callable[[Registration], None]] = None) -> None:
+                 on_register: Optional[Callable[[Registration], None]] = None,
+                 config: Optional[Mapping[str, str]] = None) -> None:
         super().__init__(mocks)
         self.registrations: list[Registration] = []
+        self.root: Optional[Registration] = None
         self.on_register = on_register
+        self.config = dict(config or {})
+        self.default_providers: dict[tuple[str, str], str] = {}
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        # The engine qualifies a child's type with its parent's, except under the root stack.
+        if parent and parent.split("::")[2].split("$")[-1] == ROOT_STACK:
+            parent = ""
+        return super().make_urn(parent, type_, name)
+
+    def _record(self, registration: Registration) -> None:
+        self.registrations.append(registration)
+        if self.on_register is not None:
+            self.on_register(registration)
+
+    def _default_provider(self, type_: str, version: str) -> str:
+        """The reference (``urn::id``) of the engine's default provider for the package of ``type_``."""
+        package = type_.split(":", 1)[0]
+        key = (package, version)
+        if key not in self.default_providers:
+            name = f"default_{version.replace('.', '_').replace('-', '_')}" if version else "default"
+            urn = self.make_urn("", f"pulumi:providers:{package}", name)
+            inputs = {k.split(":", 1)[1]: v for k, v in self.config.items() if k.startswith(f"{package}:")}
+            if version:
+                inputs["version"] = version
+            provider_id = f"{_default_id(urn)}"
+            self._record(Registration(
+                urn=urn, type=f"pulumi:providers:{package}", name=name, custom=True, remote=False, parent="",
+                provider="", providers={}, id=provider_id, inputs=inputs, outputs=dict(inputs), dependencies=[],
+                property_dependencies={}, protect=False, ignore_changes=[], delete_before_replace=False,
+                retain_on_delete=False,
+            ))
+            self.default_providers[key] = f"{urn}::{provider_id}"
+        return self.default_providers[key]
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - gRPC method name
         # The SDK's MockMonitor.RegisterResource, with the inputs deserialized once and kept.
         urn = self.make_urn(request.parent, request.type, request.name)
-        if request.type == "pulumi:pulumi:Stack":
+        if request.type == ROOT_STACK:
+            self.root = Registration(
+                urn=urn, type=request.type, name=request.name, custom=False, remote=False, parent="", provider="",
+                providers={}, id="", inputs={}, outputs={}, dependencies=[], property_dependencies={},
+                protect=False, ignore_changes=[], delete_before_replace=False, retain_on_delete=False,
+            )
+            self._record(self.root)
             return resource_pb2.RegisterResourceResponse(urn=urn)
+        remote = bool(request.remote) or request.type in REMOTE_COMPONENTS
+        provider = request.provider
+        if not provider and (request.custom or remote) and not request.type.startswith("pulumi:providers:"):
+            provider = self._default_provider(request.type, request.version)
         sdk_mocks._ensure_event_loop()
         inputs = rpc.deserialize_properties(request.object)
         resource_args = pulumi.runtime.MockResourceArgs(
@@ -114,16 +173,20 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
             transforms=sdk_mocks._resolve_callbacks(request.transforms),
         )
         id_, state = self.mocks.new_resource(resource_args)
+        # The engine analyzes the inputs the provider's Check returns, which carry the auto-name it chose.
+        auto_named = AUTO_NAMED.get(request.type)
+        if auto_named and auto_named not in inputs and isinstance(state, dict) and auto_named in state:
+            inputs = {**inputs, auto_named: state[auto_named]}
         obj_proto = sdk_mocks._sync_await(rpc.serialize_properties(state, {}))
         self.resources[urn] = sdk_mocks.MockMonitor.ResourceRegistration(urn, id_, state)
-        registration = Registration(
+        self._record(Registration(
             urn=urn,
             type=request.type,
             name=request.name,
             custom=bool(request.custom),
-            remote=bool(request.remote) or request.type in REMOTE_COMPONENTS,
+            remote=remote,
             parent=request.parent,
-            provider=request.provider,
+            provider=provider,
             providers=dict(request.providers),
             id=id_ or "",
             inputs=_plain(inputs),
@@ -134,15 +197,33 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
             ignore_changes=list(request.ignoreChanges),
             delete_before_replace=bool(request.deleteBeforeReplace),
             retain_on_delete=bool(request.retainOnDelete),
-        )
-        self.registrations.append(registration)
-        if self.on_register is not None:
-            self.on_register(registration)
+        ))
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
 
 
+def _default_id(urn: str) -> str:
+    import hashlib
+
+    digest = hashlib.sha256(urn.encode()).hexdigest()
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+
+
+def has_unknown(value: Any) -> bool:
+    """Whether a recorded value holds something not known until deployment (only in a preview run)."""
+    if value == UNKNOWN:
+        return True
+    if isinstance(value, dict):
+        return any(has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_unknown(v) for v in value)
+    return False
+
+
 def _plain(value: Any) -> Any:
-    """Values as JSON would carry them: secrets unwrapped, resource references as their URN."""
+    """Values as JSON would carry them: secrets unwrapped, resource references as their URN, values not known
+    until deployment as the engine's unknown marker."""
+    if isinstance(value, Unknown):
+        return UNKNOWN
     if isinstance(value, dict):
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
             return _plain(value.get("value"))
@@ -205,14 +286,16 @@ def run(
     config: Optional[Mapping[str, str]] = None,
     mocks: Optional[pulumi.runtime.Mocks] = None,
     on_register: Optional[Callable[[Registration], None]] = None,
+    preview: bool = False,
 ) -> ProgramRun:
-    """Run ``program`` (a callable, or a directory holding ``__main__.py``) as ``pulumi up`` would, under mocks.
+    """Run ``program`` (a callable, or a directory holding ``__main__.py``) as ``pulumi up`` would, under mocks;
+    with ``preview``, as a new stack's first ``pulumi preview`` would (values AWS assigns are unknown).
 
     Exceptions the program raises propagate unchanged once every pending registration has settled.
     """
     config = dict(config or {})
-    mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"))
-    monitor = RecordingMonitor(mocks, on_register)
+    mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"), preview=preview)
+    monitor = RecordingMonitor(mocks, on_register, config)
     program_dir = None if callable(program) else Path(program).resolve()
 
     def body() -> None:
@@ -222,18 +305,26 @@ def run(
             runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
 
     with _engine_environment(config, program_dir):
-        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+        # A fresh root stack for every run: without this, a second program in the same process would be parented
+        # to (and export through) the first program's stack.
+        pulumi.runtime.reset_options(project=project, stack=stack, preview=preview)
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
         _sync_await(run_pulumi_func(body))
         root = get_root_resource()
         exported = dict(getattr(root, "outputs", {}) or {})
-        outputs = _sync_await(pulumi.Output.from_input(exported).future()) if exported else {}
-    return ProgramRun(project=project, stack=stack, resources=monitor.registrations, outputs=_plain(outputs or {}))
+        outputs = _sync_await(pulumi.Output.from_input(exported).future(with_unknowns=True)) if exported else {}
+    if monitor.root is not None:
+        monitor.root.outputs = _plain(outputs or {})
+    resources = [r for r in monitor.registrations if r is not monitor.root]
+    return ProgramRun(project=project, stack=stack, resources=resources, outputs=_plain(outputs or {}),
+                      preview=preview, root=monitor.root)
 
 
 def run_stack(program_dir: Union[str, Path], stack: str, mocks: Optional[pulumi.runtime.Mocks] = None,
-              on_register: Optional[Callable[[Registration], None]] = None) -> ProgramRun:
+              on_register: Optional[Callable[[Registration], None]] = None, preview: bool = False) -> ProgramRun:
     """Run the program in ``program_dir`` with the config of its ``Pulumi.<stack>.yaml``."""
     program_dir = Path(program_dir)
     project = project_name(program_dir)
     config = stack_config(program_dir / f"Pulumi.{stack}.yaml", project)
-    return run(program_dir, project=project, stack=stack, config=config, mocks=mocks, on_register=on_register)
+    return run(program_dir, project=project, stack=stack, config=config, mocks=mocks, on_register=on_register,
+               preview=preview)

@@ -338,14 +338,22 @@ COMPUTERS: dict[str, Computer] = {
 REMOTE_COMPONENTS = frozenset({"awsx:ec2:Vpc"})
 
 
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+"""The engine's marker for a value that is not known until the resource exists."""
+
+
 class AwsMocks(pulumi.runtime.Mocks):
     """Mocks for programs built from ecs_platform components (and other AWS programs).
 
-    ``region`` is used unless the resource's explicit provider names another one.
+    ``region`` is used unless the resource's explicit provider names another one. With ``preview``, they answer
+    as the engine does at a new stack's first ``pulumi preview``: a resource's state is its inputs (with the
+    provider's auto-names filled in, since the provider's Check assigns them before anything is created) and every
+    value AWS assigns (ids, ARNs, URLs, DNS names) is unknown.
     """
 
-    def __init__(self, region: str = DEFAULT_REGION) -> None:
+    def __init__(self, region: str = DEFAULT_REGION, *, preview: bool = False) -> None:
         self.region = region
+        self.preview = preview
         self._provider_regions: dict[str, str] = {}
         self._revisions: dict[str, int] = {}
 
@@ -362,13 +370,17 @@ class AwsMocks(pulumi.runtime.Mocks):
             if not args.custom:
                 return "", {}
             # A resource type without a computer still gets an id and its inputs, like most providers return.
+            if self.preview:
+                return "", dict(args.inputs)
             resource_id = f"{args.name}-{_hex(args.typ + args.name, 8)}"
             return resource_id, {**args.inputs, "id": resource_id}
         ctx = _Ctx(args, self._region_of(args.provider), self._revisions)
         resource_id, computed = computer(ctx)
+        if self.preview:
+            resource_id, computed = "", {key: UNKNOWN for key in computed}
         if args.typ in REMOTE_COMPONENTS:
             return resource_id, computed
-        return resource_id, {**ctx.inputs, **computed, "id": resource_id}
+        return resource_id, {**ctx.inputs, **computed, "id": resource_id or UNKNOWN}
 
     # Invokes -----------------------------------------------------------------------------------------------------
 
