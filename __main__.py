@@ -14,6 +14,8 @@ provider = aws.Provider(
     "aws",
     region=settings.region,
     default_tags={"tags": settings.default_tags(pulumi.get_project(), pulumi.get_stack())},
+    # The stack file's other aws: keys (profile, assumeRoles, allowedAccountIds...).
+    **settings.provider,
 )
 opts = pulumi.ResourceOptions(providers=[provider])
 

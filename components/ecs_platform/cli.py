@@ -1,16 +1,12 @@
 """`ecs-platform`: offline checks of a Pulumi program, with no cloud account and no Pulumi CLI.
 
-    ecs-platform plan --stack prod [--dir PATH] [--json FILE] [--graph FILE] [--pack DIR] [--config FILE]
+    ecs-platform plan --stack prod [--dir PATH] [--json FILE] [--graph FILE] [--pack DIR] [--config FILE] [--preview]
     ecs-platform policy --stack prod [--dir PATH] [--pack DIR] [--config FILE] [--json FILE]
 
 Both run the program in ``--dir`` (default: the current directory) with its ``Pulumi.<stack>.yaml`` under the
 package's AWS mocks. ``plan`` prints the resource tree, the outputs, the policy report, the deploy-fidelity report
 and the monthly cost; ``policy`` only the policy report. The pack is ``--pack`` (default: ``<dir>/policies``) with
 the pack config ``--config`` (default: ``<pack>/config/<stack>.json`` when present).
-
-Exit codes: 0 clean (advisories allowed), 1 a mandatory policy violation, a deploy-fidelity violation or (with
-``--preview``) a mandatory policy the pack could not judge, 2 a settings or config error (one line), 3 the program
-or the policy pack failed.
 """
 
 from __future__ import annotations
@@ -26,34 +22,141 @@ from typing import Any, Optional
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_CONFIG, EXIT_PROGRAM = 0, 1, 2, 3
 
+EXIT_CODES = """exit codes:
+  0  the stack passes (advisories allowed)
+  1  a mandatory policy violation, a deploy-fidelity violation, or (plan --preview) a mandatory policy the pack
+     could not judge
+  2  a settings, stack-file, pack or command-line error (one line, before anything runs)
+  3  the program, or the policy pack, failed"""
+
+
+class UsageError(Exception):
+    """A command-line or input-file mistake: one line, exit 2."""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ecs-platform")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors as the one-line `error: ...` every other mistake gets, and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message}")
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ecs-platform", description=__doc__.split("\n\n")[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    plan = commands.add_parser("plan", help="what a stack creates, costs and whether it passes policy, offline")
+    parser = _Parser(prog="ecs-platform", description=__doc__.split("\n\n")[0], epilog=EXIT_CODES,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    plan = commands.add_parser(
+        "plan", help="what a stack creates, costs and whether it passes policy, offline",
+        description="Run a Pulumi Python program with one of its stack files under AWS mocks and report the "
+                    "resource tree, the outputs, the policy pack's verdicts, the deploy-fidelity check and the "
+                    "monthly cost. Nothing is deployed and no AWS account is used.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(plan)
     plan.add_argument("--graph", type=Path, help="write a Mermaid flowchart of the stack to this file")
-    plan.add_argument("--pack", type=Path, help="policy pack folder (default: <dir>/policies)")
-    plan.add_argument("--config", type=Path, help="policy pack config (default: <pack>/config/<stack>.json)")
     plan.add_argument("--preview", action="store_true",
                       help="run as a new stack's first pulumi preview: values AWS assigns are unknown")
-    plan.add_argument("--spot-discount", type=float, help="Fargate Spot discount, 0 to 1 (default: the price file's)")
-    policy = commands.add_parser("policy", help="run the policy pack against a stack, offline")
+    plan.add_argument("--spot-discount", type=_discount, metavar="FRACTION",
+                      help="Fargate Spot discount, 0 to 1 (default: the price file's)")
+    policy = commands.add_parser(
+        "policy", help="run the policy pack against a stack, offline",
+        description="Run a Pulumi Python program with one of its stack files under AWS mocks, start the policy "
+                    "pack as the Pulumi engine does and make the engine's calls; print every violation.",
+        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(policy)
-    policy.add_argument("--pack", type=Path, help="policy pack folder (default: <dir>/policies)")
-    policy.add_argument("--config", type=Path, help="policy pack config (default: <pack>/config/<stack>.json)")
     return parser
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     parser.add_argument("--dir", type=Path, default=Path("."), help="Pulumi program folder (default: .)")
-    parser.add_argument("--json", type=Path, help="also write the report as JSON to this file")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON to FILE (- for "
+                        "standard output, instead of the text report)")
+    parser.add_argument("--pack", type=Path, help="policy pack folder (default: <dir>/policies)")
+    parser.add_argument("--config", type=Path, help="policy pack config (default: <pack>/config/<stack>.json)")
+
+
+def _discount(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1; got {text!r}") from None
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 1 (0.7 is a 70% discount); got {text}")
+    return value
 
 
 def _fail(code: int, message: str) -> int:
     print(f"error: {message}", file=sys.stderr)
     return code
+
+
+# Inputs, checked before anything runs ---------------------------------------------------------------------------
+
+
+def _writable(path: Optional[Path], flag: str) -> None:
+    if path is None or str(path) == "-":
+        return
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UsageError(f"{flag} {path}: is a folder; give a file name")
+    if not folder.is_dir():
+        raise UsageError(f"{flag} {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"{flag} {path}: cannot be written")
+
+
+def _inputs(args: argparse.Namespace, *, pack_required: bool) -> tuple[Optional[Path], Optional[Path]]:
+    """The pack and its config, checked: a mistyped path is an error, not a silent skip."""
+    from .testing.stack_file import project_name
+
+    if not (args.dir / "Pulumi.yaml").is_file():
+        raise UsageError(f"{args.dir}: no Pulumi.yaml; --dir is the folder of a Pulumi program")
+    project_name(args.dir)
+    if not (args.dir / f"Pulumi.{args.stack}.yaml").is_file():
+        raise UsageError(f"{args.dir / f'Pulumi.{args.stack}.yaml'} does not exist")
+    for flag in ("json", "graph"):
+        _writable(getattr(args, flag, None), f"--{flag}")
+    pack: Optional[Path] = args.pack
+    if pack is not None and not (pack / "PulumiPolicy.yaml").is_file():
+        raise UsageError(f"--pack {pack}: not a policy pack (no PulumiPolicy.yaml there)")
+    if pack is None:
+        default = args.dir / "policies"
+        pack = default if (default / "PulumiPolicy.yaml").is_file() else None
+        if pack is None and pack_required:
+            raise UsageError(f"no policy pack at {default}; give one with --pack")
+    config: Optional[Path] = args.config
+    if config is not None:
+        if pack is None:
+            raise UsageError(f"--config {config}: there is no policy pack to configure")
+        if not config.is_file():
+            raise UsageError(f"--config {config}: does not exist")
+        try:
+            if not isinstance(json.loads(config.read_text()), dict):
+                raise UsageError(f"--config {config}: must be a JSON object of policy names to levels or settings")
+        except json.JSONDecodeError as error:
+            raise UsageError(f"--config {config}: line {error.lineno}, column {error.colno}: {error.msg}") from None
+    return pack, config
+
+
+def _write_json(path: Path, data: Any) -> None:
+    text = json.dumps(data, indent=2, default=str) + "\n"
+    if str(path) == "-":
+        sys.stdout.write(text)
+    else:
+        path.write_text(text)
+
+
+# Commands -----------------------------------------------------------------------------------------------------
 
 
 def run_program(directory: Path, stack: str) -> Any:
@@ -62,8 +165,6 @@ def run_program(directory: Path, stack: str) -> Any:
 
     from .testing import run_stack
 
-    if not (directory / f"Pulumi.{stack}.yaml").exists():
-        raise SystemExit(_fail(EXIT_CONFIG, f"{directory / f'Pulumi.{stack}.yaml'} does not exist"))
     try:
         return run_stack(directory, stack)
     except RunError as error:  # what the Pulumi CLI prints as one line, without a traceback
@@ -76,12 +177,11 @@ def run_program(directory: Path, stack: str) -> Any:
                                              f"{type(error).__name__}: {error}")) from None
 
 
-def policy_report(run: Any, directory: Path, stack: str, pack: Optional[Path], config: Optional[Path]) -> Any:
+def policy_report(run: Any, directory: Path, stack: str, pack: Path, config: Optional[Path]) -> Any:
     from .policy_runner import PolicyConfigError, PolicyPackError, run_policies
     from .testing import stack_config
     from .testing.engine import project_name
 
-    pack = pack or directory / "policies"
     if config is None and (pack / "config" / f"{stack}.json").exists():
         config = pack / "config" / f"{stack}.json"
     try:
@@ -93,14 +193,19 @@ def policy_report(run: Any, directory: Path, stack: str, pack: Optional[Path], c
 
 
 def _policy(args: argparse.Namespace) -> int:
+    pack, config = _inputs(args, pack_required=True)
+    assert pack is not None
     run = run_program(args.dir, args.stack)
-    report = policy_report(run, args.dir, args.stack, args.pack, args.config)
-    print(f"Policy pack {report.pack} ({len(report.policies)} policies) on stack {args.stack}:")
-    for line in report.lines():
-        print(f"  {line}")
-    print(f"  {len(report.mandatory)} mandatory, {len(report.advisory)} advisory violation(s)")
-    if args.json:
-        args.json.write_text(json.dumps(report.to_dict(), indent=2) + "\n")
+    report = policy_report(run, args.dir, args.stack, pack, config)
+    if args.json is not None and str(args.json) == "-":
+        _write_json(args.json, report.to_dict())
+    else:
+        print(f"Policy pack {report.pack} ({len(report.policies)} policies) on stack {args.stack}:")
+        for line in report.lines():
+            print(f"  {line}")
+        print(f"  {len(report.mandatory)} mandatory, {len(report.advisory)} advisory violation(s)")
+        if args.json:
+            _write_json(args.json, report.to_dict())
     return EXIT_VIOLATIONS if report.mandatory else EXIT_OK
 
 
@@ -108,27 +213,37 @@ def _plan(args: argparse.Namespace) -> int:
     from .plan import PlanError, build_plan, failed, render
     from .testing.engine import project_name
 
+    pack, config = _inputs(args, pack_required=False)
     try:
-        plan = build_plan(args.dir, args.stack, pack=args.pack, pack_config=args.config,
-                          spot_discount=args.spot_discount, preview=args.preview)
+        plan = build_plan(args.dir, args.stack, pack=pack, pack_config=config, spot_discount=args.spot_discount,
+                          preview=args.preview, pack_given=args.pack is not None)
     except PlanError as error:
         if args.json:
-            project = project_name(args.dir) if (args.dir / "Pulumi.yaml").exists() else ""
-            args.json.write_text(json.dumps(failed(project, args.stack, error), indent=2) + "\n")
+            _write_json(args.json, failed(project_name(args.dir), args.stack, error))
         code = EXIT_PROGRAM if error.status in ("program-error", "policy-error") else EXIT_CONFIG
         return _fail(code, str(error))
-    print(render(plan))
-    if args.json:
-        args.json.write_text(json.dumps(plan.to_dict(), indent=2, default=str) + "\n")
+    if args.json is not None and str(args.json) == "-":
+        _write_json(args.json, plan.to_dict())
+    else:
+        print(render(plan))
+        if args.json:
+            _write_json(args.json, plan.to_dict())
     if args.graph:
-        args.graph.write_text(plan.graph())
+        if str(args.graph) == "-":
+            sys.stdout.write(plan.graph())
+        else:
+            args.graph.write_text(plan.graph())
     return EXIT_OK if plan.status == "ok" else EXIT_VIOLATIONS
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = _parser().parse_args(argv)
+    from .testing.stack_file import StackFileError
+
     try:
+        args = _parser().parse_args(argv)
         return {"plan": _plan, "policy": _policy}[args.command](args)
+    except (UsageError, StackFileError) as error:
+        return _fail(EXIT_CONFIG, str(error))
     except SystemExit as exit_:
         return int(exit_.code or 0)
 

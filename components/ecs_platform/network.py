@@ -111,6 +111,17 @@ class Network(pulumi.ComponentResource):
 
         flow_logs = _FlowLogs(f"{name}-flow-logs", vpc.vpc_id, retention, account, child)
 
+        # One Output per AZ: a list whose length is known before the subnets exist, so whatever is placed in them is
+        # seen to span every AZ at a first preview, while the subnet ids themselves are still unknown.
+        self.public_subnets: list[pulumi.Output[str]] = [
+            vpc.public_subnet_ids.apply(lambda ids, i=index: ids[i]) for index in range(az_count)
+        ]
+        """The public subnet ids as a list of one Output per AZ (Python programs)."""
+        self.private_subnets: list[pulumi.Output[str]] = [
+            vpc.private_subnet_ids.apply(lambda ids, i=index: ids[i]) for index in range(az_count)
+        ]
+        """The private subnet ids as a list of one Output per AZ (Python programs)."""
+
         endpoint_sg: Optional[aws.ec2.SecurityGroup] = None
         interface = [e for e in endpoints if e not in GATEWAY_ENDPOINTS]
         if interface:
@@ -128,7 +139,7 @@ class Network(pulumi.ComponentResource):
                     service_name=_service_name(account.region, service),
                     vpc_endpoint_type="Interface",
                     private_dns_enabled=True,
-                    subnet_ids=vpc.private_subnet_ids,
+                    subnet_ids=self.private_subnets,
                     security_group_ids=[endpoint_sg.id],
                     opts=child,
                 )
@@ -138,16 +149,7 @@ class Network(pulumi.ComponentResource):
         self.availability_zones = pulumi.Output.from_input(zones)
         self.public_subnet_ids = vpc.public_subnet_ids
         self.private_subnet_ids = vpc.private_subnet_ids
-        # One Output per AZ: a list whose length is known before the subnets exist, so a load balancer given these
-        # is seen to span every AZ at a first preview, while the subnet ids themselves are still unknown.
-        self.public_subnets: list[pulumi.Output[str]] = [
-            vpc.public_subnet_ids.apply(lambda ids, i=index: ids[i]) for index in range(az_count)
-        ]
-        """The public subnet ids as a list of one Output per AZ (Python programs)."""
-        self.private_subnets: list[pulumi.Output[str]] = [
-            vpc.private_subnet_ids.apply(lambda ids, i=index: ids[i]) for index in range(az_count)
-        ]
-        """The private subnet ids as a list of one Output per AZ (Python programs)."""
+
         self.flow_log_group_name = flow_logs.log_group.name
         self.endpoint_security_group_id = endpoint_sg.id if endpoint_sg else pulumi.Output.from_input(None)
         self.register_outputs(

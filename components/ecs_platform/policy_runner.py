@@ -12,6 +12,7 @@ evaluations the pack could not make because a value was unknown at preview.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import queue
@@ -42,6 +43,10 @@ _LEVEL_VALUES = {name: value for value, name in _LEVELS.items()}
 _SEVERITIES = {0: "", 1: "low", 2: "medium", 3: "high", 4: "critical"}
 _CANT_RUN = "can't run policy "
 """How the policy SDK words an evaluation it could not make because a value was unknown (always advisory)."""
+
+
+class PolicyPackError(RuntimeError):
+    """The pack did not start, or failed a call; the engine stops the preview with such a message."""
 
 
 class PolicyConfigError(ValueError):
@@ -239,9 +244,14 @@ def _read_port(process: subprocess.Popen, timeout: float) -> int:
     reader.join(timeout)
     line = result.get("line", b"").strip()
     if not line.isdigit():
+        started = reader.is_alive()
         process.kill()
+        process.wait()
         stderr = process.stderr.read().decode(errors="replace") if process.stderr else ""
-        raise RuntimeError(f"the policy pack did not start: {stderr.strip() or line.decode(errors='replace')}")
+        last = next((text for text in reversed(stderr.splitlines()) if text.strip()), "")
+        if started:
+            raise PolicyPackError(f"it did not start within {timeout:g} s (no port printed)")
+        raise PolicyPackError(f"it did not start: {last.strip() or line.decode(errors='replace') or 'no output'}")
     return int(line)
 
 
@@ -346,10 +356,6 @@ def analyze(pack: PolicyPack, run: ProgramRun, config_file: Optional[Path] = Non
     return session.finish(run).result()
 
 
-class PolicyPackError(RuntimeError):
-    """The pack failed a call; the engine stops the preview with this message on the resource's URN."""
-
-
 class Analysis:
     """One analysis session, with the calls the Pulumi engine makes and in its order (pulumi/pulumi
     `pkg/resource/plugin/analyzer_plugin.go`, `pkg/engine/update.go`, `pkg/resource/deploy/step_generator.go`):
@@ -383,7 +389,7 @@ class Analysis:
 
     def _call(self, rpc: str, request: Any, urn: str = "", *, optional: bool = False) -> Any:
         self.sequence.append((rpc, urn))
-        method = getattr(self.pack.stub, rpc)
+        method = functools.partial(getattr(self.pack.stub, rpc), timeout=self.pack.timeout)
         return _accept_unimplemented(method, request) if optional else method(request)
 
     def _work(self) -> None:
@@ -392,6 +398,9 @@ class Analysis:
             self.configured.set()
             while (resource := self._pending.get()) is not None:
                 self._analyze(resource)
+        except grpc.RpcError as error:
+            rpc = self.sequence[-1][0] if self.sequence else "the first call"
+            self.error = PolicyPackError(f"{rpc} failed: {error.details()}")
         except BaseException as error:  # noqa: BLE001 - re-raised by finish() on the caller's thread
             self.error = error
 
@@ -484,9 +493,15 @@ class PendingAnalysis:
 
     def result(self) -> PolicyReport:
         session = self.session
-        stack_response = self.stack_call.result()
+        try:
+            stack_response = self.stack_call.result(timeout=10 * session.pack.timeout)
+        except grpc.FutureTimeoutError:
+            raise PolicyPackError(f"AnalyzeStack did not answer within {10 * session.pack.timeout:g} s") from None
+        except grpc.RpcError as error:
+            raise PolicyPackError(f"failed to analyze resources: {error.details()}") from None
         session.sequence.append(("Cancel", ""))
-        _accept_unimplemented(session.pack.stub.Cancel, empty_pb2.Empty())
+        _accept_unimplemented(functools.partial(session.pack.stub.Cancel, timeout=session.pack.timeout),
+                              empty_pb2.Empty())
         diagnostics = [
             # A resource policy's diagnostic is about the resource analyzed, whether or not it names the URN.
             (d.urn or urn, d.policyName, d.description, d.message, d.enforcementLevel)

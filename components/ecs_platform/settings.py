@@ -48,6 +48,7 @@ from .web_service import MAX_CONDITION_VALUES, MAX_PRIORITY, WebServiceArgs
 # AWS tag limits (Tagging Best Practices, "Tag naming limits and requirements").
 _TAG_KEY = re.compile(r"^(?!aws:)[\w\s+=.:/@-]{1,128}$")
 _MAX_TAGS = 50
+_PLATFORM_TAGS = {"environment": "the stack name", "project": "the project name", "owner": "tags.owner"}
 
 
 class SettingsError(pulumi.RunError):
@@ -86,6 +87,8 @@ class TagSettings(_Settings):
                 raise ValueError(
                     f"tag key {key!r} must be 1 to 128 letters, digits, spaces or + - = . _ : / @, not starting aws:"
                 )
+            if key in _PLATFORM_TAGS:
+                raise ValueError(f"{key!r} is set by the platform ({_PLATFORM_TAGS[key]}); remove it from extra")
         if len(extra) + 3 > _MAX_TAGS:
             raise ValueError(f"AWS allows {_MAX_TAGS} tags per resource; 3 are the platform's, so at most {_MAX_TAGS - 3} here")
         return extra
@@ -248,9 +251,12 @@ def _check_secrets(secrets: dict[str, str]) -> dict[str, str]:
     return secrets
 
 
+_CONTAINER_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,255}$")
+
+
 class SidecarSettings(_Settings):
-    name: str = Field(pattern=r"^[a-zA-Z0-9_-]{1,255}$")
-    image: str = Field(min_length=1)
+    name: str
+    image: str
     essential: bool = False
     cpu: int = Field(0, ge=0)
     memory_reservation: Optional[int] = Field(None, ge=6)
@@ -264,16 +270,28 @@ class SidecarSettings(_Settings):
     _environment = field_validator("environment")(classmethod(lambda cls, v: _check_environment(v)))
     _secrets = field_validator("secrets")(classmethod(lambda cls, v: _check_secrets(v)))
 
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _CONTAINER_NAME.match(value):
+            raise ValueError(f"container names are 1 to 255 letters, digits, _ and -; got {value!r}")
+        return value
+
+    _image = field_validator("image")(classmethod(lambda cls, v: validation.pinned_image(v)))
+
 
 class PolicyStatementSettings(_Settings):
-    actions: list[Annotated[str, Field(pattern=r"^[a-z0-9-]+:[A-Za-z0-9*]+$")]] = Field(min_length=1)
+    actions: list[str] = Field(min_length=1)
     resources: list[str] = Field(min_length=1)
+
+    _actions = field_validator("actions")(classmethod(lambda cls, v: [validation.iam_action(a) for a in v]))
+    _resources = field_validator("resources")(classmethod(lambda cls, v: [validation.iam_resource(r) for r in v]))
 
 
 class TaskSettings(_Settings):
     """What runs: shared by services and workers."""
 
-    image: str = Field(min_length=1, description="Container image, pinned by tag or digest. Required.")
+    image: str = Field(description="Container image, pinned by tag or digest. Required.")
     cpu: int = defaults.TASK_CPU
     memory: int = defaults.TASK_MEMORY
     cpu_architecture: CpuArchitecture = defaults.CPU_ARCHITECTURE
@@ -284,8 +302,8 @@ class TaskSettings(_Settings):
     secrets_kms_key_arn: Optional[str] = None
     container_health_check: Optional[ContainerHealthCheckSettings] = None
     read_only_root_filesystem: bool = True
-    scratch_paths: list[Annotated[str, Field(pattern=r"^/[^\s]*$")]] = Field(default_factory=list)
-    user: Optional[str] = Field(None, pattern=r"^[a-zA-Z0-9_.-]+(:[a-zA-Z0-9_.-]+)?$")
+    scratch_paths: list[str] = Field(default_factory=list)
+    user: Optional[str] = None
     stop_timeout_seconds: Optional[int] = Field(None, ge=2, le=120)
     sidecars: list[SidecarSettings] = Field(default_factory=list)
     task_role_policy: list[PolicyStatementSettings] = Field(default_factory=list)
@@ -293,6 +311,33 @@ class TaskSettings(_Settings):
 
     _environment = field_validator("environment")(classmethod(lambda cls, v: _check_environment(v)))
     _secrets = field_validator("secrets")(classmethod(lambda cls, v: _check_secrets(v)))
+    _image = field_validator("image")(classmethod(lambda cls, v: validation.pinned_image(v)))
+
+    @field_validator("scratch_paths")
+    @classmethod
+    def _scratch(cls, paths: list[str]) -> list[str]:
+        for path in paths:
+            if not re.match(r"^/[^\s]*$", path):
+                raise ValueError(f"scratch paths are absolute paths without spaces, such as /tmp; got {path!r}")
+        if len(set(paths)) != len(paths):
+            raise ValueError(f"lists a path twice: {paths}")
+        return paths
+
+    @field_validator("user")
+    @classmethod
+    def _user(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not re.match(r"^[a-zA-Z0-9_.-]+(:[a-zA-Z0-9_.-]+)?$", value):
+            raise ValueError(f"must be a user, or user:group, as a name or a number such as 1000:1000; got {value!r}")
+        return value
+
+    @field_validator("sidecars")
+    @classmethod
+    def _sidecar_names(cls, sidecars: list[SidecarSettings]) -> list[SidecarSettings]:
+        names = [s.name for s in sidecars]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"container names must be unique in a task; {', '.join(twice)} appears twice")
+        return sidecars
 
     @field_validator("secrets_kms_key_arn")
     @classmethod
@@ -356,12 +401,21 @@ class TaskSettings(_Settings):
 
 
 class TargetHealthCheckSettings(_Settings):
-    path: str = Field(defaults.HEALTH_CHECK_PATH, pattern=r"^/", max_length=1024)
-    matcher: str = Field(defaults.HEALTH_CHECK_MATCHER, pattern=r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$")
+    path: str = Field(defaults.HEALTH_CHECK_PATH, max_length=1024)
+    matcher: str = Field(defaults.HEALTH_CHECK_MATCHER, description="HTTP codes from 200 to 499, e.g. 200-299.")
     interval_seconds: int = Field(defaults.TARGET_HEALTH_INTERVAL_SECONDS, ge=5, le=300)
     timeout_seconds: int = Field(defaults.TARGET_HEALTH_TIMEOUT_SECONDS, ge=2, le=120)
     healthy_threshold: int = Field(defaults.HEALTHY_THRESHOLD, ge=2, le=10)
     unhealthy_threshold: int = Field(defaults.UNHEALTHY_THRESHOLD, ge=2, le=10)
+
+    _matcher = field_validator("matcher")(classmethod(lambda cls, v: validation.matcher(v)))
+
+    @field_validator("path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/"):
+            raise ValueError(f"must start with /; got {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _timeout(self) -> "TargetHealthCheckSettings":
@@ -393,14 +447,17 @@ class ServiceSettings(TaskSettings):
     """A web service behind the load balancer."""
 
     container_port: int = Field(defaults.CONTAINER_PORT, ge=1, le=65535)
-    path_patterns: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(default_factory=list)
-    host_headers: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(default_factory=list)
+    path_patterns: list[str] = Field(default_factory=list)
+    host_headers: list[str] = Field(default_factory=list)
     priority: int = Field(ge=1, le=MAX_PRIORITY, description="Listener rule priority, unique per stack. Required.")
     health_check: TargetHealthCheckSettings = Field(default_factory=TargetHealthCheckSettings)
     deregistration_delay_seconds: int = Field(defaults.DEREGISTRATION_DELAY_SECONDS, ge=0, le=3600)
     health_check_grace_period_seconds: int = Field(defaults.HEALTH_CHECK_GRACE_PERIOD_SECONDS, ge=0, le=2147483647)
     desired_count: Optional[int] = Field(None, ge=1, le=1000, description="Default: 2, within minTasks..maxTasks.")
     autoscaling: WebAutoscalingSettings = Field(default_factory=WebAutoscalingSettings)
+
+    _paths = field_validator("path_patterns")(classmethod(lambda cls, v: [validation.path_pattern(p) for p in v]))
+    _hosts = field_validator("host_headers")(classmethod(lambda cls, v: [validation.host_header(h) for h in v]))
 
     def url(self, base: pulumi.Input[str]) -> pulumi.Output[str]:
         """Where the service answers: the load balancer URL and its first path (without a trailing wildcard), or
@@ -430,7 +487,10 @@ class ServiceSettings(TaskSettings):
 
 class QueueSettings(_Settings):
     visibility_timeout_seconds: int = Field(defaults.QUEUE_VISIBILITY_TIMEOUT_SECONDS, ge=0, le=43200)
-    message_retention_seconds: int = Field(defaults.QUEUE_RETENTION_SECONDS, ge=60, le=1209600)
+    # The dead-letter queue keeps messages 14 days, the SQS maximum; its retention must exceed the source's, since
+    # a message keeps its original enqueue time when it moves (SQS Developer Guide, dead-letter queues).
+    message_retention_seconds: int = Field(defaults.QUEUE_RETENTION_SECONDS, ge=60,
+                                           le=defaults.DEAD_LETTER_RETENTION_SECONDS - 1)
     max_receive_count: int = Field(defaults.MAX_RECEIVE_COUNT, ge=1, le=1000)
     kms_key_arn: Optional[str] = None
 
@@ -462,6 +522,16 @@ class WorkerScalingSettings(_Settings):
     scale_in_cooldown_seconds: int = Field(defaults.WORKER_SCALE_IN_COOLDOWN_SECONDS, ge=0, le=3600)
 
     @model_validator(mode="after")
+    def _keys_of_the_mode(self) -> "WorkerScalingSettings":
+        ignored = {WorkerScalingMode.STEPS: ("acceptable_latency_seconds", "seconds_per_message"),
+                   WorkerScalingMode.BACKLOG: ("scale_out_steps",)}[self.mode]
+        for name in ignored:
+            if name in self.model_fields_set:
+                raise KeyProblem(to_camel(name), f"is not used in {self.mode.value} mode; remove it or set mode: "
+                                                 f"{'backlog' if self.mode is WorkerScalingMode.STEPS else 'steps'}")
+        return self
+
+    @model_validator(mode="after")
     def _consistent(self) -> "WorkerScalingSettings":
         for key, check in (
             ("minTasks", lambda: validation.scaling_bounds(self.min_tasks, self.max_tasks)),
@@ -482,6 +552,17 @@ class WorkerSettings(TaskSettings):
     stop_timeout_seconds: int = Field(defaults.WORKER_STOP_TIMEOUT_SECONDS, ge=2, le=120)
     queue: QueueSettings = Field(default_factory=QueueSettings)
     scaling: WorkerScalingSettings = Field(default_factory=WorkerScalingSettings)
+
+    @model_validator(mode="after")
+    def _visibility(self) -> "WorkerSettings":
+        # A task told to stop keeps working on its message for up to stopTimeout; if the message became visible
+        # again meanwhile, a second task would take it too.
+        if self.queue.visibility_timeout_seconds <= self.stop_timeout_seconds:
+            raise KeyProblem("queue.visibilityTimeoutSeconds",
+                             f"must be longer than stopTimeoutSeconds ({self.stop_timeout_seconds}), so a stopping task "
+                             f"finishes its message before anyone else can receive it; got "
+                             f"{self.queue.visibility_timeout_seconds}")
+        return self
 
 
 class ServiceDefaultsSettings(_Settings):
@@ -514,6 +595,10 @@ class StackSettings(_Settings):
     alarm_topic_arn: Optional[str] = Field(None, description="SNS topic told about dead-letter messages.")
     services: dict[str, ServiceSettings] = Field(default_factory=dict, description="Web services by name.")
     workers: dict[str, WorkerSettings] = Field(default_factory=dict, description="Queue workers by name.")
+    provider: dict[str, Any] = Field(
+        default_factory=dict, alias="aws:*",
+        description="The stack file's other aws: keys (profile, assumeRoles...), for the stack's AWS provider.",
+    )
 
     @field_validator("alarm_topic_arn")
     @classmethod
@@ -545,12 +630,55 @@ class StackSettings(_Settings):
     def _workloads(self) -> "StackSettings":
         for name in set(self.services) & set(self.workers):
             raise KeyProblem("workers", f"{name} is also a service; names must be unique across both")
+        for kind, workloads in (("services", self.services), ("workers", self.workers)):
+            for name, workload in workloads.items():
+                for index, sidecar in enumerate(workload.sidecars):
+                    if sidecar.name == name:
+                        raise KeyProblem(f"{kind}.{name}.sidecars[{index}].name",
+                                         f"{name!r} is the name of the main container; give the sidecar another name")
+        return self
+
+    @model_validator(mode="after")
+    def _routes(self) -> "StackSettings":
+        """Two services answering the same path on the same hosts: the lower priority would never be reached."""
+        seen: dict[tuple[str, str], str] = {}
+        for name, service in self.services.items():
+            for host in service.host_headers or ["*"]:
+                for path in service.path_patterns or ["/*"]:
+                    other = seen.get((host, path))
+                    if other is not None:
+                        raise KeyProblem(f"services.{name}.pathPatterns",
+                                         f"{path} is already routed to service {other}"
+                                         + (f" for host {host}" if host != "*" else ""))
+                    seen[(host, path)] = name
+        return self
+
+    @model_validator(mode="after")
+    def _regional(self) -> "StackSettings":
+        """What must fit the stack's region: its zones, and the certificate, topic and keys it uses."""
+        try:
+            validation.zones_fit(self.region, self.network.az_count)
+        except ValueError as error:
+            raise KeyProblem("network.azCount", str(error)) from None
+        arns: list[tuple[str, Optional[str]]] = [
+            ("loadBalancer.certificateArn", self.load_balancer.certificate_arn),
+            ("alarmTopicArn", self.alarm_topic_arn),
+        ]
+        for kind, workloads in (("services", self.services), ("workers", self.workers)):
+            arns += [(f"{kind}.{name}.secretsKmsKeyArn", w.secrets_kms_key_arn) for name, w in workloads.items()]
+        arns += [(f"workers.{name}.queue.kmsKeyArn", w.queue.kms_key_arn) for name, w in self.workers.items()]
+        for key, arn in arns:
+            if arn is not None:
+                try:
+                    validation.regional_arn(arn, self.region)
+                except ValueError as error:
+                    raise KeyProblem(key, str(error)) from None
         return self
 
     @field_validator("region")
     @classmethod
     def _region(cls, value: str) -> str:
-        return validation.region(value)
+        return validation.known_region(value)
 
     @field_validator("log_retention_days")
     @classmethod
@@ -662,12 +790,73 @@ def parse(config: Mapping[str, str], namespace: str) -> StackSettings:
     """
     prefix = f"{namespace}:"
     data: dict[str, Any] = {key[len(prefix):]: _decode(value) for key, value in config.items() if key.startswith(prefix)}
+    _check_namespaces(config, namespace)
     if "aws:region" in config:
         data["aws:region"] = config["aws:region"]
+    data["aws:*"] = provider_options(config)
     try:
         return StackSettings.model_validate(data)
     except ValidationError as error:
         raise _first_problem(error, namespace) from None
+
+
+# Config namespaces a stack of this project may use besides its own: the AWS provider's, and Pulumi's own.
+_OTHER_NAMESPACES = ("aws", "pulumi")
+# aws: keys the platform sets itself.
+_PLATFORM_PROVIDER_KEYS = {"region": "aws:region is read separately", "defaultTags": "use ecs-platform:tags"}
+
+
+def _check_namespaces(config: Mapping[str, str], namespace: str) -> None:
+    """Refuse a key no one reads (a misspelt namespace drops a whole section silently otherwise)."""
+    for key in config:
+        space, _, name = key.partition(":")
+        if space == namespace or space == "pulumi":
+            continue
+        if space == "aws":
+            if name not in _PLATFORM_PROVIDER_KEYS and name not in aws_provider_keys():
+                raise SettingsError(key, "not a setting of the AWS provider"
+                                    f"{validation.did_you_mean(name, aws_provider_keys())}")
+            if name == "defaultTags":
+                raise SettingsError(key, "the platform sets the provider's default tags; use ecs-platform:tags")
+            continue
+        suggestion = validation.did_you_mean(space, (namespace, *_OTHER_NAMESPACES))
+        if suggestion:
+            suggestion = f"; did you mean {suggestion.split()[-1].rstrip('?')}:{name}?"
+        raise SettingsError(key, f"unknown config namespace {space!r}: this project reads {namespace}: and aws: "
+                                 f"keys{suggestion}")
+
+
+def aws_provider_keys() -> dict[str, str]:
+    """The AWS provider's config keys (camelCase, as a stack file writes them) and their argument names, from the
+    provider's own Python arguments."""
+    import inspect
+
+    import pulumi_aws as aws
+
+    names = [n for n in inspect.signature(aws.ProviderArgs.__init__).parameters if n != "__self__"]
+    return {to_camel(n): n for n in names}
+
+
+def provider_options(config: Mapping[str, str]) -> dict[str, Any]:
+    """The stack file's aws: keys other than the region and default tags, as arguments of ``aws.Provider`` (the
+    program's explicit provider does not read the aws: namespace by itself)."""
+    keys = aws_provider_keys()
+    options: dict[str, Any] = {}
+    for key, value in config.items():
+        space, _, name = key.partition(":")
+        if space == "aws" and name in keys and name not in _PLATFORM_PROVIDER_KEYS:
+            options[keys[name]] = _provider_value(value)
+    return options
+
+
+def _provider_value(value: str) -> Any:
+    """Structured values and JSON scalars (true, 3) as the provider's typed arguments take them."""
+    if isinstance(value, str) and (value[:1] in ("{", "[") or value in ("true", "false") or value.isdigit()):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
 
 
 def from_pulumi_config() -> StackSettings:

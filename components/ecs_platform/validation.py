@@ -218,3 +218,138 @@ def scale_out_steps(steps: Sequence[tuple[int, int]]) -> None:
         raise ValueError(f"message thresholds must increase; got {thresholds}")
     if any(add < 1 for _, add in steps):
         raise ValueError("every step must add at least one task")
+
+
+# Regions and zones ---------------------------------------------------------------------------------------------
+
+# AWS Regions and the number of availability zones each offers without opt-in (AWS Global Infrastructure, "Regions
+# and Availability Zones", as of 2026-11). A region opened later is refused until it is added here.
+REGION_ZONES: dict[str, int] = {
+    "us-east-1": 6, "us-east-2": 3, "us-west-1": 2, "us-west-2": 4,
+    "af-south-1": 3, "ap-east-1": 3, "ap-east-2": 3, "ap-south-1": 3, "ap-south-2": 3,
+    "ap-southeast-1": 3, "ap-southeast-2": 3, "ap-southeast-3": 3, "ap-southeast-4": 3, "ap-southeast-5": 3,
+    "ap-southeast-6": 3, "ap-southeast-7": 3, "ap-northeast-1": 3, "ap-northeast-2": 4, "ap-northeast-3": 3,
+    "ca-central-1": 3, "ca-west-1": 3,
+    "eu-central-1": 3, "eu-central-2": 3, "eu-west-1": 3, "eu-west-2": 3, "eu-west-3": 3, "eu-south-1": 3,
+    "eu-south-2": 3, "eu-north-1": 3,
+    "il-central-1": 3, "me-south-1": 3, "me-central-1": 3, "mx-central-1": 3, "sa-east-1": 3,
+    "cn-north-1": 3, "cn-northwest-1": 3,
+    "us-gov-west-1": 3, "us-gov-east-1": 3,
+}
+
+
+def partition_of(region_name: str) -> str:
+    """The AWS partition a region belongs to."""
+    if region_name.startswith("cn-"):
+        return "aws-cn"
+    if region_name.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def known_region(name: str) -> str:
+    """A region that exists (see :data:`REGION_ZONES`), with a suggestion for a near miss."""
+    region(name)
+    if name not in REGION_ZONES:
+        raise ValueError(f"{name!r} is not an AWS region{did_you_mean(name, REGION_ZONES)}")
+    return name
+
+
+def zones_fit(region_name: str, az_count: int) -> None:
+    available = REGION_ZONES.get(region_name)
+    if available is not None and az_count > available:
+        raise ValueError(f"{region_name} has {available} availability zones that need no opt-in; got {az_count}")
+
+
+def regional_arn(value: str, region_name: str) -> str:
+    """An ARN of a regional resource (certificate, topic, key) must be in the stack's region and partition: ACM
+    certificates, SNS topics and KMS keys are used from their own region only."""
+    match = _ARN.match(value)
+    if not match:
+        return value
+    partition = partition_of(region_name)
+    if match["partition"] != partition or match["region"] != region_name:
+        raise ValueError(f"must be in the stack's region {region_name} (partition {partition}); "
+                         f"{value} is in {match['region'] or 'no region'} ({match['partition']})")
+    return value
+
+
+def did_you_mean(value: str, candidates: Iterable[str]) -> str:
+    """``"; did you mean X?"`` for the closest candidate, or nothing."""
+    import difflib
+
+    hint = difflib.get_close_matches(value, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean {hint[0]}?" if hint else ""
+
+
+# Routing, images and permissions -------------------------------------------------------------------------------
+
+_HOST = re.compile(r"^[A-Za-z0-9*?]([A-Za-z0-9*?.-]*[A-Za-z0-9*?])?$")
+_PATH_CHARS = re.compile(r"^/[A-Za-z0-9_\-.$/~\"'@:+&*?]*$")
+
+
+def host_header(value: str) -> str:
+    """An ALB host-header condition value: a host name with optional * and ? wildcards, no scheme, port or path
+    (ELB User Guide, "Host conditions")."""
+    if "://" in value:
+        raise ValueError(f"is a host name, without a scheme; got {value!r} (write {value.split('://', 1)[1]!r})")
+    if ":" in value:
+        raise ValueError(f"is a host name, without a port: listener rules match the host only; got {value!r}")
+    if "/" in value:
+        raise ValueError(f"is a host name; paths go under pathPatterns; got {value!r}")
+    if len(value) > 128 or not _HOST.match(value):
+        raise ValueError("must be a host name of at most 128 letters, digits, dots, hyphens and the wildcards * "
+                         f"and ?; got {value!r}")
+    return value
+
+
+def path_pattern(value: str) -> str:
+    """An ALB path-pattern condition value: starts with /, at most 128 characters of the allowed set (ELB User
+    Guide, "Path conditions")."""
+    if not value.startswith("/"):
+        raise ValueError(f"must start with /; got {value!r} (write '/{value}')")
+    if len(value) > 128 or not _PATH_CHARS.match(value):
+        raise ValueError("must be at most 128 characters: letters, digits, the wildcards * and ?, and _ - . $ / ~ "
+                         f"\" ' @ : + &; got {value!r}")
+    return value
+
+
+def matcher(value: str) -> str:
+    """HTTP codes an ALB target group counts as healthy: codes or ranges from 200 to 499, comma-separated (ELB
+    API, Matcher.HttpCode)."""
+    parts = value.split(",")
+    for part in parts:
+        bounds = part.split("-")
+        if not (1 <= len(bounds) <= 2 and all(b.isdigit() and len(b) == 3 for b in bounds)):
+            raise ValueError(f"must be HTTP codes or ranges such as 200 or 200-299, comma-separated; got {value!r}")
+        low, high = int(bounds[0]), int(bounds[-1])
+        if not (200 <= low <= high <= 499):
+            raise ValueError(f"codes must be from 200 to 499 (what an Application Load Balancer accepts); got {part!r}")
+    return value
+
+
+def pinned_image(value: str) -> str:
+    """A container image pinned by a tag or a digest: `repo:tag` or `repo@sha256:...` (a bare repository pulls
+    whatever `latest` is at the time)."""
+    if "@" in value:
+        digest = value.split("@", 1)[1]
+        if not re.match(r"^sha256:[0-9a-f]{64}$", digest):
+            raise ValueError(f"digest must be sha256: and 64 hex characters; got {value!r}")
+        return value
+    last = value.rsplit("/", 1)[-1]
+    if ":" not in last or not last.split(":", 1)[1]:
+        raise ValueError(f"needs a tag or a digest (repository:1.2.3 or repository@sha256:...); got {value!r}")
+    return value
+
+
+def iam_resource(value: str) -> str:
+    """An IAM policy Resource: an ARN (wildcards allowed) or `*`."""
+    if value != "*" and not re.match(r"^arn:(aws|aws-cn|aws-us-gov):[a-z0-9-]*:", value):
+        raise ValueError(f"must be an ARN (arn:aws:service:region:account:resource) or *; got {value!r}")
+    return value
+
+
+def iam_action(value: str) -> str:
+    if not re.match(r"^[a-z0-9-]+:[A-Za-z0-9*]+$", value):
+        raise ValueError(f"must be service:Action, for example s3:GetObject; got {value!r}")
+    return value

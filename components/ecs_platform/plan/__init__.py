@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .. import fidelity
-from ..testing.engine import ProgramRun, Registration, project_name, run_stack, stack_config
+from ..testing.engine import ProgramRun, Registration, project_name, run_stack
 from .cost import CostEstimate, PriceError, estimate
 from .graph import mermaid
 
@@ -95,34 +95,51 @@ def failed(project: str, stack: str, error: PlanError) -> dict[str, Any]:
 
 
 def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack_config: Optional[Path] = None,
-               spot_discount: Optional[float] = None, preview: bool = False) -> Plan:
+               spot_discount: Optional[float] = None, preview: bool = False, pack_given: bool = False) -> Plan:
+    """Plan ``stack`` of the program in ``directory``. The pack is ``pack`` (default: ``<directory>/policies``
+    when it holds a pack) with ``pack_config`` (default: ``<pack>/config/<stack>.json`` when present)."""
     from pulumi import RunError
 
     from ..policy_runner import Analysis, PolicyConfigError, PolicyPack, PolicyPackError
+    from ..testing.stack_file import StackFileError, read_stack_config
 
     directory = Path(directory)
-    stack_file = directory / f"Pulumi.{stack}.yaml"
-    if not stack_file.exists():
-        raise PlanError("settings-error", f"{stack_file} does not exist")
-    project = project_name(directory)
-    config = stack_config(stack_file, project)
-    pack = pack if pack is not None else directory / "policies"
-    has_pack = (pack / "PulumiPolicy.yaml").exists()
-    if pack_config is None and (pack / "config" / f"{stack}.json").exists():
-        pack_config = pack / "config" / f"{stack}.json"
+    try:
+        project = project_name(directory)
+        config = read_stack_config(directory / f"Pulumi.{stack}.yaml", project)
+    except StackFileError as error:
+        raise PlanError("settings-error", str(error)) from None
+    notes: list[str] = []
+    if config.secure:
+        notes.append(f"{', '.join(config.secure)}: secure values cannot be decrypted offline; the program got a "
+                     "placeholder marked secret")
+    if pack is None and not pack_given and (directory / "policies" / "PulumiPolicy.yaml").is_file():
+        pack = directory / "policies"
+    if pack is None:
+        notes.append(f"no policy pack at {directory / 'policies'}: policy checks skipped")
+    elif pack_config is None:
+        if (pack / "config" / f"{stack}.json").is_file():
+            pack_config = pack / "config" / f"{stack}.json"
+        else:
+            notes.append(f"the policy pack has no config for stack {stack} ({pack / 'config' / f'{stack}.json'}): "
+                         "judged at the pack's default enforcement levels")
 
-    policy_pack = PolicyPack(pack, project=project, stack=stack, config=config) if has_pack else None
+    policy_pack = PolicyPack(pack, project=project, stack=stack, config=config.values) if pack else None
+
+    def pack_failed(error: Exception) -> PlanError:
+        return PlanError("policy-error", f"the policy pack {pack} failed: {error}")
+
     # The pack starts in its own process and analyzes each resource as the program registers it, as the engine
     # does; AnalyzeStack follows the program, and fidelity and cost are worked out while the pack answers.
     with policy_pack if policy_pack is not None else contextlib.nullcontext():
         session = Analysis(policy_pack, pack_config, project=project, stack=stack) if policy_pack else None
         try:
             run = run_stack(directory, stack, on_register=session.on_register if session else None, preview=preview)
-        except RunError as error:
+        except (RunError, StackFileError) as error:
             raise PlanError("settings-error", str(error)) from None
         except Exception as error:  # noqa: BLE001 - reported as the program's failure
             raise PlanError("program-error", f"{type(error).__name__}: {error}") from None
-        plan = Plan(project=project, stack=stack, run=run)
+        plan = Plan(project=project, stack=stack, run=run, notes=notes)
         pending = None
         if session is not None:
             try:
@@ -130,12 +147,10 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
             except PolicyConfigError as error:
                 raise PlanError("config-error", f"{pack_config}: {error}") from None
             except PolicyPackError as error:
-                raise PlanError("policy-error", f"the policy pack {pack} failed: {error}") from None
-        else:
-            plan.notes.append(f"no policy pack at {pack}: policy checks skipped")
+                raise pack_failed(error) from None
         # The pack analyzes in its own process while fidelity and cost are worked out here.
         plan.fidelity = fidelity.check(run)
-        region = config.get("aws:region", "us-east-1")
+        region = config.values.get("aws:region", "us-east-1")
         try:
             plan.cost = estimate(run, region, spot_discount=spot_discount)
         except PriceError as error:
@@ -144,7 +159,7 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
             try:
                 plan.policy = pending.result()
             except PolicyPackError as error:
-                raise PlanError("policy-error", f"the policy pack {pack} failed: {error}") from None
+                raise pack_failed(error) from None
     return plan
 
 

@@ -190,7 +190,8 @@ def estimate(run: ProgramRun, region: str, *, spot_discount: Optional[float] = N
             cost.items.append(LineItem(item, detail, monthly, monthly, monthly))
 
     services = _Services(run)
-    for service in run.of_type("aws:ecs/service:Service"):
+    # By name: registrations finish in no fixed order, and the same program must print the same estimate.
+    for service in sorted(run.of_type("aws:ecs/service:Service"), key=lambda r: r.name):
         definition = services.task_definition(service)
         if definition is None:
             continue
@@ -211,8 +212,10 @@ def estimate(run: ProgramRun, region: str, *, spot_discount: Optional[float] = N
             monthly["min"], monthly["desired"], monthly["max"],
         ))
 
-    load_balancers = [lb for lb in run.of_type("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
-                      if lb.inputs.get("loadBalancerType", "application") == "application"]
+    load_balancers = sorted((lb for lb in run.of_type("aws:lb/loadBalancer:LoadBalancer",
+                                                      "aws:alb/loadBalancer:LoadBalancer")
+                             if lb.inputs.get("loadBalancerType", "application") == "application"),
+                            key=lambda r: r.name)
     for lb in load_balancers:
         fixed(f"Load balancer: {lb.name}", "hours", hours * prices["albHour"])
         fixed(f"Load balancer: {lb.name}", f"{lcu_per_load_balancer:g} LCU (assumed)",

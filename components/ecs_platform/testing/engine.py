@@ -16,13 +16,12 @@ import json
 import os
 import runpy
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional, Union
 
 import pulumi
-import yaml
 from pulumi.output import Unknown
 from pulumi.runtime import mocks as sdk_mocks
 from pulumi.runtime import rpc
@@ -33,6 +32,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from .mocks import AUTO_NAMED, REMOTE_COMPONENTS, UNKNOWN, AwsMocks
+from .stack_file import StackFileError, project_name, read_stack_config
 
 
 @dataclass
@@ -236,33 +236,19 @@ def _plain(value: Any) -> Any:
 
 
 def stack_config(stack_file: Union[str, Path], project: str) -> dict[str, str]:
-    """The config of a stack file as the CLI hands it to a Python program: keys gain the project namespace when
-    they have none; objects and arrays become JSON text; every other value becomes a string."""
-    data = yaml.safe_load(Path(stack_file).read_text()) or {}
-    config: dict[str, str] = {}
-    for key, value in (data.get("config") or {}).items():
-        full_key = key if ":" in key else f"{project}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            raise ValueError(f"{full_key} is a secret; offline runs cannot decrypt it, pass a plain value instead")
-        if isinstance(value, (dict, list)):
-            config[full_key] = json.dumps(value, separators=(",", ":"))
-        elif isinstance(value, bool):
-            config[full_key] = "true" if value else "false"
-        else:
-            config[full_key] = str(value)
-    return config
-
-
-def project_name(program_dir: Union[str, Path]) -> str:
-    return str(yaml.safe_load((Path(program_dir) / "Pulumi.yaml").read_text())["name"])
+    """The config of a stack file as the CLI hands it to a Python program (see :mod:`.stack_file`); ``secure:``
+    values become a placeholder."""
+    return read_stack_config(stack_file, project).values
 
 
 @contextlib.contextmanager
-def _engine_environment(config: Mapping[str, str], program_dir: Optional[Path]) -> Iterator[None]:
-    saved_env = os.environ.get("PULUMI_CONFIG")
+def _engine_environment(config: Mapping[str, str], program_dir: Optional[Path],
+                        secret_keys: Sequence[str] = ()) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in ("PULUMI_CONFIG", "PULUMI_CONFIG_SECRET_KEYS")}
     saved_path = list(sys.path)
     saved_cwd = os.getcwd()
     os.environ["PULUMI_CONFIG"] = json.dumps(dict(config))
+    os.environ["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(secret_keys))
     set_all_config({})
     if program_dir is not None:
         sys.path.insert(0, str(program_dir))
@@ -270,10 +256,11 @@ def _engine_environment(config: Mapping[str, str], program_dir: Optional[Path]) 
     try:
         yield
     finally:
-        if saved_env is None:
-            os.environ.pop("PULUMI_CONFIG", None)
-        else:
-            os.environ["PULUMI_CONFIG"] = saved_env
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         sys.path[:] = saved_path
         os.chdir(saved_cwd)
 
@@ -287,6 +274,7 @@ def run(
     mocks: Optional[pulumi.runtime.Mocks] = None,
     on_register: Optional[Callable[[Registration], None]] = None,
     preview: bool = False,
+    secret_keys: Sequence[str] = (),
 ) -> ProgramRun:
     """Run ``program`` (a callable, or a directory holding ``__main__.py``) as ``pulumi up`` would, under mocks;
     with ``preview``, as a new stack's first ``pulumi preview`` would (values AWS assigns are unknown).
@@ -304,7 +292,7 @@ def run(
         else:
             runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
 
-    with _engine_environment(config, program_dir):
+    with _engine_environment(config, program_dir, secret_keys):
         # A fresh root stack for every run: without this, a second program in the same process would be parented
         # to (and export through) the first program's stack.
         pulumi.runtime.reset_options(project=project, stack=stack, preview=preview)
@@ -325,6 +313,6 @@ def run_stack(program_dir: Union[str, Path], stack: str, mocks: Optional[pulumi.
     """Run the program in ``program_dir`` with the config of its ``Pulumi.<stack>.yaml``."""
     program_dir = Path(program_dir)
     project = project_name(program_dir)
-    config = stack_config(program_dir / f"Pulumi.{stack}.yaml", project)
-    return run(program_dir, project=project, stack=stack, config=config, mocks=mocks, on_register=on_register,
-               preview=preview)
+    config = read_stack_config(program_dir / f"Pulumi.{stack}.yaml", project)
+    return run(program_dir, project=project, stack=stack, config=config.values, mocks=mocks, on_register=on_register,
+               preview=preview, secret_keys=config.secure)
