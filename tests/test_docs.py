@@ -44,3 +44,46 @@ def test_the_walk_reaches_nested_and_mapped_sections() -> None:
     assert "network.azCount" in found
     assert "services.<name>.autoscaling.minTasks" in found
     assert "workers.<name>.scaling.mode" in found
+
+
+# Every README example works as written ------------------------------------------------------------------------
+
+import re  # noqa: E402
+import shlex  # noqa: E402
+import shutil  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+
+from ecs_platform.cli import main  # noqa: E402
+
+README = (ROOT / "README.md").read_text()
+COMMANDS = sorted(set(re.findall(r"`venv/bin/(ecs-platform [^`]+)`", README)))
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path, monkeypatch) -> Path:
+    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.dev.yaml", "Pulumi.prod.yaml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copytree(ROOT / "policies", tmp_path / "policies", ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_the_readme_shows_offline_commands() -> None:
+    assert len(COMMANDS) >= 3 and any("--graph" in c for c in COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_readme_command_works_as_written(project_copy: Path, command: str) -> None:
+    assert main(shlex.split(command)[1:]) == 0
+
+
+def test_the_readme_example_of_adding_a_service_plans_cleanly(project_copy: Path) -> None:
+    snippet = README.split("Adding a service is a few lines in a stack file:", 1)[1].split("```yaml", 1)[1]
+    added = yaml.safe_load(snippet.split("```", 1)[0])["ecs-platform:services"]
+    stack = yaml.safe_load((project_copy / "Pulumi.prod.yaml").read_text())
+    stack["config"]["ecs-platform:services"].update(added)
+    (project_copy / "Pulumi.prod.yaml").write_text(yaml.safe_dump(stack))
+    assert main(["plan", "--stack", "prod"]) == 0

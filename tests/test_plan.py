@@ -10,7 +10,7 @@ import pulumi_aws as aws
 import pytest
 
 from ecs_platform.cli import main
-from ecs_platform.plan import build_plan
+from ecs_platform.plan import build_plan, render
 from ecs_platform.plan.cost import estimate, load_prices, place
 from ecs_platform.testing import run
 
@@ -23,6 +23,11 @@ HOURS = 730
 @pytest.fixture(scope="module")
 def prod_plan():
     return build_plan(ROOT, "prod")
+
+
+@pytest.fixture(scope="module")
+def dev_plan():
+    return build_plan(ROOT, "dev")
 
 
 # Placement -----------------------------------------------------------------------------------------------------
@@ -186,3 +191,50 @@ def test_mandatory_policy_violation_fails_the_plan_of_another_project(tmp_path: 
     bad = ROOT / "tests" / "fixtures" / "bad_program"
     assert main(["plan", "--stack", "test", "--dir", str(bad), "--pack", str(ROOT / "policies"),
                  "--config", str(ROOT / "policies" / "config" / "prod.json")]) == 1
+
+
+# The plan says what it shows -----------------------------------------------------------------------------------
+
+
+def test_the_same_stack_plans_byte_for_byte_the_same(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    def plan(out: Path) -> str:
+        command = [sys.executable, "-m", "ecs_platform.cli", "plan", "--stack", "prod", "--dir", str(ROOT),
+                   "--json", str(out)]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    first, second = plan(tmp_path / "a.json"), plan(tmp_path / "b.json")
+    assert first == second
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()
+
+
+def test_the_tree_says_what_the_awsx_vpc_creates_is_not_shown(prod_plan) -> None:
+    vpc = next(n for top in prod_plan.tree() for n in top["children"] if n["type"] == "awsx:ec2:Vpc")
+    assert "not shown" in vpc["note"] and "not shown" in render(prod_plan)
+
+
+def test_a_stack_without_its_own_pack_config_is_named_in_the_notes(tmp_path: Path) -> None:
+    import shutil
+
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "Pulumi.dev.yaml", tmp_path / "Pulumi.staging.yaml")
+    shutil.copytree(ROOT / "policies", tmp_path / "policies", ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    plan = build_plan(tmp_path, "staging")
+    assert any("no config for stack staging" in note for note in plan.notes)
+
+
+def test_each_violation_names_its_control_once(dev_plan) -> None:
+    for line in dev_plan.policy.lines():
+        control = line.split()[1]
+        assert line.count(control) == 1, line
+
+
+def test_version_and_exit_codes_are_in_the_help(capsys) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("ecs-platform ")
+    for command in (["--help"], ["plan", "--help"], ["policy", "--help"]):
+        assert main(command) == 0
+        assert "exit codes:" in capsys.readouterr().out

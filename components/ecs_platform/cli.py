@@ -62,7 +62,8 @@ def _parser() -> argparse.ArgumentParser:
                     "monthly cost. Nothing is deployed and no AWS account is used.",
         epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(plan)
-    plan.add_argument("--graph", type=Path, help="write a Mermaid flowchart of the stack to this file")
+    plan.add_argument("--graph", type=Path, metavar="FILE",
+                      help="write a Mermaid flowchart of the stack to FILE (- for standard output)")
     plan.add_argument("--preview", action="store_true",
                       help="run as a new stack's first pulumi preview: values AWS assigns are unknown")
     plan.add_argument("--spot-discount", type=_discount, metavar="FRACTION",
@@ -126,6 +127,8 @@ def _inputs(args: argparse.Namespace, *, pack_required: bool) -> tuple[Optional[
         raise UsageError(f"{args.dir / f'Pulumi.{args.stack}.yaml'} does not exist")
     for flag in ("json", "graph"):
         _writable(getattr(args, flag, None), f"--{flag}")
+    if str(getattr(args, "json", "")) == "-" and str(getattr(args, "graph", "")) == "-":
+        raise UsageError("--json - and --graph - would both write to standard output; send one to a file")
     pack: Optional[Path] = args.pack
     if pack is not None and not (pack / "PulumiPolicy.yaml").is_file():
         raise UsageError(f"--pack {pack}: not a policy pack (no PulumiPolicy.yaml there)")
@@ -222,17 +225,17 @@ def _plan(args: argparse.Namespace) -> int:
             _write_json(args.json, failed(project_name(args.dir), args.stack, error))
         code = EXIT_PROGRAM if error.status in ("program-error", "policy-error") else EXIT_CONFIG
         return _fail(code, str(error))
-    if args.json is not None and str(args.json) == "-":
+    # `-` sends that one output to standard output instead of the text report.
+    if args.graph is not None and str(args.graph) == "-":
+        sys.stdout.write(plan.graph())
+    elif args.json is not None and str(args.json) == "-":
         _write_json(args.json, plan.to_dict())
     else:
         print(render(plan))
-        if args.json:
-            _write_json(args.json, plan.to_dict())
-    if args.graph:
-        if str(args.graph) == "-":
-            sys.stdout.write(plan.graph())
-        else:
-            args.graph.write_text(plan.graph())
+    if args.json is not None and str(args.json) != "-":
+        _write_json(args.json, plan.to_dict())
+    if args.graph is not None and str(args.graph) != "-":
+        args.graph.write_text(plan.graph())
     return EXIT_OK if plan.status == "ok" else EXIT_VIOLATIONS
 
 

@@ -523,6 +523,9 @@ class PendingAnalysis:
             # The pack prefixes each message with the policy's description; keep what the rule said.
             message = text.removeprefix(description).strip() or text
             unjudged = message.startswith(_CANT_RUN)
+            if info is not None and info.control:
+                # The report gives the control its own column; the rule's "[ECS.4] " prefix would repeat it.
+                message = message.removeprefix(f"[{info.control}] ")
             violation = Violation(
                 policy=policy,
                 level=session.levels.get(policy, "advisory") if unjudged else _LEVELS.get(level, "advisory"),

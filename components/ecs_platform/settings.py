@@ -882,6 +882,10 @@ def _decode(value: Any) -> Any:
 
 def _first_problem(error: ValidationError, namespace: str) -> SettingsError:
     problems = error.errors(include_url=False)
+    # A misspelt key also leaves its right spelling missing: report the misspelling, with its suggestion.
+    misspelt = {tuple(p["loc"][:-1]) for p in problems if p["type"] == "extra_forbidden"}
+    problems = sorted((p for p in problems if not (p["type"] == "missing" and tuple(p["loc"][:-1]) in misspelt)),
+                      key=lambda p: p["type"] != "extra_forbidden")
     keys = [_key_path(p, namespace) for p in problems]
     first = problems[0]
     message = _describe(first)

@@ -249,9 +249,8 @@ def partition_of(region_name: str) -> str:
 
 def known_region(name: str) -> str:
     """A region that exists (see :data:`REGION_ZONES`), with a suggestion for a near miss."""
-    region(name)
     if name not in REGION_ZONES:
-        raise ValueError(f"{name!r} is not an AWS region{did_you_mean(name, REGION_ZONES)}")
+        raise ValueError(f"not an AWS region (got {name!r}){did_you_mean(name, REGION_ZONES) or '; for example us-east-1'}")
     return name
 
 
@@ -278,7 +277,11 @@ def did_you_mean(value: str, candidates: Iterable[str]) -> str:
     """``"; did you mean X?"`` for the closest candidate, or nothing."""
     import difflib
 
-    hint = difflib.get_close_matches(value, list(candidates), n=1, cutoff=0.6)
+    candidates = list(candidates)
+    # Letters typed for the digits they look like (eu-west-l) are the likeliest slip; prefer that reading.
+    confusable = str.maketrans("lIOo", "1100")
+    alike = [c for c in candidates if c.translate(confusable) == value.translate(confusable)]
+    hint = alike or difflib.get_close_matches(value, candidates, n=1, cutoff=0.6)
     return f"; did you mean {hint[0]}?" if hint else ""
 
 

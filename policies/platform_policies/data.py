@@ -53,7 +53,7 @@ def _retention(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Messa
 
 def _alarm_actions(args: ResourceValidationArgs, _: Mapping[str, Any]) -> Messages:
     if not args.props.get("alarmActions"):
-        yield "the alarm has no action for the ALARM state; nobody and nothing would react (CloudWatch.15)"
+        yield "the alarm has no action for the ALARM state; nobody and nothing would react"
     if args.props.get("actionsEnabled") is False:
         yield "the alarm's actions are disabled (CloudWatch.17)"
 

@@ -21,6 +21,9 @@ from .cost import CostEstimate, PriceError, estimate
 from .graph import mermaid
 
 SCHEMA_VERSION = 1
+REMOTE_NOTE = ("a remote component: what its provider creates inside it (for awsx's Vpc: the VPC, subnets, route "
+               "tables, internet and NAT gateways, Elastic IPs, gateway endpoints) is not registered offline and "
+               "not shown; the cost counts its NAT gateways and their addresses")
 
 
 class PlanError(Exception):
@@ -58,8 +61,11 @@ class Plan:
             children.setdefault(resource.parent, []).append(resource)
 
         def node(resource: Registration) -> dict[str, Any]:
-            return {"type": resource.type, "name": resource.name, "urn": resource.urn,
-                    "children": [node(c) for c in children.get(resource.urn, [])]}
+            shown: dict[str, Any] = {"type": resource.type, "name": resource.name, "urn": resource.urn,
+                                     "children": [node(c) for c in children.get(resource.urn, [])]}
+            if resource.remote:
+                shown["note"] = REMOTE_NOTE
+            return shown
 
         urns = {r.urn for r in self.run.resources}
         return [node(r) for r in sorted(self.run.resources, key=lambda r: (r.type, r.name)) if r.parent not in urns]
@@ -179,6 +185,8 @@ def render(plan: Plan) -> str:
             count = _descendants(node)
             suffix = f"  ({count} resources)" if node["children"] else ""
             lines.append(f"{'  ' * depth}- {_short(node['type'])} {node['name']}{suffix}")
+            if node.get("note"):
+                lines.append(f"{'  ' * (depth + 1)}({node['note']})")
             walk(node["children"], depth + 1)
 
     walk(plan.tree(), 1)

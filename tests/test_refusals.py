@@ -1,0 +1,298 @@
+"""Every mistake a person makes in a stack file or on the command line is refused in one line, with exit code 2,
+before the program registers anything: fed through `ecs-platform plan` as a user would run it."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import pytest
+import yaml
+
+from ecs_platform.cli import main
+from ecs_platform.testing import engine
+
+from .conftest import ROOT
+
+DEV = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+NS = "ecs-platform"
+Edit = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class Outcome:
+    code: int
+    stdout: str
+    stderr: str
+    registered: int
+
+
+@pytest.fixture
+def plan_stack(tmp_path: Path, capsys, monkeypatch) -> Callable[..., Outcome]:
+    """Plan a copy of the project whose dev stack file is edited (or replaced by raw text)."""
+
+    def plan(change: Union[Edit, str, None] = None, *args: str) -> Outcome:
+        program = tmp_path / "program"
+        if not program.exists():
+            program.mkdir()
+            for name in ("Pulumi.yaml", "__main__.py"):
+                shutil.copy(ROOT / name, program / name)
+        if isinstance(change, str):
+            text = change
+        else:
+            stack = copy.deepcopy(DEV)
+            if change is not None:
+                change(stack["config"])
+            text = yaml.safe_dump(stack, sort_keys=False)
+        (program / "Pulumi.bad.yaml").write_text(text)
+        monitors: list[engine.RecordingMonitor] = []
+        original = engine.RecordingMonitor.__init__
+
+        def spy(self, *a: Any, **k: Any) -> None:
+            original(self, *a, **k)
+            monitors.append(self)
+
+        monkeypatch.setattr(engine.RecordingMonitor, "__init__", spy)
+        capsys.readouterr()
+        code = main(["plan", "--stack", "bad", "--dir", str(program), "--pack", str(ROOT / "policies"), *args])
+        out = capsys.readouterr()
+        registered = sum(1 for m in monitors for r in m.registrations if r.type != "pulumi:pulumi:Stack")
+        return Outcome(code, out.out, out.err, registered)
+
+    return plan
+
+
+def setting(path: str, value: Any) -> Edit:
+    """Set ``ecs-platform:a.b.c`` (or ``aws:x``) to ``value`` in the config."""
+    def edit(config: dict[str, Any]) -> None:
+        if path.startswith(("aws:", "ecs-platfrom:", "ecsplatform:")):
+            config[path] = value
+            return
+        top, *rest = path.split(".")
+        node = config.setdefault(f"{NS}:{top}", {})
+        for part in rest[:-1]:
+            node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+        if rest:
+            node[rest[-1]] = value
+        else:
+            config[f"{NS}:{top}"] = value
+    return edit
+
+
+def both(*edits: Edit) -> Edit:
+    def edit(config: dict[str, Any]) -> None:
+        for each in edits:
+            each(config)
+    return edit
+
+
+def delete(path: str) -> Edit:
+    def edit(config: dict[str, Any]) -> None:
+        top, *rest = path.split(".")
+        node = config[f"{NS}:{top}"]
+        for part in rest[:-1]:
+            node = node[part]
+        del node[rest[-1]]
+    return edit
+
+
+DEV_TEXT = (ROOT / "Pulumi.dev.yaml").read_text()
+SIDECAR = {"name": "proxy", "image": "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"}
+
+# (what was done, the edit, a key path the one line must name)
+REFUSALS: list[tuple[str, Union[Edit, str], str]] = [
+    # The file itself
+    ("YAML syntax error", DEV_TEXT.replace("azCount: 2", "azCount: [2"), "line"),
+    ("tab indentation", DEV_TEXT.replace("    azCount: 2", "\tazCount: 2"), "tab"),
+    ("config is a list", "config:\n  - aws:region\n", "config"),
+    ("a service pasted twice", DEV_TEXT.replace("    admin:\n", "    api:\n", 1), "'api' appears twice"),
+    ("a top-level key written twice", DEV_TEXT + "  ecs-platform:logRetentionDays: 14\n", "appears twice"),
+    # Namespaces and provider keys
+    ("misspelt namespace", setting("ecs-platfrom:services", {}), "ecs-platfrom:services"),
+    ("unknown aws key", setting("aws:profiel", "dev"), "aws:profiel"),
+    ("default tags through aws:", setting("aws:defaultTags", {"tags": {"a": "b"}}), "aws:defaultTags"),
+    # Region
+    ("a region that does not exist", setting("aws:region", "us-east-7"), "aws:region"),
+    ("a misspelt region", setting("aws:region", "eu-west-l"), "aws:region"),
+    ("more AZs than the region has", setting("network.azCount", 3) if False else
+     both(setting("aws:region", "us-west-1"), setting("network.azCount", 3)), f"{NS}:network.azCount"),
+    ("a certificate in another region", both(
+        setting("loadBalancer.protocol", "HTTPS"),
+        setting("loadBalancer.certificateArn", "arn:aws:acm:eu-west-1:123456789012:certificate/abc")),
+     f"{NS}:loadBalancer.certificateArn"),
+    ("an alarm topic in another region", setting("alarmTopicArn", "arn:aws:sns:us-west-2:123456789012:oncall"),
+     f"{NS}:alarmTopicArn"),
+    ("a KMS key in another partition", setting("workers.orders.queue.kmsKeyArn",
+                                               "arn:aws-cn:kms:cn-north-1:123456789012:key/abc"),
+     f"{NS}:workers.orders.queue.kmsKeyArn"),
+    # Containers
+    ("a sidecar named like its service", setting("services.api.sidecars", [{**SIDECAR, "name": "api"}]),
+     f"{NS}:services.api.sidecars[0].name"),
+    ("two sidecars of one name", setting("services.api.sidecars", [SIDECAR, SIDECAR]), f"{NS}:services.api.sidecars"),
+    ("an image without a tag", setting("services.api.image", "public.ecr.aws/nginx/nginx-unprivileged"),
+     f"{NS}:services.api.image"),
+    ("a sidecar image without a tag", setting("services.api.sidecars", [{**SIDECAR, "image": "envoyproxy/envoy"}]),
+     f"{NS}:services.api.sidecars[0].image"),
+    ("a scratch path with a space", setting("services.api.scratchPaths", ["/var/my cache"]),
+     f"{NS}:services.api.scratchPaths"),
+    ("a user with a space", setting("services.api.user", "app user"), f"{NS}:services.api.user"),
+    ("a secret in plain environment", setting("services.api.environment", {"DB_PASSWORD": "x"}),
+     f"{NS}:services.api.environment.DB_PASSWORD"),
+    ("an IAM resource that is not an ARN", setting("services.api.taskRolePolicy",
+                                                   [{"actions": ["s3:GetObject"], "resources": ["my-bucket/*"]}]),
+     f"{NS}:services.api.taskRolePolicy[0].resources"),
+    ("an IAM action without a service", setting("services.api.taskRolePolicy",
+                                                [{"actions": ["GetObject"], "resources": ["*"]}]),
+     f"{NS}:services.api.taskRolePolicy[0].actions"),
+    # Routing
+    ("a matcher below 200", setting("services.api.healthCheck.matcher", "100-199"),
+     f"{NS}:services.api.healthCheck.matcher"),
+    ("a matcher above 499", setting("services.api.healthCheck.matcher", "200-599"),
+     f"{NS}:services.api.healthCheck.matcher"),
+    ("a host with a scheme", setting("services.api.hostHeaders", ["https://api.example.com"]),
+     f"{NS}:services.api.hostHeaders"),
+    ("a host with a port", setting("services.api.hostHeaders", ["api.example.com:8443"]),
+     f"{NS}:services.api.hostHeaders"),
+    ("a path without a leading slash", setting("services.api.pathPatterns", ["api/*"]),
+     f"{NS}:services.api.pathPatterns"),
+    ("one path on two services", setting("services.admin.pathPatterns", ["/api/*"]),
+     f"{NS}:services.admin.pathPatterns"),
+    ("a health check path without a slash", setting("services.api.healthCheck.path", "health"),
+     f"{NS}:services.api.healthCheck.path"),
+    # Scaling and queues
+    ("a backlog key in steps mode", setting("workers.orders.scaling.acceptableLatencySeconds", 60),
+     f"{NS}:workers.orders.scaling.acceptableLatencySeconds"),
+    ("steps in backlog mode", setting("workers.orders.scaling", {"mode": "backlog", "scaleOutSteps": [
+        {"messages": 10, "add": 1}]}), f"{NS}:workers.orders.scaling.scaleOutSteps"),
+    ("a visibility timeout shorter than the stop timeout", setting("workers.orders.queue.visibilityTimeoutSeconds", 60),
+     f"{NS}:workers.orders.queue.visibilityTimeoutSeconds"),
+    ("a retention as long as the dead-letter queue's", setting("workers.orders.queue.messageRetentionSeconds", 1209600),
+     f"{NS}:workers.orders.queue.messageRetentionSeconds"),
+    ("min above max", setting("workers.orders.scaling.minTasks", 9), f"{NS}:workers.orders.scaling.minTasks"),
+    ("desired outside the bounds", setting("services.api.desiredCount", 5), f"{NS}:services.api.desiredCount"),
+    # Tags
+    ("an extra tag that overrides environment", setting("tags.extra", {"environment": "prod"}), f"{NS}:tags.extra"),
+    ("no owner", delete("tags.owner"), f"{NS}:tags.owner"),
+    # Misspelt keys at every level
+    ("a misspelt top-level key", setting("logRetentionDay", 7), f"{NS}:logRetentionDay"),
+    ("a misspelt section key", setting("network.azCuont", 2), f"{NS}:network.azCuont"),
+    ("a misspelt service key", setting("services.api.autoscalling", {}), f"{NS}:services.api.autoscalling"),
+    ("a misspelt key in a list item", setting("cluster.defaultCapacityProviderStrategy",
+                                              [{"capacityProvider": "FARGATE", "wieght": 1}]),
+     f"{NS}:cluster.defaultCapacityProviderStrategy[0].wieght"),
+    ("a misspelt key in a sidecar", setting("services.api.sidecars", [{**SIDECAR, "essentail": True}]),
+     f"{NS}:services.api.sidecars[0].essentail"),
+    # Types and ranges
+    ("a word for a number", setting("network.azCount", "two"), f"{NS}:network.azCount"),
+    ("out of range", setting("network.azCount", 12), f"{NS}:network.azCount"),
+    ("an unknown enum value", setting("network.natGateways", "perAz"), f"{NS}:network.natGateways"),
+    ("a log retention CloudWatch does not offer", setting("logRetentionDays", 10), f"{NS}:logRetentionDays"),
+    ("a Fargate size that does not exist", setting("services.api.memory", 3000), f"{NS}:services.api.memory"),
+    ("an empty path list", setting("services.api.pathPatterns", []), f"{NS}:services.api.pathPatterns"),
+    ("a service name with capitals", lambda c: c[f"{NS}:services"].update(Admin2=c[f"{NS}:services"].pop("admin")),
+     f"{NS}:services.Admin2"),
+]
+
+
+@pytest.mark.parametrize("change, key", [(c, k) for _, c, k in REFUSALS], ids=[i for i, _, _ in REFUSALS])
+def test_a_mistake_is_refused_in_one_line_before_anything_is_registered(plan_stack, change, key: str) -> None:
+    result = plan_stack(change)
+    assert result.code == 2, result.stderr or result.stdout[-400:]
+    assert result.registered == 0
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+    assert key in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+PHRASES = ("Input should", "String should", "Value error", "pattern", "^", "validation error", "Field required")
+
+
+@pytest.mark.parametrize("change", [c for _, c, _ in REFUSALS], ids=[i for i, _, _ in REFUSALS])
+def test_a_refusal_speaks_the_users_language(plan_stack, change) -> None:
+    message = plan_stack(change).stderr
+    assert not [p for p in PHRASES if p in message], message
+
+
+@pytest.mark.parametrize("typo, suggestion", [
+    (setting("ecs-platfrom:services", {}), "did you mean ecs-platform:services?"),
+    (setting("aws:profiel", "dev"), "did you mean profile?"),
+    (setting("aws:region", "eu-west-l"), "did you mean eu-west-1?"),
+    (setting("network.azCuont", 2), "did you mean azCount?"),
+    (setting("services.api.autoscalling", {}), "did you mean autoscaling?"),
+    (setting("cluster.defaultCapacityProviderStrategy", [{"capacityProvider": "FARGATE", "wieght": 1}]),
+     "did you mean weight?"),
+])
+def test_a_misspelt_key_gets_the_closest_one_suggested(plan_stack, typo, suggestion: str) -> None:
+    assert suggestion in plan_stack(typo).stderr
+
+
+# The command line -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, mentions", [
+    (["--pack", "/no/such/pack"], "--pack /no/such/pack"),
+    (["--config", "/no/such/config.json"], "--config /no/such/config.json"),
+    (["--spot-discount", "1.5"], "--spot-discount"),
+    (["--spot-discount", "lots"], "--spot-discount"),
+    (["--json", "/no/such/folder/plan.json"], "--json /no/such/folder/plan.json"),
+    (["--graph", "/"], "--graph /"),
+])
+def test_a_bad_option_is_refused_in_one_line(plan_stack, args: list[str], mentions: str) -> None:
+    result = plan_stack(None, *args)
+    assert (result.code, result.registered) == (2, 0)
+    assert result.stderr.count("\n") == 1 and mentions in result.stderr
+
+
+def test_a_pack_config_that_is_not_json_names_its_line(plan_stack, tmp_path: Path) -> None:
+    config = tmp_path / "bad.json"
+    config.write_text('{\n  "all": mandatory\n}\n')
+    result = plan_stack(None, "--config", str(config))
+    assert result.code == 2 and "line 2" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_missing_stack_file_is_one_line(tmp_path: Path, capsys) -> None:
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    assert main(["plan", "--stack", "nope", "--dir", str(tmp_path)]) == 2
+    assert "Pulumi.nope.yaml does not exist" in capsys.readouterr().err
+
+
+def test_json_to_standard_output_is_the_report_alone(plan_stack) -> None:
+    import json
+
+    result = plan_stack(None, "--json", "-")
+    assert result.code == 0 and json.loads(result.stdout)["stack"] == "bad"
+
+
+def test_a_pack_that_never_starts_is_reported_not_waited_for(plan_stack, tmp_path: Path) -> None:
+    pack = tmp_path / "broken-pack"
+    pack.mkdir()
+    (pack / "PulumiPolicy.yaml").write_text("runtime: python\n")
+    (pack / "__main__.py").write_text("raise SystemExit('this pack is broken')\n")
+    result = plan_stack(None, "--pack", str(pack))
+    assert result.code == 3 and "did not start" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_secure_value_is_carried_as_a_placeholder_and_noted(plan_stack) -> None:
+    result = plan_stack(setting("aws:secretKey", {"secure": "AAABAJ8zZW5jcnlwdGVk"}))
+    assert result.code == 0
+    assert "aws:secretKey: secure values cannot be decrypted offline" in result.stdout
+
+
+def test_the_provider_gets_the_stack_files_aws_keys(tmp_path: Path) -> None:
+    program = tmp_path / "program"
+    program.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, program / name)
+    stack = copy.deepcopy(DEV)
+    stack["config"]["aws:profile"] = "platform-dev"
+    stack["config"]["aws:allowedAccountIds"] = ["123456789012"]
+    stack["config"]["aws:assumeRoles"] = [{"roleArn": "arn:aws:iam::123456789012:role/deployer"}]
+    (program / "Pulumi.dev.yaml").write_text(yaml.safe_dump(stack))
+    provider = engine.run_stack(program, "dev").one("pulumi:providers:aws", "aws")
+    assert provider.inputs["profile"] == "platform-dev"
+    assert provider.inputs["allowedAccountIds"] == ["123456789012"]
+    assert provider.inputs["assumeRoles"][0]["roleArn"] == "arn:aws:iam::123456789012:role/deployer"
