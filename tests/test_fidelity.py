@@ -140,7 +140,14 @@ def test_launch_type_with_a_capacity_provider_strategy_is_caught() -> None:
 
 
 def test_grace_period_without_a_load_balancer_is_caught() -> None:
-    one(lambda: service(health_check_grace_period_seconds=60), "svc", "healthCheckGracePeriodSeconds")
+    one(lambda: service(task_definition=task().arn, health_check_grace_period_seconds=60), "svc",
+        "healthCheckGracePeriodSeconds")
+
+
+def test_grace_period_with_a_task_definition_outside_the_program_is_not_judged() -> None:
+    # Whether "arn:td" has a container health check is not something this program can tell.
+    assert not [v for v in found(lambda: service(health_check_grace_period_seconds=60))
+                if v.field == "healthCheckGracePeriodSeconds"]
 
 
 def test_grace_period_with_a_container_health_check_passes() -> None:
@@ -246,8 +253,10 @@ def stack_settings(draw) -> dict[str, str]:
         cpu, memory = draw(SIZES)
         low = draw(st.integers(min_value=1, max_value=4))
         high = draw(st.integers(min_value=low, max_value=12))
+        # Each service routes its own paths: settings refuse a path that another service already routes.
         services[name] = {
-            "image": "example/app:1.0", "cpu": cpu, "memory": memory, "pathPatterns": draw(PATHS),
+            "image": "example/app:1.0", "cpu": cpu, "memory": memory,
+            "pathPatterns": [f"/{name}{path}" for path in draw(PATHS)],
             "priority": priority * 10, "desiredCount": draw(st.integers(min_value=low, max_value=high)),
             "autoscaling": {"minTasks": low, "maxTasks": high}, "user": "1000", "scratchPaths": ["/tmp"],
         }

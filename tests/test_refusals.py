@@ -4,6 +4,7 @@ before the program registers anything: fed through `ecs-platform plan` as a user
 from __future__ import annotations
 
 import copy
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -159,6 +160,10 @@ REFUSALS: list[tuple[str, Union[Edit, str], str]] = [
      f"{NS}:services.api.hostHeaders"),
     ("a path without a leading slash", setting("services.api.pathPatterns", ["api/*"]),
      f"{NS}:services.api.pathPatterns"),
+    ("four paths in one condition", setting("services.api.pathPatterns", ["/a/*", "/b/*", "/c/*", "/d/*"]),
+     f"{NS}:services.api.pathPatterns"),
+    ("sidecars that take the task's memory", setting("services.api.sidecars", [{**SIDECAR, "memoryReservation": 600}]),
+     f"{NS}:services.api.sidecars"),
     ("one path on two services", setting("services.admin.pathPatterns", ["/api/*"]),
      f"{NS}:services.admin.pathPatterns"),
     ("a health check path without a slash", setting("services.api.healthCheck.path", "health"),
@@ -261,9 +266,7 @@ def test_a_missing_stack_file_is_one_line(tmp_path: Path, capsys) -> None:
 
 
 def test_json_to_standard_output_is_the_report_alone(plan_stack) -> None:
-    import json
-
-    result = plan_stack(None, "--json", "-")
+    result = plan_stack(None, "--json", "-", "--config", str(ROOT / "policies" / "config" / "dev.json"))
     assert result.code == 0 and json.loads(result.stdout)["stack"] == "bad"
 
 
@@ -277,7 +280,8 @@ def test_a_pack_that_never_starts_is_reported_not_waited_for(plan_stack, tmp_pat
 
 
 def test_a_secure_value_is_carried_as_a_placeholder_and_noted(plan_stack) -> None:
-    result = plan_stack(setting("aws:secretKey", {"secure": "AAABAJ8zZW5jcnlwdGVk"}))
+    result = plan_stack(setting("aws:secretKey", {"secure": "AAABAJ8zZW5jcnlwdGVk"}),
+                        "--config", str(ROOT / "policies" / "config" / "dev.json"))
     assert result.code == 0
     assert "aws:secretKey: secure values cannot be decrypted offline" in result.stdout
 
@@ -293,6 +297,11 @@ def test_the_provider_gets_the_stack_files_aws_keys(tmp_path: Path) -> None:
     stack["config"]["aws:assumeRoles"] = [{"roleArn": "arn:aws:iam::123456789012:role/deployer"}]
     (program / "Pulumi.dev.yaml").write_text(yaml.safe_dump(stack))
     provider = engine.run_stack(program, "dev").one("pulumi:providers:aws", "aws")
-    assert provider.inputs["profile"] == "platform-dev"
-    assert provider.inputs["allowedAccountIds"] == ["123456789012"]
-    assert provider.inputs["assumeRoles"][0]["roleArn"] == "arn:aws:iam::123456789012:role/deployer"
+
+    def value(key: str) -> Any:  # a provider's structured inputs travel as JSON text
+        raw = provider.inputs[key]
+        return json.loads(raw) if isinstance(raw, str) and raw[:1] in "[{" else raw
+
+    assert value("profile") == "platform-dev"
+    assert value("allowedAccountIds") == ["123456789012"]
+    assert value("assumeRoles")[0]["roleArn"] == "arn:aws:iam::123456789012:role/deployer"

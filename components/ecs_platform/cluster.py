@@ -8,6 +8,7 @@ import pulumi_aws as aws
 from typing_extensions import NotRequired
 
 from . import defaults, validation
+from ._args import check_keys
 from .enums import CapacityProvider, ContainerInsights
 
 
@@ -51,6 +52,7 @@ class Cluster(pulumi.ComponentResource):
     """Log group that records ECS Exec sessions."""
 
     def __init__(self, name: str, args: ClusterArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        check_keys("Cluster", args, ClusterArgs)
         insights = ContainerInsights(args.get("container_insights", defaults.CONTAINER_INSIGHTS))
         strategy = strategy_items(
             args.get(

@@ -10,6 +10,7 @@ import pulumi_awsx as awsx
 from typing_extensions import NotRequired
 
 from . import defaults, validation
+from ._args import check_keys
 from ._aws import AccountContext, ingress_from_cidr, policy_document, service_trust_policy
 from .enums import ENDPOINT_SERVICE_SUFFIX, GATEWAY_ENDPOINTS, NatGatewayStrategy, VpcEndpointService
 
@@ -58,6 +59,7 @@ class Network(pulumi.ComponentResource):
     """Security group of the interface VPC endpoints, when any are configured."""
 
     def __init__(self, name: str, args: NetworkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        check_keys("Network", args, NetworkArgs)
         cidr = validation.vpc_cidr(args.get("cidr_block", defaults.VPC_CIDR))
         az_count = int(args.get("availability_zone_count", defaults.AZ_COUNT))
         public_prefix = int(args.get("public_subnet_prefix", defaults.PUBLIC_SUBNET_PREFIX))

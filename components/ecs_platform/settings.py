@@ -360,6 +360,15 @@ class TaskSettings(_Settings):
         both = set(self.environment) & set(self.secrets)
         if both:
             raise KeyProblem("environment", f"{', '.join(sorted(both))} is also under secrets; keep one")
+        # ContainerDefinition cpu and memoryReservation: what the sidecars reserve comes out of the task's.
+        reserved = sum(s.memory_reservation or 0 for s in self.sidecars)
+        if reserved >= self.memory:
+            raise KeyProblem("sidecars", f"the sidecars reserve {reserved} MiB of the task's {self.memory}; leave "
+                                         "memory for the main container")
+        cpu = sum(s.cpu for s in self.sidecars)
+        if cpu >= self.cpu:
+            raise KeyProblem("sidecars", f"the sidecars reserve {cpu} of the task's {self.cpu} CPU units; leave CPU "
+                                         "for the main container")
         return self
 
     def task_args(self, log_retention_days: int) -> TaskArgs:
@@ -443,6 +452,9 @@ class WebAutoscalingSettings(_Settings):
         return self
 
 
+_MAX_VALUES_PER_CONDITION = 3
+
+
 class ServiceSettings(TaskSettings):
     """A web service behind the load balancer."""
 
@@ -472,6 +484,11 @@ class ServiceSettings(TaskSettings):
     def _routing(self) -> "ServiceSettings":
         if not self.path_patterns and not self.host_headers:
             raise KeyProblem("pathPatterns", "needs at least one path (or a hostHeaders entry) to route traffic")
+        # ELB User Guide, "Condition types for listener rules": at most 3 values in one condition, 5 in a rule.
+        for key, values in (("pathPatterns", self.path_patterns), ("hostHeaders", self.host_headers)):
+            if len(values) > _MAX_VALUES_PER_CONDITION:
+                raise KeyProblem(key, f"a listener rule condition takes at most {_MAX_VALUES_PER_CONDITION} values; "
+                                      f"got {len(values)}")
         if len(self.path_patterns) + len(self.host_headers) > MAX_CONDITION_VALUES:
             raise KeyProblem("pathPatterns", f"a listener rule takes at most {MAX_CONDITION_VALUES} paths and hosts")
         if self.desired_count is not None and not (

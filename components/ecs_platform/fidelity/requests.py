@@ -4,6 +4,10 @@ Each mapper takes a resource's inputs (camelCase, as registered) and returns the
 to create it, in the API's own names and types. Inputs with no API counterpart (Pulumi-only switches such as
 `forceNewDeployment` or `waitForSteadyState`) are skipped rather than invented. Tags are left out: the provider
 sends them in separate tagging calls and merges the stack's default tags itself.
+
+At a first preview some inputs are the engine's unknown marker. A mapper keeps the marker where the value would be
+(a whole unknown list or object stays the marker, it is never read as empty), so the documented rules can tell "not
+known yet" from "not set".
 """
 
 from __future__ import annotations
@@ -11,9 +15,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 from ..testing.engine import Registration
+from ..testing.mocks import UNKNOWN
 
 
 @dataclass
@@ -57,11 +62,27 @@ def _name(resource: Registration, key: str = "name") -> Any:
 
 
 def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
+    return json.loads(value) if isinstance(value, str) and value != UNKNOWN else value
 
 
-def _float(value: Any) -> Optional[float]:
+def _float(value: Any) -> Any:
+    if value == UNKNOWN:
+        return value
     return None if value in (None, "") else float(value)
+
+
+def _each(items: Any, mapper: Callable[[Any], Any]) -> Any:
+    """``mapper`` applied to every item of a list input; an unknown list or item stays unknown."""
+    if items == UNKNOWN:
+        return UNKNOWN
+    return [item if item == UNKNOWN else mapper(item) for item in items or []]
+
+
+def _block(value: Any, mapper: Callable[[Any], Any]) -> Any:
+    """``mapper`` applied to a nested object input when it is set; an unknown object stays unknown."""
+    if value == UNKNOWN:
+        return UNKNOWN
+    return mapper(value) if value else None
 
 
 def text(value: Any) -> str:
@@ -80,71 +101,106 @@ def request(service: str, operation: str, params: dict[str, Any], resource: Regi
 # ECS ---------------------------------------------------------------------------------------------------------
 
 
+def _efs(efs: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "fileSystemId": efs.get("fileSystemId"), "rootDirectory": efs.get("rootDirectory"),
+        "transitEncryption": efs.get("transitEncryption"), "transitEncryptionPort": efs.get("transitEncryptionPort"),
+        "authorizationConfig": _block(efs.get("authorizationConfig"), lambda a: {
+            "accessPointId": a.get("accessPointId"), "iam": a.get("iam")}),
+    }
+
+
+def _docker_volume(docker: dict[str, Any]) -> dict[str, Any]:
+    return {"scope": docker.get("scope"), "autoprovision": docker.get("autoprovision"), "driver": docker.get("driver"),
+            "driverOpts": docker.get("driverOpts"), "labels": docker.get("labels")}
+
+
+def _volume(volume: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": volume.get("name"),
+        "host": {"sourcePath": volume["hostPath"]} if volume.get("hostPath") else None,
+        "configuredAtLaunch": volume.get("configureAtLaunch"),
+        "dockerVolumeConfiguration": _block(volume.get("dockerVolumeConfiguration"), _docker_volume),
+        "efsVolumeConfiguration": _block(volume.get("efsVolumeConfiguration"), _efs),
+    }
+
+
+def _placement_constraint(constraint: dict[str, Any]) -> dict[str, Any]:
+    return {"type": constraint.get("type"), "expression": constraint.get("expression")}
+
+
+def _proxy(proxy: dict[str, Any]) -> dict[str, Any]:
+    # The provider takes the properties as a map; the API as name/value pairs.
+    properties = proxy.get("properties") or {}
+    pairs = UNKNOWN if properties == UNKNOWN else [{"name": k, "value": v} for k, v in properties.items()]
+    return {"type": proxy.get("type"), "containerName": proxy.get("containerName"), "properties": pairs}
+
+
 @maps("aws:ecs/taskDefinition:TaskDefinition")
 def task_definition(r: Registration) -> Iterator[ApiRequest]:
     i = r.inputs
-    volumes = []
-    for volume in i.get("volumes") or []:
-        efs = volume.get("efsVolumeConfiguration")
-        volumes.append({
-            "name": volume.get("name"),
-            "host": {"sourcePath": volume["hostPath"]} if volume.get("hostPath") else None,
-            "efsVolumeConfiguration": {
-                "fileSystemId": efs.get("fileSystemId"), "rootDirectory": efs.get("rootDirectory"),
-                "transitEncryption": efs.get("transitEncryption"),
-                "transitEncryptionPort": efs.get("transitEncryptionPort"),
-            } if efs else None,
-        })
-    platform = i.get("runtimePlatform") or {}
     yield request("ecs", "RegisterTaskDefinition", {
         "family": i.get("family"),
         "taskRoleArn": i.get("taskRoleArn"),
         "executionRoleArn": i.get("executionRoleArn"),
         "networkMode": i.get("networkMode"),
         "containerDefinitions": _json(i.get("containerDefinitions")),
-        "volumes": volumes,
+        "volumes": _each(i.get("volumes"), _volume),
+        "placementConstraints": _each(i.get("placementConstraints"), _placement_constraint),
         "requiresCompatibilities": i.get("requiresCompatibilities"),
         "cpu": i.get("cpu"),
         "memory": i.get("memory"),
         "pidMode": i.get("pidMode"),
         "ipcMode": i.get("ipcMode"),
-        "runtimePlatform": {"operatingSystemFamily": platform.get("operatingSystemFamily"),
-                            "cpuArchitecture": platform.get("cpuArchitecture")} if platform else None,
-        "ephemeralStorage": i.get("ephemeralStorage"),
+        "proxyConfiguration": _block(i.get("proxyConfiguration"), _proxy),
+        "runtimePlatform": _block(i.get("runtimePlatform"), lambda p: {
+            "operatingSystemFamily": p.get("operatingSystemFamily"), "cpuArchitecture": p.get("cpuArchitecture")}),
+        # The provider's sizeInGib is the API's sizeInGiB.
+        "ephemeralStorage": _block(i.get("ephemeralStorage"), lambda s: {"sizeInGiB": s.get("sizeInGib")}),
     }, r)
+
+
+def _strategy_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {"capacityProvider": item.get("capacityProvider"), "weight": item.get("weight"), "base": item.get("base")}
+
+
+def _service_load_balancer(lb: dict[str, Any]) -> dict[str, Any]:
+    return {"targetGroupArn": lb.get("targetGroupArn"), "loadBalancerName": lb.get("elbName"),
+            "containerName": lb.get("containerName"), "containerPort": lb.get("containerPort")}
+
+
+def _awsvpc(network: dict[str, Any]) -> dict[str, Any]:
+    public_ip = network.get("assignPublicIp")
+    if public_ip not in (None, UNKNOWN):
+        public_ip = "ENABLED" if public_ip else "DISABLED"
+    return {"awsvpcConfiguration": {"subnets": network.get("subnets"), "securityGroups": network.get("securityGroups"),
+                                    "assignPublicIp": public_ip}}
 
 
 @maps("aws:ecs/service:Service")
 def service(r: Registration) -> Iterator[ApiRequest]:
     i = r.inputs
-    network = i.get("networkConfiguration") or {}
-    public_ip = network.get("assignPublicIp")
     yield request("ecs", "CreateService", {
         "cluster": i.get("cluster"),
         "serviceName": _name(r),
         "taskDefinition": i.get("taskDefinition"),
-        "loadBalancers": [
-            {"targetGroupArn": lb.get("targetGroupArn"), "containerName": lb.get("containerName"),
-             "containerPort": lb.get("containerPort")}
-            for lb in i.get("loadBalancers") or []
-        ],
+        "loadBalancers": _each(i.get("loadBalancers"), _service_load_balancer),
         "desiredCount": i.get("desiredCount"),
         "launchType": i.get("launchType"),
-        "capacityProviderStrategy": [
-            {"capacityProvider": s.get("capacityProvider"), "weight": s.get("weight"), "base": s.get("base")}
-            for s in i.get("capacityProviderStrategies") or []
-        ],
+        "capacityProviderStrategy": _each(i.get("capacityProviderStrategies"), _strategy_item),
         "platformVersion": i.get("platformVersion"),
         "deploymentConfiguration": {
             "deploymentCircuitBreaker": i.get("deploymentCircuitBreaker"),
             "maximumPercent": i.get("deploymentMaximumPercent"),
             "minimumHealthyPercent": i.get("deploymentMinimumHealthyPercent"),
+            "alarms": i.get("alarms"),
         },
-        "networkConfiguration": {"awsvpcConfiguration": {
-            "subnets": network.get("subnets"),
-            "securityGroups": network.get("securityGroups"),
-            "assignPublicIp": None if public_ip is None else ("ENABLED" if public_ip else "DISABLED"),
-        }} if network else None,
+        "deploymentController": _block(i.get("deploymentController"), lambda c: {"type": c.get("type")}),
+        "schedulingStrategy": i.get("schedulingStrategy"),
+        "placementConstraints": _each(i.get("placementConstraints"), _placement_constraint),
+        "placementStrategy": _each(i.get("orderedPlacementStrategies"),
+                                   lambda s: {"type": s.get("type"), "field": s.get("field")}),
+        "networkConfiguration": _block(i.get("networkConfiguration"), _awsvpc),
         "healthCheckGracePeriodSeconds": i.get("healthCheckGracePeriodSeconds"),
         "enableECSManagedTags": i.get("enableEcsManagedTags"),
         "propagateTags": i.get("propagateTags"),
@@ -152,37 +208,39 @@ def service(r: Registration) -> Iterator[ApiRequest]:
     }, r)
 
 
+def _execute_command(config: dict[str, Any]) -> dict[str, Any]:
+    return {"executeCommandConfiguration": _block(config.get("executeCommandConfiguration"), lambda e: {
+        "kmsKeyId": e.get("kmsKeyId"),
+        "logging": e.get("logging"),
+        "logConfiguration": _block(e.get("logConfiguration"), lambda log: {
+            "cloudWatchLogGroupName": log.get("cloudWatchLogGroupName"),
+            "cloudWatchEncryptionEnabled": log.get("cloudWatchEncryptionEnabled"),
+            "s3BucketName": log.get("s3BucketName"),
+            "s3EncryptionEnabled": log.get("s3BucketEncryptionEnabled"),
+            "s3KeyPrefix": log.get("s3KeyPrefix"),
+        }),
+    })}
+
+
 @maps("aws:ecs/cluster:Cluster")
 def cluster(r: Registration) -> Iterator[ApiRequest]:
     i = r.inputs
-    exec_config = ((i.get("configuration") or {}).get("executeCommandConfiguration")) or {}
-    log = exec_config.get("logConfiguration") or {}
     yield request("ecs", "CreateCluster", {
         "clusterName": _name(r),
         "settings": i.get("settings"),
-        "configuration": {"executeCommandConfiguration": {
-            "kmsKeyId": exec_config.get("kmsKeyId"),
-            "logging": exec_config.get("logging"),
-            "logConfiguration": {
-                "cloudWatchLogGroupName": log.get("cloudWatchLogGroupName"),
-                "cloudWatchEncryptionEnabled": log.get("cloudWatchEncryptionEnabled"),
-                "s3BucketName": log.get("s3BucketName"),
-                "s3KeyPrefix": log.get("s3KeyPrefix"),
-            },
-        }} if exec_config else None,
+        "configuration": _block(i.get("configuration"), _execute_command),
     }, r)
 
 
 @maps("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders")
 def capacity_providers(r: Registration) -> Iterator[ApiRequest]:
     i = r.inputs
+    # Both lists are required by the API, so an empty one is sent rather than dropped.
     yield ApiRequest("ecs", "PutClusterCapacityProviders", {
         "cluster": i.get("clusterName"),
         "capacityProviders": i.get("capacityProviders") or [],
-        "defaultCapacityProviderStrategy": [
-            compact({"capacityProvider": s.get("capacityProvider"), "weight": s.get("weight"), "base": s.get("base")})
-            for s in i.get("defaultCapacityProviderStrategies") or []
-        ],
+        "defaultCapacityProviderStrategy": _each(i.get("defaultCapacityProviderStrategies"),
+                                                 lambda s: compact(_strategy_item(s))),
     }, r)
 
 
@@ -205,11 +263,15 @@ def load_balancer(r: Registration) -> Iterator[ApiRequest]:
         "IpAddressType": i.get("ipAddressType"),
     }, r)
     logs = i.get("accessLogs") or {}
+    if logs == UNKNOWN:
+        logs = {"enabled": UNKNOWN, "bucket": UNKNOWN}
     attributes = _attributes({
         "deletion_protection.enabled": i.get("enableDeletionProtection"),
         "idle_timeout.timeout_seconds": i.get("idleTimeout"),
+        "client_keep_alive.seconds": i.get("clientKeepAlive"),
         "routing.http.drop_invalid_header_fields.enabled": i.get("dropInvalidHeaderFields"),
         "routing.http.desync_mitigation_mode": i.get("desyncMitigationMode"),
+        "routing.http.xff_header_processing.mode": i.get("xffHeaderProcessingMode"),
         "access_logs.s3.enabled": logs.get("enabled"),
         "access_logs.s3.bucket": logs.get("bucket"),
         "access_logs.s3.prefix": logs.get("prefix"),
@@ -219,16 +281,10 @@ def load_balancer(r: Registration) -> Iterator[ApiRequest]:
                          {"LoadBalancerArn": r.outputs.get("arn", r.id), "Attributes": attributes}, r)
 
 
-@maps("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
-def target_group(r: Registration) -> Iterator[ApiRequest]:
-    i = r.inputs
-    check = i.get("healthCheck") or {}
-    yield request("elbv2", "CreateTargetGroup", {
-        "Name": _name(r),
-        "Protocol": i.get("protocol"),
-        "Port": i.get("port"),
-        "VpcId": i.get("vpcId"),
-        "TargetType": i.get("targetType"),
+def _health_check(check: dict[str, Any], protocol_version: Any) -> dict[str, Any]:
+    # The provider sends the matcher as gRPC codes for a GRPC target group and as HTTP codes otherwise.
+    matcher = check.get("matcher")
+    return {
         "HealthCheckEnabled": check.get("enabled"),
         "HealthCheckProtocol": check.get("protocol"),
         "HealthCheckPort": check.get("port"),
@@ -237,30 +293,81 @@ def target_group(r: Registration) -> Iterator[ApiRequest]:
         "HealthCheckTimeoutSeconds": check.get("timeout"),
         "HealthyThresholdCount": check.get("healthyThreshold"),
         "UnhealthyThresholdCount": check.get("unhealthyThreshold"),
-        "Matcher": {"HttpCode": check["matcher"]} if check.get("matcher") else None,
+        "Matcher": {"GrpcCode" if protocol_version == "GRPC" else "HttpCode": matcher} if matcher else None,
+    }
+
+
+@maps("aws:lb/targetGroup:TargetGroup", "aws:alb/targetGroup:TargetGroup")
+def target_group(r: Registration) -> Iterator[ApiRequest]:
+    i = r.inputs
+    check = i.get("healthCheck") or {}
+    if check == UNKNOWN:
+        check = dict.fromkeys(("enabled", "protocol", "port", "path", "interval", "timeout", "healthyThreshold",
+                               "unhealthyThreshold", "matcher"), UNKNOWN)
+    yield request("elbv2", "CreateTargetGroup", {
+        "Name": _name(r),
+        "Protocol": i.get("protocol"),
+        "ProtocolVersion": i.get("protocolVersion"),
+        "Port": i.get("port"),
+        "VpcId": i.get("vpcId"),
+        "TargetType": i.get("targetType"),
+        "IpAddressType": i.get("ipAddressType"),
+        **_health_check(check, i.get("protocolVersion")),
     }, r)
-    attributes = _attributes({"deregistration_delay.timeout_seconds": i.get("deregistrationDelay")})
+    attributes = _attributes({
+        "deregistration_delay.timeout_seconds": i.get("deregistrationDelay"),
+        "slow_start.duration_seconds": i.get("slowStart"),
+        "load_balancing.algorithm.type": i.get("loadBalancingAlgorithmType"),
+    })
     if attributes:
         yield ApiRequest("elbv2", "ModifyTargetGroupAttributes",
                          {"TargetGroupArn": r.outputs.get("arn", r.id), "Attributes": attributes}, r)
 
 
-def _actions(actions: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    mapped = []
-    for order, action in enumerate(actions or [], start=1):
-        fixed, redirect = action.get("fixedResponse"), action.get("redirect")
-        mapped.append({
-            "Type": action.get("type"),
-            "TargetGroupArn": action.get("targetGroupArn"),
-            "Order": action.get("order", order),
-            "FixedResponseConfig": {"MessageBody": fixed.get("messageBody"), "StatusCode": fixed.get("statusCode"),
-                                    "ContentType": fixed.get("contentType")} if fixed else None,
-            "RedirectConfig": {"Protocol": redirect.get("protocol"), "Port": redirect.get("port"),
-                               "Host": redirect.get("host"), "Path": redirect.get("path"),
-                               "Query": redirect.get("query"), "StatusCode": redirect.get("statusCode")}
-            if redirect else None,
-        })
-    return mapped
+def _forward(forward: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "TargetGroups": _each(forward.get("targetGroups"),
+                              lambda g: {"TargetGroupArn": g.get("arn"), "Weight": g.get("weight")}),
+        "TargetGroupStickinessConfig": _block(forward.get("stickiness"), lambda s: {
+            "Enabled": s.get("enabled"), "DurationSeconds": s.get("duration")}),
+    }
+
+
+_AUTHENTICATE_COMMON = {"sessionCookieName": "SessionCookieName", "scope": "Scope", "sessionTimeout": "SessionTimeout",
+                        "authenticationRequestExtraParams": "AuthenticationRequestExtraParams",
+                        "onUnauthenticatedRequest": "OnUnauthenticatedRequest"}
+_OIDC = {"issuer": "Issuer", "authorizationEndpoint": "AuthorizationEndpoint", "tokenEndpoint": "TokenEndpoint",
+         "userInfoEndpoint": "UserInfoEndpoint", "clientId": "ClientId", "clientSecret": "ClientSecret",
+         **_AUTHENTICATE_COMMON}
+_COGNITO = {"userPoolArn": "UserPoolArn", "userPoolClientId": "UserPoolClientId", "userPoolDomain": "UserPoolDomain",
+            **_AUTHENTICATE_COMMON}
+
+
+def _renamed(names: dict[str, str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda block: {api: block.get(key) for key, api in names.items()}
+
+
+def _action(action: dict[str, Any], order: int) -> dict[str, Any]:
+    return {
+        "Type": action.get("type"),
+        "TargetGroupArn": action.get("targetGroupArn"),
+        "Order": action.get("order", order),
+        "ForwardConfig": _block(action.get("forward"), _forward),
+        "AuthenticateOidcConfig": _block(action.get("authenticateOidc"), _renamed(_OIDC)),
+        "AuthenticateCognitoConfig": _block(action.get("authenticateCognito"), _renamed(_COGNITO)),
+        "FixedResponseConfig": _block(action.get("fixedResponse"), _renamed(
+            {"messageBody": "MessageBody", "statusCode": "StatusCode", "contentType": "ContentType"})),
+        "RedirectConfig": _block(action.get("redirect"), _renamed(
+            {"protocol": "Protocol", "port": "Port", "host": "Host", "path": "Path", "query": "Query",
+             "statusCode": "StatusCode"})),
+    }
+
+
+def _actions(actions: Any) -> Any:
+    # The provider numbers actions in the order given when the program leaves `order` out.
+    if actions == UNKNOWN:
+        return UNKNOWN
+    return [a if a == UNKNOWN else _action(a, order) for order, a in enumerate(actions or [], start=1)]
 
 
 @maps("aws:lb/listener:Listener", "aws:alb/listener:Listener")
@@ -276,23 +383,37 @@ def listener(r: Registration) -> Iterator[ApiRequest]:
     }, r)
 
 
-_CONDITIONS = {"pathPattern": ("path-pattern", "PathPatternConfig"), "hostHeader": ("host-header", "HostHeaderConfig"),
-               "httpRequestMethod": ("http-request-method", "HttpRequestMethodConfig"),
-               "sourceIp": ("source-ip", "SourceIpConfig")}
+# Pulumi's condition blocks, and the API's RuleCondition field and config for each.
+CONDITIONS = {"pathPattern": ("path-pattern", "PathPatternConfig"), "hostHeader": ("host-header", "HostHeaderConfig"),
+              "httpHeader": ("http-header", "HttpHeaderConfig"),
+              "httpRequestMethod": ("http-request-method", "HttpRequestMethodConfig"),
+              "queryStrings": ("query-string", "QueryStringConfig"), "sourceIp": ("source-ip", "SourceIpConfig")}
+
+
+def _condition_config(key: str, block: Any) -> Any:
+    if key == "queryStrings":
+        return {"Values": _each(block, lambda q: {"Key": q.get("key"), "Value": q.get("value")})}
+    return _block(block, lambda b: {"HttpHeaderName": b.get("httpHeaderName"), "Values": b.get("values"),
+                                    "RegexValues": b.get("regexValues"), "IpAddressType": b.get("ipAddressType")})
+
+
+def _condition(condition: dict[str, Any]) -> dict[str, Any]:
+    """One API condition per condition block. A block that sets several kinds (the provider refuses it) keeps them
+    all, so the rules see it; its Field is the first kind's."""
+    kinds = [key for key in CONDITIONS if condition.get(key)]
+    mapped: dict[str, Any] = {"Field": CONDITIONS[kinds[0]][0]} if kinds else {}
+    for key in kinds:
+        mapped[CONDITIONS[key][1]] = _condition_config(key, condition[key])
+    return mapped
 
 
 @maps("aws:lb/listenerRule:ListenerRule", "aws:alb/listenerRule:ListenerRule")
 def listener_rule(r: Registration) -> Iterator[ApiRequest]:
     i = r.inputs
-    conditions = []
-    for condition in i.get("conditions") or []:
-        for key, (field, config) in _CONDITIONS.items():
-            if condition.get(key):
-                conditions.append({"Field": field, config: {"Values": condition[key].get("values")}})
     yield request("elbv2", "CreateRule", {
         "ListenerArn": i.get("listenerArn"),
         "Priority": i.get("priority"),
-        "Conditions": conditions,
+        "Conditions": _each(i.get("conditions"), _condition),
         "Actions": _actions(i.get("actions")),
     }, r)
 
@@ -300,34 +421,35 @@ def listener_rule(r: Registration) -> Iterator[ApiRequest]:
 # CloudWatch and Application Auto Scaling ---------------------------------------------------------------------
 
 
-def _dimensions(dimensions: Any, name: str = "Name", value: str = "Value") -> Optional[list[dict[str, Any]]]:
-    if not dimensions:
-        return None
+def _dimensions(dimensions: Any, name: str = "Name", value: str = "Value") -> Any:
+    if not dimensions or dimensions == UNKNOWN:
+        return dimensions or None
     if isinstance(dimensions, dict):
         return [{name: k, value: v} for k, v in dimensions.items()]
-    return [{name: d.get("name"), value: d.get("value")} for d in dimensions]
+    return _each(dimensions, lambda d: {name: d.get("name"), value: d.get("value")})
+
+
+def _metric(metric: dict[str, Any]) -> dict[str, Any]:
+    return {"Namespace": metric.get("namespace"), "MetricName": metric.get("metricName"),
+            "Dimensions": _dimensions(metric.get("dimensions"))}
+
+
+def _alarm_query(query: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Id": query.get("id"),
+        "Expression": query.get("expression"),
+        "Label": query.get("label"),
+        "ReturnData": query.get("returnData"),
+        "Period": query.get("period"),
+        "AccountId": query.get("accountId"),
+        "MetricStat": _block(query.get("metric"), lambda m: {
+            "Metric": _metric(m), "Period": m.get("period"), "Stat": m.get("stat"), "Unit": m.get("unit")}),
+    }
 
 
 @maps("aws:cloudwatch/metricAlarm:MetricAlarm")
 def metric_alarm(r: Registration) -> Iterator[ApiRequest]:
     i = r.inputs
-    metrics = []
-    for query in i.get("metricQueries") or []:
-        metric = query.get("metric")
-        metrics.append({
-            "Id": query.get("id"),
-            "Expression": query.get("expression"),
-            "Label": query.get("label"),
-            "ReturnData": query.get("returnData"),
-            "Period": query.get("period"),
-            "MetricStat": {
-                "Metric": {"Namespace": metric.get("namespace"), "MetricName": metric.get("metricName"),
-                           "Dimensions": _dimensions(metric.get("dimensions"))},
-                "Period": metric.get("period"),
-                "Stat": metric.get("stat"),
-                "Unit": metric.get("unit"),
-            } if metric else None,
-        })
     yield request("cloudwatch", "PutMetricAlarm", {
         "AlarmName": _name(r),
         "AlarmDescription": i.get("alarmDescription"),
@@ -339,15 +461,17 @@ def metric_alarm(r: Registration) -> Iterator[ApiRequest]:
         "Namespace": i.get("namespace"),
         "Statistic": i.get("statistic"),
         "ExtendedStatistic": i.get("extendedStatistic"),
+        "EvaluateLowSampleCountPercentile": i.get("evaluateLowSampleCountPercentiles"),
         "Dimensions": _dimensions(i.get("dimensions")),
         "Period": i.get("period"),
         "Unit": i.get("unit"),
         "EvaluationPeriods": i.get("evaluationPeriods"),
         "DatapointsToAlarm": i.get("datapointsToAlarm"),
         "Threshold": _float(i.get("threshold")),
+        "ThresholdMetricId": i.get("thresholdMetricId"),
         "ComparisonOperator": i.get("comparisonOperator"),
         "TreatMissingData": i.get("treatMissingData"),
-        "Metrics": metrics,
+        "Metrics": _each(i.get("metricQueries"), _alarm_query),
     }, r)
 
 
@@ -364,66 +488,62 @@ def scalable_target(r: Registration) -> Iterator[ApiRequest]:
     }, r)
 
 
-def _tracking_metrics(metrics: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    mapped = []
-    for m in metrics or []:
-        stat = m.get("metricStat") or {}
-        metric = stat.get("metric") or {}
-        mapped.append({
-            "Id": m.get("id"),
-            "Expression": m.get("expression"),
-            "Label": m.get("label"),
-            "ReturnData": m.get("returnData"),
-            "MetricStat": {
-                "Metric": {"Namespace": metric.get("namespace"), "MetricName": metric.get("metricName"),
-                           "Dimensions": _dimensions(metric.get("dimensions"))},
-                "Stat": stat.get("stat"),
-                "Unit": stat.get("unit"),
-            } if stat else None,
-        })
-    return mapped
+def _tracking_metric(m: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Id": m.get("id"),
+        "Expression": m.get("expression"),
+        "Label": m.get("label"),
+        "ReturnData": m.get("returnData"),
+        "MetricStat": _block(m.get("metricStat"), lambda stat: {
+            "Metric": _block(stat.get("metric"), _metric), "Stat": stat.get("stat"), "Unit": stat.get("unit")}),
+    }
+
+
+def _step_scaling(step: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "AdjustmentType": step.get("adjustmentType"),
+        "StepAdjustments": _each(step.get("stepAdjustments"), lambda a: {
+            "MetricIntervalLowerBound": _float(a.get("metricIntervalLowerBound")),
+            "MetricIntervalUpperBound": _float(a.get("metricIntervalUpperBound")),
+            "ScalingAdjustment": a.get("scalingAdjustment")}),
+        "MinAdjustmentMagnitude": step.get("minAdjustmentMagnitude"),
+        "Cooldown": step.get("cooldown"),
+        "MetricAggregationType": step.get("metricAggregationType"),
+    }
+
+
+def _customized_metric(customized: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "MetricName": customized.get("metricName"), "Namespace": customized.get("namespace"),
+        "Dimensions": _dimensions(customized.get("dimensions")), "Statistic": customized.get("statistic"),
+        "Unit": customized.get("unit"), "Metrics": _each(customized.get("metrics"), _tracking_metric),
+    }
+
+
+def _target_tracking(tracking: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "TargetValue": _float(tracking.get("targetValue")),
+        "PredefinedMetricSpecification": _block(tracking.get("predefinedMetricSpecification"), lambda p: {
+            "PredefinedMetricType": p.get("predefinedMetricType"), "ResourceLabel": p.get("resourceLabel")}),
+        "CustomizedMetricSpecification": _block(tracking.get("customizedMetricSpecification"), _customized_metric),
+        "ScaleOutCooldown": tracking.get("scaleOutCooldown"),
+        "ScaleInCooldown": tracking.get("scaleInCooldown"),
+        "DisableScaleIn": tracking.get("disableScaleIn"),
+    }
 
 
 @maps("aws:appautoscaling/policy:Policy")
 def scaling_policy(r: Registration) -> Iterator[ApiRequest]:
     i = r.inputs
-    step = i.get("stepScalingPolicyConfiguration") or {}
-    tracking = i.get("targetTrackingScalingPolicyConfiguration") or {}
-    predefined = tracking.get("predefinedMetricSpecification") or {}
-    customized = tracking.get("customizedMetricSpecification") or {}
     yield request("application-autoscaling", "PutScalingPolicy", {
         "PolicyName": _name(r),
         "ServiceNamespace": i.get("serviceNamespace"),
         "ResourceId": i.get("resourceId"),
         "ScalableDimension": i.get("scalableDimension"),
         "PolicyType": i.get("policyType"),
-        "StepScalingPolicyConfiguration": {
-            "AdjustmentType": step.get("adjustmentType"),
-            "StepAdjustments": [
-                {"MetricIntervalLowerBound": _float(a.get("metricIntervalLowerBound")),
-                 "MetricIntervalUpperBound": _float(a.get("metricIntervalUpperBound")),
-                 "ScalingAdjustment": a.get("scalingAdjustment")}
-                for a in step.get("stepAdjustments") or []
-            ],
-            "MinAdjustmentMagnitude": step.get("minAdjustmentMagnitude"),
-            "Cooldown": step.get("cooldown"),
-            "MetricAggregationType": step.get("metricAggregationType"),
-        } if step else None,
-        "TargetTrackingScalingPolicyConfiguration": {
-            "TargetValue": _float(tracking.get("targetValue")),
-            "PredefinedMetricSpecification": {
-                "PredefinedMetricType": predefined.get("predefinedMetricType"),
-                "ResourceLabel": predefined.get("resourceLabel"),
-            } if predefined else None,
-            "CustomizedMetricSpecification": {
-                "MetricName": customized.get("metricName"), "Namespace": customized.get("namespace"),
-                "Dimensions": _dimensions(customized.get("dimensions")), "Statistic": customized.get("statistic"),
-                "Unit": customized.get("unit"), "Metrics": _tracking_metrics(customized.get("metrics")),
-            } if customized else None,
-            "ScaleOutCooldown": tracking.get("scaleOutCooldown"),
-            "ScaleInCooldown": tracking.get("scaleInCooldown"),
-            "DisableScaleIn": tracking.get("disableScaleIn"),
-        } if tracking else None,
+        "StepScalingPolicyConfiguration": _block(i.get("stepScalingPolicyConfiguration"), _step_scaling),
+        "TargetTrackingScalingPolicyConfiguration": _block(i.get("targetTrackingScalingPolicyConfiguration"),
+                                                           _target_tracking),
     }, r)
 
 

@@ -207,7 +207,8 @@ def render(plan: Plan) -> str:
         lines.append(f"  {plan.fidelity.requests} AWS API requests checked against botocore models and AWS limits: "
                      f"{len(plan.fidelity.violations)} violation(s)")
         if plan.fidelity.unknown:
-            lines.append(f"  {len(plan.fidelity.unknown)} resource(s) not checked: their inputs are unknown at preview")
+            lines.append(f"  {len(plan.fidelity.unknown)} resource(s) not checked against the models: some of their "
+                         "inputs are unknown at preview (the documented rules skip only those values)")
         lines += [f"  {line}" for line in plan.fidelity.lines()]
     if plan.cost is not None:
         lines += _cost_lines(plan.cost)
