@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from ecs_platform import LoadBalancer, QueueWorker, WebService, WorkerScalingMode, naming
 from ecs_platform.testing import ProgramRun
+from ecs_platform.testing import run as run_program
 
 from .helpers import PLACEMENT
 
@@ -56,3 +59,22 @@ def test_longest_service_name_fills_its_target_group_name_exactly(run_component)
 def test_component_refuses_a_name_one_character_too_long(run_component) -> None:
     with pytest.raises(ValueError, match=f"at most {naming.MAX_WEB_SERVICE_NAME}"):
         run_component(lambda: WebService("s" * (naming.MAX_WEB_SERVICE_NAME + 1), WEB))
+
+
+ECS_FAMILY = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+"""RegisterTaskDefinition `family`: up to 255 letters, numbers, underscores and hyphens."""
+
+
+def test_task_family_of_a_stack_named_with_a_dot_is_valid_for_ecs() -> None:
+    # Pulumi allows letters, digits, -, _ and . in a stack name; an ECS family only letters, digits, - and _.
+    stack = run_program(lambda: QueueWorker("orders", {"placement": PLACEMENT, "task": {"image": "x:1"}}),
+                project="test", stack="prod.eu-1", config={"aws:region": "us-east-1"})
+    family = stack.one("aws:ecs/taskDefinition:TaskDefinition").inputs["family"]
+    assert ECS_FAMILY.match(family) and family.startswith("test-prod-eu-1-orders-")
+
+
+def test_task_families_stay_distinct_and_within_255_characters() -> None:
+    dotted, dashed = naming.task_family("p", "prod.eu-1", "api"), naming.task_family("p", "prod-eu-1", "api")
+    assert dotted != dashed and dashed == "p-prod-eu-1-api"
+    longest = naming.task_family("p." * 60, "s." * 50, "api")
+    assert ECS_FAMILY.match(longest) and len(longest) <= 255

@@ -105,3 +105,31 @@ def test_unknown_nested_value_does_not_crash_the_rule() -> None:
 def test_unknown_value_that_the_rule_does_not_read_is_harmless() -> None:
     props = {"loadBalancerType": "application", "dropInvalidHeaderFields": True, "subnets": UNKNOWN}
     assert not analyze_props("elb-drop-invalid-headers", "aws:lb/loadBalancer:LoadBalancer", props).diagnostics
+
+
+ROOT_PREPARER = container(name="prepare", user="0", essential=False, command=["chown", "1000", "/mnt/scratch"],
+                          linuxParameters={"capabilities": {"drop": ["ALL"]}}, stopTimeout=None)
+WAITS = container(dependsOn=[{"containerName": "prepare", "condition": "SUCCESS"}])
+
+
+def test_a_root_container_that_only_prepares_volumes_before_the_workload_is_accepted() -> None:
+    run = program(lambda: task("subject", containers=[WAITS, ROOT_PREPARER]))
+    assert violations("ecs-non-root-user", run) == []
+
+
+@pytest.mark.parametrize("change", [
+    {"essential": True},
+    {"linuxParameters": {"capabilities": {"drop": ["NET_RAW"]}}},
+    {"linuxParameters": {"capabilities": {"drop": ["ALL"], "add": ["SYS_PTRACE"]}}},
+    {"portMappings": [{"containerPort": 8080}]},
+    {"readonlyRootFilesystem": False},
+], ids=["essential", "keeps capabilities", "adds a capability", "listens", "writable root"])
+def test_a_root_container_that_could_do_more_than_prepare_is_reported(change) -> None:
+    preparer = {**ROOT_PREPARER, **change}
+    run = program(lambda: task("subject", containers=[WAITS, preparer]))
+    assert violations("ecs-non-root-user", run)
+
+
+def test_a_root_container_nobody_waits_for_is_reported() -> None:
+    run = program(lambda: task("subject", containers=[container(), ROOT_PREPARER]))
+    assert violations("ecs-non-root-user", run)

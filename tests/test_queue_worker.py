@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from ecs_platform import CapacityProvider, CpuArchitecture, QueueWorker, WorkerScalingMode
+from ecs_platform.queue_worker import dead_letter_retention_problem, visibility_timeout_problem
 from ecs_platform.testing import ProgramRun
 
 from .helpers import PLACEMENT, alarm_expression, breaches, containers, policy, statements_by_action
@@ -76,6 +77,46 @@ def test_only_this_queue_may_redrive_into_the_dead_letter_queue(run_component) -
     assert allow["queueUrl"] == run.one(QUEUE, "orders-dlq").id
     assert json.loads(allow["redriveAllowPolicy"]) == {
         "redrivePermission": "byQueue", "sourceQueueArns": [run.one(QUEUE, "orders").outputs["arn"]]}
+
+
+def refusal(run_component, **overrides: Any) -> str:
+    """The one-line refusal of a QueueWorker, checked to come before the component or any child registers."""
+    errors: list[str] = []
+    args: dict[str, Any] = {"placement": PLACEMENT, "task": {"image": "example/orders:1.0"}, **overrides}
+
+    def program() -> None:
+        try:
+            QueueWorker("orders", args)
+        except ValueError as error:
+            errors.append(str(error))
+
+    run = run_component(program)
+    assert not [r for r in run.resources if r.type.startswith(("ecs-platform:", "aws:"))]
+    (message,) = errors
+    assert "\n" not in message
+    return message
+
+
+def test_visibility_timeout_not_above_the_stop_timeout_is_refused_before_registration(run_component) -> None:
+    # Worker tasks get 120 s to stop: a message visible again after 120 s reaches a second task mid-work.
+    message = refusal(run_component, queue={"visibility_timeout_seconds": 120})
+    assert ("queue.visibility_timeout_seconds (120) must be greater than the task's stop_timeout_seconds (120)"
+            in message)
+
+
+def test_retention_as_long_as_the_dead_letter_queues_is_refused_before_registration(run_component) -> None:
+    message = refusal(run_component, queue={"message_retention_seconds": 14 * 24 * 3600})
+    assert "queue.message_retention_seconds (1209600) must be shorter than the dead-letter queue's" in message
+
+
+@pytest.mark.parametrize(("visibility", "stop", "refused"), [(121, 120, False), (120, 120, True), (30, 90, True)])
+def test_visibility_timeout_problem_is_a_plain_check(visibility: int, stop: int, refused: bool) -> None:
+    assert (visibility_timeout_problem(visibility, stop) is not None) is refused
+
+
+@pytest.mark.parametrize(("retention", "refused"), [(14 * 24 * 3600 - 1, False), (14 * 24 * 3600, True)])
+def test_dead_letter_retention_problem_is_a_plain_check(retention: int, refused: bool) -> None:
+    assert (dead_letter_retention_problem(retention) is not None) is refused
 
 
 def test_dead_letter_alarm_fires_on_the_first_message(run_component) -> None:

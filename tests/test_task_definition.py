@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 
 from ecs_platform import QueueWorker
+from ecs_platform.task_definition import secret_arn_problem
 from ecs_platform.testing import ACCOUNT_ID
 
 from .helpers import containers, policy, statements_by_action
@@ -14,6 +16,7 @@ from .helpers import containers, policy, statements_by_action
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf"
 PARAMETER = "arn:aws:ssm:us-east-1:123456789012:parameter/app/api-key"
 KMS = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 
 
 def worker(run_component, **task: Any):
@@ -188,3 +191,75 @@ def test_sidecars_join_the_task_with_their_own_log_stream(run_component) -> None
 def test_sidecar_with_a_plaintext_secret_is_refused(run_component) -> None:
     with pytest.raises(ValueError, match="API_TOKEN"):
         worker(run_component, sidecars=[{"name": "proxy", "image": "p:1", "environment": {"API_TOKEN": "x"}}])
+
+
+# Scratch volumes -------------------------------------------------------------------------------------------------
+
+ECS_VOLUME_NAME = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+"""ECS Volume name: up to 255 letters, numbers, underscores and hyphens (RegisterTaskDefinition API reference)."""
+
+
+def test_scratch_volume_names_are_valid_for_ecs_and_distinct_for_paths_that_look_alike(run_component) -> None:
+    paths = ["/home/app/.cache", "/a-b", "/a/b", "/" + "x" * 300]
+    run = worker(run_component, scratch_paths=paths)
+    names = [v["name"] for v in run.one(TASK_DEFINITION).inputs["volumes"]]
+    assert len(names) == len(set(names)) == len(paths)
+    assert all(ECS_VOLUME_NAME.match(n) for n in names)
+    assert {m["sourceVolume"] for m in main_container(run)["mountPoints"]} == set(names)
+
+
+def test_non_root_user_gets_an_init_container_that_hands_it_the_scratch_volumes(run_component) -> None:
+    run = worker(run_component, user="1000:1000", scratch_paths=["/tmp", "/var/cache/app"])
+    main, init = containers(run, "jobs")
+    volumes = {m["sourceVolume"] for m in main["mountPoints"]}
+    assert main["dependsOn"] == [{"containerName": init["name"], "condition": "SUCCESS"}]
+    assert (init["essential"], init["user"]) == (False, "0")
+    assert {m["sourceVolume"] for m in init["mountPoints"]} == volumes
+    assert init["command"] == ["chown", "1000:1000", *(m["containerPath"] for m in init["mountPoints"])]
+    assert init["image"].startswith("public.ecr.aws/") and ":" in init["image"].rsplit("/", 1)[-1]
+    capabilities = init["linuxParameters"]["capabilities"]
+    assert capabilities["drop"] and "CHOWN" not in capabilities["drop"]
+    assert "add" not in capabilities  # Fargate accepts no added capability but SYS_PTRACE
+    assert init["logConfiguration"]["options"]["awslogs-stream-prefix"] == init["name"]
+    assert init["memoryReservation"] <= 32
+
+
+def test_every_container_keeps_a_read_only_root_filesystem_with_scratch_init(run_component) -> None:
+    run = worker(run_component, user="101", scratch_paths=["/tmp"])
+    assert [c["readonlyRootFilesystem"] for c in containers(run, "jobs")] == [True, True]
+
+
+def test_user_given_by_name_gets_world_writable_sticky_scratch(run_component) -> None:
+    run = worker(run_component, user="nginx", scratch_paths=["/tmp"])
+    init = containers(run, "jobs")[-1]
+    assert init["command"][:2] == ["chmod", "1777"]
+    assert init["linuxParameters"]["capabilities"]["drop"] == ["ALL"]
+
+
+@pytest.mark.parametrize("user", [None, "0", "root:root"], ids=["image user", "uid 0", "root by name"])
+def test_no_init_container_without_a_non_root_user(run_component, user) -> None:
+    task = {"scratch_paths": ["/tmp"], **({"user": user} if user else {})}
+    run = worker(run_component, **task)
+    assert [c["name"] for c in containers(run, "jobs")] == ["jobs"]
+    assert "dependsOn" not in main_container(run)
+
+
+# Secrets Manager references ----------------------------------------------------------------------------------------
+
+
+def test_secrets_manager_arn_without_its_random_suffix_is_refused_in_one_line(run_component) -> None:
+    partial = "arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db"
+    with pytest.raises(ValueError, match="6 characters") as refused:
+        worker(run_component, secrets={"DB_PASSWORD": partial})
+    assert "\n" not in str(refused.value) and partial in str(refused.value)
+
+
+@pytest.mark.parametrize(("value", "refused"), [
+    ("arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db", True),
+    ("arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db:password::", True),
+    ("arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf", False),
+    ("arn:aws:secretsmanager:us-east-1:123456789012:secret:app/db-AbCdEf:password:AWSCURRENT:", False),
+    ("arn:aws:ssm:us-east-1:123456789012:parameter/app/api-key", False),
+])
+def test_secret_arn_problem_names_only_partial_secrets_manager_arns(value: str, refused: bool) -> None:
+    assert (secret_arn_problem(value) is not None) is refused

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from ecs_platform import CapacityProvider, WebService
+from ecs_platform.testing.engine import RecordingMonitor
 
 from .helpers import PLACEMENT, containers, policy, statements_by_action
 
@@ -145,10 +146,37 @@ def test_exec_grants_the_ssm_channels_and_the_audit_log_group(run_component) -> 
     assert run.one(SERVICE).inputs["enableExecuteCommand"] is True
 
 
-def test_exec_on_a_read_only_container_gets_writable_agent_paths(run_component) -> None:
+def test_exec_on_a_read_only_container_gets_every_path_the_exec_agent_writes(run_component) -> None:
+    # The paths the SSM agent writes, from aws/containers-roadmap#1359.
     run = web(run_component, deployment={"enable_execute_command": True})
-    paths = {m["containerPath"] for m in containers(run, "api")[0]["mountPoints"]}
-    assert {"/var/lib/amazon", "/var/log/amazon"} <= paths
+    main = containers(run, "api")[0]
+    mounts = {m["containerPath"]: m for m in main["mountPoints"]}
+    assert set(mounts) == {"/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm"}
+    assert all(m["readOnly"] is False for m in mounts.values()) and main["readonlyRootFilesystem"] is True
+
+
+def test_rollouts_are_not_waited_for_by_default(run_component) -> None:
+    assert web(run_component).one(SERVICE).inputs.get("waitForSteadyState") is not True
+
+
+def test_waiting_for_steady_state_makes_a_failed_rollout_fail_the_update(run_component, monkeypatch) -> None:
+    timeouts: dict[str, tuple[str, str]] = {}
+    register = RecordingMonitor.RegisterResource
+
+    def recording(self, request):  # the engine's record keeps no resource options' timeouts; read the request
+        if request.type == SERVICE:
+            timeouts[request.name] = (request.customTimeouts.create, request.customTimeouts.update)
+        return register(self, request)
+
+    monkeypatch.setattr(RecordingMonitor, "RegisterResource", recording)
+    run = web(run_component, deployment={"wait_for_steady_state": True, "steady_state_timeout_minutes": 45})
+    assert run.one(SERVICE).inputs["waitForSteadyState"] is True
+    assert timeouts["api"] == ("45m", "45m")
+
+
+def test_steady_state_timeout_outside_its_bounds_is_refused(run_component) -> None:
+    with pytest.raises(ValueError, match="steady_state_timeout_minutes must be 5 to 1440; got 2"):
+        web(run_component, deployment={"wait_for_steady_state": True, "steady_state_timeout_minutes": 2})
 
 
 def test_cpu_target_tracking_at_seventy_percent_with_asymmetric_cooldowns(run_component) -> None:

@@ -1,6 +1,7 @@
 """Pieces both service components share: where and how they deploy, the ECS service, its security group and its
 scalable target."""
 
+from dataclasses import dataclass
 from typing import Any, Optional, TypedDict
 
 import pulumi
@@ -36,6 +37,31 @@ class Deployment(TypedDict):
     """Ceiling on running tasks during a deployment, 100 to 200. Default: 200."""
     enable_execute_command: NotRequired[bool]
     """Allow ECS Exec shells into the tasks. Default: false."""
+    wait_for_steady_state: NotRequired[bool]
+    """Make `pulumi up` wait until the rollout has finished, and fail when it does not: a rollout the circuit breaker
+    rolls back, stops or cannot finish in time fails the update. Default: false."""
+    steady_state_timeout_minutes: NotRequired[int]
+    """How long `pulumi up` waits for the rollout (the service's create and update timeouts), 5 to 1440. Only with
+    wait_for_steady_state. Default: 30."""
+
+
+@dataclass(frozen=True)
+class CheckedDeployment:
+    """A Deployment with its defaults applied and its bounds checked."""
+
+    minimum_healthy_percent: int
+    maximum_percent: int
+    enable_execute_command: bool
+    wait_for_steady_state: bool
+    steady_state_timeout_minutes: int
+
+    @property
+    def custom_timeouts(self) -> Optional[pulumi.CustomTimeouts]:
+        """Create and update timeouts of the service when `pulumi up` waits for its rollouts."""
+        if not self.wait_for_steady_state:
+            return None
+        minutes = f"{self.steady_state_timeout_minutes}m"
+        return pulumi.CustomTimeouts(create=minutes, update=minutes)
 
 
 def checked_strategy(
@@ -50,6 +76,15 @@ def checked_deployment(minimum_healthy: int, maximum: int) -> None:
         raise ValueError(f"minimum_healthy_percent must be 0 to 100; got {minimum_healthy}")
     if not 100 <= maximum <= 200:
         raise ValueError(f"maximum_percent must be 100 to 200; got {maximum}")
+
+
+def steady_state_timeout_problem(minutes: int) -> Optional[str]:
+    """Why ``minutes`` cannot be the steady-state timeout, or None. Below five minutes a healthy rollout (image pull,
+    start, grace period, health checks, draining the old tasks) often cannot finish, and the update would fail."""
+    low, high = defaults.MIN_STEADY_STATE_TIMEOUT_MINUTES, defaults.MAX_STEADY_STATE_TIMEOUT_MINUTES
+    if not low <= minutes <= high:
+        return f"steady_state_timeout_minutes must be {low} to {high}; got {minutes}"
+    return None
 
 
 def checked_bounds(min_tasks: int, max_tasks: int, desired: Optional[int] = None) -> None:
@@ -85,9 +120,7 @@ def fargate_service(
     strategy: list[tuple[CapacityProvider, int, int]],
     subnet_ids: pulumi.Input[list[str]],
     security_group: aws.ec2.SecurityGroup,
-    minimum_healthy_percent: int,
-    maximum_percent: int,
-    enable_execute_command: bool,
+    deployment: CheckedDeployment,
     parent: pulumi.Resource,
     permissions: list[pulumi.Resource],
     depends_on: Optional[list[pulumi.Resource]] = None,
@@ -108,9 +141,13 @@ def fargate_service(
             "assign_public_ip": False,
         },
         deployment_circuit_breaker={"enable": True, "rollback": True},
-        deployment_minimum_healthy_percent=minimum_healthy_percent,
-        deployment_maximum_percent=maximum_percent,
-        enable_execute_command=enable_execute_command,
+        deployment_minimum_healthy_percent=deployment.minimum_healthy_percent,
+        deployment_maximum_percent=deployment.maximum_percent,
+        enable_execute_command=deployment.enable_execute_command,
+        # Waiting, the provider follows the service deployment and fails on STOPPED, ROLLBACK_SUCCESSFUL and
+        # ROLLBACK_FAILED (terraform-provider-aws, internal/service/ecs/service.go, findDeploymentStatus), so a
+        # rollout the circuit breaker rolls back fails `pulumi up` instead of passing silently.
+        wait_for_steady_state=deployment.wait_for_steady_state,
         enable_ecs_managed_tags=True,
         propagate_tags="SERVICE",
         # A change of capacity provider strategy only reaches running services with a new deployment.
@@ -121,6 +158,7 @@ def fargate_service(
             depends_on=[*(depends_on or []), *permissions],
             # Autoscaling owns the desired count once the service exists; a later `pulumi up` must not reset it.
             ignore_changes=["desired_count"],
+            custom_timeouts=deployment.custom_timeouts,
         ),
     )
 
@@ -162,8 +200,18 @@ class ScalingPolicies:
         return policy
 
 
-def deployment_defaults(deployment: Deployment) -> tuple[int, int, bool]:
+def deployment_defaults(deployment: Deployment) -> CheckedDeployment:
     minimum = int(deployment.get("minimum_healthy_percent", defaults.MINIMUM_HEALTHY_PERCENT))
     maximum = int(deployment.get("maximum_percent", defaults.MAXIMUM_PERCENT))
     checked_deployment(minimum, maximum)
-    return minimum, maximum, bool(deployment.get("enable_execute_command", defaults.ENABLE_EXECUTE_COMMAND))
+    timeout = int(deployment.get("steady_state_timeout_minutes", defaults.STEADY_STATE_TIMEOUT_MINUTES))
+    problem = steady_state_timeout_problem(timeout)
+    if problem:
+        raise ValueError(problem)
+    return CheckedDeployment(
+        minimum_healthy_percent=minimum,
+        maximum_percent=maximum,
+        enable_execute_command=bool(deployment.get("enable_execute_command", defaults.ENABLE_EXECUTE_COMMAND)),
+        wait_for_steady_state=bool(deployment.get("wait_for_steady_state", defaults.WAIT_FOR_STEADY_STATE)),
+        steady_state_timeout_minutes=timeout,
+    )

@@ -63,6 +63,9 @@ HEALTH_CHECK_INTERVAL_SECONDS = 30
 HEALTH_CHECK_TIMEOUT_SECONDS = 5
 HEALTH_CHECK_RETRIES = 3
 HEALTH_CHECK_START_PERIOD_SECONDS = 60
+SCRATCH_INIT_IMAGE = "public.ecr.aws/docker/library/busybox:1.37.0"
+"""Image of the init container that hands scratch volumes to a non-root user: Docker's official busybox (amd64 and
+arm64) from ECR Public, pinned by tag, for its `chown`."""
 
 # Rolling deployments ----------------------------------------------------------------------------------------------
 MINIMUM_HEALTHY_PERCENT = 100
@@ -70,6 +73,12 @@ MAXIMUM_PERCENT = 200
 """Start the new tasks before stopping the old ones: no capacity is lost during a deployment."""
 ENABLE_EXECUTE_COMMAND = False
 """ECS Exec opens a shell in production tasks; stacks opt in."""
+WAIT_FOR_STEADY_STATE = False
+"""`pulumi up` returns once ECS accepts the new task definition; stacks that want a failed rollout to fail the update
+opt in."""
+STEADY_STATE_TIMEOUT_MINUTES = 30
+"""How long `pulumi up` waits for a rollout when it waits at all (the provider's own default is 20 minutes)."""
+MIN_STEADY_STATE_TIMEOUT_MINUTES, MAX_STEADY_STATE_TIMEOUT_MINUTES = 5, 24 * 60
 
 # Web services -----------------------------------------------------------------------------------------------------
 CONTAINER_PORT = 8080

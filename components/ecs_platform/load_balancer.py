@@ -9,6 +9,7 @@ import pulumi_aws as aws
 from typing_extensions import NotRequired
 
 from . import defaults, naming, validation
+from ._args import check_keys
 from ._aws import AccountContext, ingress_from_cidr, policy_document
 from .enums import ListenerProtocol
 
@@ -17,6 +18,27 @@ _NOT_FOUND = {
     "type": "fixed-response",
     "fixed_response": {"content_type": "text/plain", "status_code": "404", "message_body": "Not Found"},
 }
+
+ELB_LOG_DELIVERY_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
+"""The service principal that writes access logs in every region (the only writer in regions opened after August
+2022)."""
+
+# Regions with a regional Elastic Load Balancing account that writes access logs: the regions opened before August
+# 2022. Source: terraform-provider-aws, internal/service/elb/service_account_data_source.go
+# (`accountIDPerRegionMap`, which `aws.elb.get_service_account` reads and outside of which it fails with
+# "unsupported AWS Region"), matching the ELB User Guide's list. me-central-1 (opened 2022-08) and every later region
+# (ap-south-2, ap-southeast-4/5/7, ca-west-1, eu-central-2, eu-south-2, il-central-1, mx-central-1...) have none.
+ELB_LOG_ACCOUNT_REGIONS: frozenset[str] = frozenset({
+    "af-south-1", "ap-east-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-south-1", "ap-southeast-1",
+    "ap-southeast-2", "ap-southeast-3", "ca-central-1", "cn-north-1", "cn-northwest-1", "eu-central-1", "eu-north-1",
+    "eu-south-1", "eu-west-1", "eu-west-2", "eu-west-3", "me-south-1", "sa-east-1", "us-east-1", "us-east-2",
+    "us-gov-east-1", "us-gov-west-1", "us-west-1", "us-west-2",
+})
+
+
+def has_elb_log_account(region: str) -> bool:
+    """Whether ``region`` has a regional ELB account for access logs (and `aws.elb.get_service_account` answers)."""
+    return region in ELB_LOG_ACCOUNT_REGIONS
 
 
 class LoadBalancerArgs(TypedDict):
@@ -69,6 +91,7 @@ class LoadBalancer(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: LoadBalancerArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         naming.check_name("LoadBalancer", name, naming.LOAD_BALANCER_CHILDREN)
+        check_keys("LoadBalancer", args, LoadBalancerArgs)
         protocol = ListenerProtocol(args.get("protocol", defaults.LISTENER_PROTOCOL))
         certificate_arn = args.get("certificate_arn")
         ssl_policy = args.get("ssl_policy", defaults.SSL_POLICY)
@@ -203,7 +226,12 @@ def _access_log_bucket(
     """A private bucket that only Elastic Load Balancing may write to, encrypted with SSE-S3 (the only encryption
     ALB log delivery supports) and emptied after ``retention_days``."""
     account = AccountContext.of(parent)
-    elb_account = aws.elb.get_service_account(opts=pulumi.InvokeOptions(parent=parent))
+    # Only regions opened before August 2022 have a regional ELB account; there the provider's data source answers,
+    # everywhere else it fails with "unsupported AWS Region", so it is asked only where the table says it can.
+    elb_account_arn = (
+        aws.elb.get_service_account(opts=pulumi.InvokeOptions(parent=parent)).arn
+        if has_elb_log_account(account.region) else None
+    )
     bucket = aws.s3.Bucket(name, force_destroy=force_destroy, opts=opts)
     public_access_block = aws.s3.BucketPublicAccessBlock(
         name,
@@ -238,25 +266,30 @@ def _access_log_bucket(
 
     def document(bucket_arn: str) -> str:
         logs = f"{bucket_arn}/*/AWSLogs/{account.account_id}/*"
+        writers: list[dict[str, object]] = [
+            # Every region delivers through the log delivery service principal (ELB User Guide, "Enable access logs
+            # for your Application Load Balancer", step 2), pinned to this account against a confused deputy.
+            {
+                "Sid": "ElbLogDeliveryWrites",
+                "Effect": "Allow",
+                "Principal": {"Service": ELB_LOG_DELIVERY_PRINCIPAL},
+                "Action": "s3:PutObject",
+                "Resource": logs,
+                "Condition": {"StringEquals": {"aws:SourceAccount": account.account_id}},
+            },
+        ]
+        if elb_account_arn is not None:
+            # Regions opened before August 2022 still deliver as their regional ELB account.
+            writers.insert(0, {
+                "Sid": "ElbAccountWrites",
+                "Effect": "Allow",
+                "Principal": {"AWS": elb_account_arn},
+                "Action": "s3:PutObject",
+                "Resource": logs,
+            })
         return json.dumps(
             policy_document(
-                # Regions that opened before August 2022 deliver as the regional ELB account; newer ones as the
-                # log delivery service. Granting both keeps the bucket valid wherever the stack runs.
-                {
-                    "Sid": "ElbAccountWrites",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": elb_account.arn},
-                    "Action": "s3:PutObject",
-                    "Resource": logs,
-                },
-                {
-                    "Sid": "ElbLogDeliveryWrites",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "logdelivery.elasticloadbalancing.amazonaws.com"},
-                    "Action": "s3:PutObject",
-                    "Resource": logs,
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account.account_id}},
-                },
+                *writers,
                 {
                     "Sid": "DenyInsecureTransport",
                     "Effect": "Deny",

@@ -9,6 +9,8 @@ names the program actually produced against the same limits.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping
 
 RANDOM_SUFFIX = len("-") + 7
@@ -85,9 +87,27 @@ def check_name(kind: str, name: str, children: Mapping[str, tuple[str, ...]]) ->
         )
 
 
+# ECS RegisterTaskDefinition, `family`: "Up to 255 letters (uppercase and lowercase), numbers, underscores, and
+# hyphens are allowed." Pulumi allows more in a stack name (letters, digits, `-`, `_` and `.`, up to 100) and checks
+# project names even less, so a family built from them is sanitized.
+FAMILY_LIMIT = 255
+FAMILY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+_HASH_LENGTH = 8
+
+
 def task_family(project: str, stack: str, name: str) -> str:
-    """Task definition families are not auto-named; they carry the project and stack to stay unique per account."""
-    return f"{project}-{stack}-{name}"
+    """Task definition families are not auto-named; they carry the project and stack to stay unique per account.
+
+    A family that ECS would accept as it is stays readable and unchanged (`ecs-platform-prod-api`). Otherwise every
+    run of other characters becomes `-` and a hash of the original is appended, so `prod.eu-1` and `prod-eu-1` keep
+    separate families, and the result is cut to ECS's 255 characters.
+    """
+    family = f"{project}-{stack}-{name}"
+    if FAMILY_PATTERN.match(family):
+        return family
+    digest = hashlib.sha256(family.encode()).hexdigest()[:_HASH_LENGTH]
+    readable = re.sub(r"[^A-Za-z0-9_-]+", "-", family).strip("-")[: FAMILY_LIMIT - _HASH_LENGTH - 1].rstrip("-")
+    return f"{readable}-{digest}" if readable else digest
 
 
 MAX_WEB_SERVICE_NAME = max_name_length(WEB_SERVICE_CHILDREN)

@@ -76,6 +76,10 @@ class Violation:
     resource_name: str
 
 
+def _order(v: "Violation") -> tuple[str, str, str, str]:
+    return v.policy, v.resource_type, v.resource_name, v.message
+
+
 @dataclass
 class PolicyReport:
     pack: str
@@ -107,12 +111,13 @@ class PolicyReport:
             "version": self.version,
             "mandatory": len(self.mandatory),
             "advisory": len(self.advisory),
-            "violations": [asdict(v) for v in self.violations],
-            "unjudged": [asdict(v) for v in self.unjudged],
+            # Sorted: the pack answers in no fixed order across resources.
+            "violations": [asdict(v) for v in sorted(self.violations, key=_order)],
+            "unjudged": [asdict(v) for v in sorted(self.unjudged, key=_order)],
         }
 
     def lines(self) -> Iterator[str]:
-        for v in sorted(self.violations, key=lambda v: (v.level != "mandatory", v.control, v.resource_name)):
+        for v in sorted(self.violations, key=lambda v: (v.level != "mandatory", v.control, v.resource_name, v.message)):
             where = f"{v.resource_type}::{v.resource_name}" if v.resource_name else "stack"
             yield f"{v.level.upper():9} {v.control:28} {v.policy:40} {where}: {v.message}"
         for v in sorted(self.unjudged, key=lambda v: (v.policy, v.resource_name)):

@@ -7,6 +7,7 @@ import pulumi_aws as aws
 from typing_extensions import NotRequired
 
 from . import defaults, naming, validation
+from ._args import check_keys
 from ._aws import AccountContext
 from ._service import (
     Deployment,
@@ -31,9 +32,11 @@ class QueueArgs(TypedDict):
     """The work queue; its dead-letter queue keeps messages 14 days."""
 
     visibility_timeout_seconds: NotRequired[int]
-    """Seconds a received message stays hidden; longer than the slowest message takes. Default: 300."""
+    """Seconds a received message stays hidden; longer than the slowest message takes and than the task's stop
+    timeout. Default: 300."""
     message_retention_seconds: NotRequired[int]
-    """Seconds an unprocessed message is kept, 60 to 1209600. Default: 345600 (4 days)."""
+    """Seconds an unprocessed message is kept, 60 to 1209599 (shorter than the dead-letter queue's 14 days).
+    Default: 345600 (4 days)."""
     max_receive_count: NotRequired[int]
     """Receives before a message moves to the dead-letter queue, 1 to 1000. Default: 5."""
     kms_key_arn: NotRequired[str]
@@ -90,7 +93,7 @@ class QueueWorkerArgs(TypedDict):
     alarm_actions: NotRequired[list[pulumi.Input[str]]]
     """SNS topics told when the dead-letter queue receives a message. Default: none."""
     deployment: NotRequired[Deployment]
-    """Rolling deployment bounds and ECS Exec. Default: 100% to 200%, ECS Exec off."""
+    """Rolling deployment bounds, waiting for rollouts and ECS Exec. Default: 100% to 200%, no waiting, ECS Exec off."""
 
 
 class QueueWorker(pulumi.ComponentResource):
@@ -114,6 +117,7 @@ class QueueWorker(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: QueueWorkerArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         naming.check_name("QueueWorker", name, naming.QUEUE_WORKER_CHILDREN)
+        check_keys("QueueWorker", args, QueueWorkerArgs)
         spec = TaskSpec.of(name, args["task"], default_stop_timeout=defaults.WORKER_STOP_TIMEOUT_SECONDS)
         queue_args = args.get("queue", {})
         scaling = args.get("scaling", {})
@@ -126,7 +130,7 @@ class QueueWorker(pulumi.ComponentResource):
         ]
         scale_in_step = int(scaling.get("scale_in_step", defaults.SCALE_IN_STEP))
         strategy = checked_strategy(args.get("capacity_provider_strategy"), defaults.WORKER_CAPACITY_PROVIDER_STRATEGY)
-        minimum_healthy, maximum, exec_enabled = deployment_defaults(args.get("deployment", {}))
+        deployment = deployment_defaults(args.get("deployment", {}))
         placement = args["placement"]
         checked_bounds(min_tasks, max_tasks)
         validation.scale_out_steps(steps)
@@ -134,6 +138,12 @@ class QueueWorker(pulumi.ComponentResource):
             raise ValueError(f"scale_in_step must be negative; got {scale_in_step}")
         target_backlog = _target_backlog(scaling) if mode is WorkerScalingMode.BACKLOG else None
         queue_settings = _queue_settings(queue_args)
+        for problem in (
+            visibility_timeout_problem(queue_settings["visibility"], spec.stop_timeout),
+            dead_letter_retention_problem(queue_settings["retention"]),
+        ):
+            if problem:
+                raise ValueError(problem)
 
         super().__init__("ecs-platform:index:QueueWorker", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -199,7 +209,7 @@ class QueueWorker(pulumi.ComponentResource):
             self,
             extra_environment={"QUEUE_URL": account.queue_url(queue.name)},
             task_role_statements=consume,
-            enable_execute_command=exec_enabled,
+            enable_execute_command=deployment.enable_execute_command,
             execute_command_log_group=placement.get("execute_command_log_group_name"),
         )
         security_group = task_security_group(name, placement["vpc_id"], f"Tasks of {name}: nothing in, HTTPS out", child)
@@ -211,9 +221,7 @@ class QueueWorker(pulumi.ComponentResource):
             strategy=strategy,
             subnet_ids=placement["subnet_ids"],
             security_group=security_group,
-            minimum_healthy_percent=minimum_healthy,
-            maximum_percent=maximum,
-            enable_execute_command=exec_enabled,
+            deployment=deployment,
             parent=self,
             permissions=task.permissions,
         )
@@ -247,6 +255,41 @@ class QueueWorker(pulumi.ComponentResource):
                 "task_role_arn": self.task_role_arn,
             }
         )
+
+
+def visibility_timeout_problem(visibility_timeout_seconds: int, stop_timeout_seconds: int) -> Optional[str]:
+    """Why a queue's visibility timeout does not fit the task's stop timeout, or None.
+
+    A task told to stop (a Spot interruption, a scale-in, a deployment) may keep working on a message for its whole
+    stop timeout. If the message became visible again before then, another task would receive it while the first
+    still processes it: the visibility timeout must be longer than the stop timeout.
+    """
+    if visibility_timeout_seconds <= stop_timeout_seconds:
+        return (
+            f"queue.visibility_timeout_seconds ({visibility_timeout_seconds}) must be greater than the task's "
+            f"stop_timeout_seconds ({stop_timeout_seconds}), or a message a stopping task still works on is "
+            "delivered again"
+        )
+    return None
+
+
+def dead_letter_retention_problem(
+    message_retention_seconds: int, dead_letter_retention_seconds: int = defaults.DEAD_LETTER_RETENTION_SECONDS,
+) -> Optional[str]:
+    """Why a queue's retention does not fit its dead-letter queue's, or None.
+
+    A message keeps its original enqueue timestamp when SQS moves it to a standard dead-letter queue, so the
+    dead-letter queue's retention must be longer than the source queue's or failed messages expire there early (SQS
+    Developer Guide, "Setting-up dead-letter queue retention"). The dead-letter queue keeps 14 days, the SQS maximum,
+    so the work queue must keep less than 14 days.
+    """
+    if message_retention_seconds >= dead_letter_retention_seconds:
+        return (
+            f"queue.message_retention_seconds ({message_retention_seconds}) must be shorter than the dead-letter "
+            f"queue's {dead_letter_retention_seconds} s: a failed message keeps its enqueue time and would expire "
+            "from the dead-letter queue early"
+        )
+    return None
 
 
 def _queue_settings(queue: QueueArgs) -> dict[str, int]:

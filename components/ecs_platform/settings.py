@@ -42,7 +42,7 @@ from .enums import (
 from .load_balancer import LoadBalancerArgs
 from .network import NetworkArgs
 from .queue_worker import QueueWorkerArgs
-from .task_definition import TaskArgs
+from .task_definition import TaskArgs, scratch_path_problem, secret_arn_problem
 from .web_service import MAX_CONDITION_VALUES, MAX_PRIORITY, WebServiceArgs
 
 # AWS tag limits (Tagging Best Practices, "Tag naming limits and requirements").
@@ -248,6 +248,9 @@ def _check_secrets(secrets: dict[str, str]) -> dict[str, str]:
             validation.secret_reference(value)
         except ValueError as error:
             raise KeyProblem(key, str(error)) from None
+        problem = secret_arn_problem(value)
+        if problem:
+            raise KeyProblem(key, problem)
     return secrets
 
 
@@ -317,8 +320,9 @@ class TaskSettings(_Settings):
     @classmethod
     def _scratch(cls, paths: list[str]) -> list[str]:
         for path in paths:
-            if not re.match(r"^/[^\s]*$", path):
-                raise ValueError(f"scratch paths are absolute paths without spaces, such as /tmp; got {path!r}")
+            problem = scratch_path_problem(path)
+            if problem:
+                raise ValueError(problem)
         if len(set(paths)) != len(paths):
             raise ValueError(f"lists a path twice: {paths}")
         return paths
@@ -589,6 +593,12 @@ class ServiceDefaultsSettings(_Settings):
     maximum_percent: int = Field(defaults.MAXIMUM_PERCENT, ge=100, le=200)
     enable_execute_command: bool = defaults.ENABLE_EXECUTE_COMMAND
     protect_queues: bool = Field(True, description="Protect work and dead-letter queues from deletion.")
+    wait_for_steady_state: bool = Field(
+        defaults.WAIT_FOR_STEADY_STATE,
+        description="pulumi up waits for each deployment to reach steady state, so a rollback fails the update.")
+    steady_state_timeout_minutes: int = Field(defaults.STEADY_STATE_TIMEOUT_MINUTES,
+                                              ge=defaults.MIN_STEADY_STATE_TIMEOUT_MINUTES,
+                                              le=defaults.MAX_STEADY_STATE_TIMEOUT_MINUTES)
 
 
 def _default_worker_strategy() -> list[CapacityProviderSettings]:
@@ -743,6 +753,8 @@ class StackSettings(_Settings):
             "minimum_healthy_percent": d.minimum_healthy_percent,
             "maximum_percent": d.maximum_percent,
             "enable_execute_command": d.enable_execute_command,
+            "wait_for_steady_state": d.wait_for_steady_state,
+            "steady_state_timeout_minutes": d.steady_state_timeout_minutes,
         }
 
     def web_service_args(self, name: str, placement: Placement, **wiring: Any) -> WebServiceArgs:

@@ -9,7 +9,9 @@ anything); `TaskSpec.build(...)` then creates, as children of the calling compon
 - the task definition: awsvpc, FARGATE, a main container and optional sidecars.
 """
 
+import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Optional, TypedDict
 
@@ -99,7 +101,11 @@ class TaskArgs(TypedDict):
     read_only_root_filesystem: NotRequired[bool]
     """Mount the main container's root filesystem read-only. Default: true."""
     scratch_paths: NotRequired[list[str]]
-    """Writable, task-scoped scratch directories for a read-only container (for example /tmp). Default: none."""
+    """Writable, task-scoped scratch directories for a read-only container (for example /tmp). Default: none. With a
+    non-root `user`, a short-lived init container makes them the user's before the main container starts."""
+    scratch_init_image: NotRequired[str]
+    """Image of that init container; it needs `chown` (or `chmod`). Default: public.ecr.aws/docker/library/busybox,
+    pinned by tag."""
     user: NotRequired[str]
     """User (and group) the main container runs as, for example "1000:1000". Default: the image's."""
     stop_timeout_seconds: NotRequired[int]
@@ -113,8 +119,87 @@ class TaskArgs(TypedDict):
 
 
 _TRUST_ECS_TASKS = "ecs-tasks.amazonaws.com"
-_EXEC_AGENT_PATHS = ("/var/lib/amazon", "/var/log/amazon")
-"""The ECS Exec (SSM) agent writes here; a read-only container needs them writable for ECS Exec to work."""
+EXEC_AGENT_PATHS = ("/managed-agents", "/var/lib/amazon/ssm", "/var/log/amazon/ssm")
+"""Where the ECS Exec (SSM) agent writes inside the container: the paths aws/containers-roadmap#1359 found it needs
+(confirmed in aws-containers/amazon-ecs-exec-checker#71). A read-only container gets a writable task volume at each
+when ECS Exec is on. AWS documents Exec as unsupported with readonlyRootFilesystem, so this is best effort."""
+
+SCRATCH_INIT_CONTAINER = "scratch-init"
+"""Name of the init container that hands the scratch volumes to the main container's user."""
+_SCRATCH_INIT_MOUNT = "/mnt"
+"""Where the init container mounts each scratch volume (never over its own binaries, whatever the paths are)."""
+_SCRATCH_INIT_MEMORY_RESERVATION = 16
+"""MiB reserved for the init container: busybox chown needs a few, ECS needs at least 6."""
+# Docker's (and containerd's) default capability set (moby oci/caps/defaults.go). Fargate accepts no `add` except
+# SYS_PTRACE (ECS API reference, KernelCapabilities), so the init container keeps CHOWN by dropping every other one.
+_DEFAULT_CAPABILITIES = (
+    "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE", "NET_RAW",
+    "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+)
+
+_VOLUME_SLUG_LENGTH = 64
+"""Characters of the path kept in a volume name; with the prefix and hash well within ECS's 255."""
+
+
+def volume_name(path: str) -> str:
+    """The task volume for a writable path: a readable slug of the path plus a hash of it, so names stay valid for
+    ECS ("Up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens", RegisterTaskDefinition
+    Volume name) and distinct for paths that slug alike (`/a-b` and `/a/b`)."""
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-")[:_VOLUME_SLUG_LENGTH].strip("-") or "root"
+    return f"scratch-{slug}-{hashlib.sha256(path.encode()).hexdigest()[:8]}"
+
+
+def scratch_path_problem(path: str) -> Optional[str]:
+    """Why ``path`` cannot be a scratch path, or None: ECS mounts only absolute container paths, and a volume over `/`
+    would hide the whole image."""
+    if not path.startswith("/") or path.rstrip("/") == "":
+        return f"scratch path {path!r} must be an absolute directory below / (for example /tmp)"
+    if any(c.isspace() for c in path):
+        return f"scratch path {path!r} must not contain whitespace"
+    return None
+
+
+def runs_as_root(user: Optional[str]) -> bool:
+    """Whether a container `user` ("uid", "uid:gid", "name"...) is root. None means the image's user, unknown here."""
+    return user is not None and user.split(":", 1)[0] in ("0", "root")
+
+
+def scratch_init_command(user: str, paths: list[str]) -> list[str]:
+    """What the init container runs on the mounted scratch volumes so that ``user`` can write to them.
+
+    Fargate creates bind-mount volumes owned by root with mode 0755 (ECS Developer Guide, "Use bind mounts"), so a
+    non-root user cannot write to them. A numeric uid (and gid) is chowned directly; a user or group given by name
+    cannot be resolved in another image, so the directories are made world-writable with the sticky bit, as /tmp is.
+    """
+    uid, _, gid = user.partition(":")
+    if uid.isdigit():
+        return ["chown", f"{uid}:{gid}" if gid.isdigit() else uid, *paths]
+    return ["chmod", "1777", *paths]
+
+
+_SECRET_SUFFIX = re.compile(r".-[A-Za-z0-9]{6}$")
+
+
+def secret_arn_problem(value: str) -> Optional[str]:
+    """Why ``value`` (a `valueFrom`) cannot be granted exactly, or None.
+
+    A Secrets Manager ARN ends in `-` and six random characters that Secrets Manager appends to the secret's name.
+    Secrets Manager resolves a reference without them (a partial ARN), but IAM evaluates the secret's full ARN, so a
+    policy on the partial ARN matches nothing and the tasks fail to start. Partial ARNs are refused rather than
+    granted with a `-??????` wildcard: the execution role then names exactly the secret the task reads. A name that
+    itself ends in `-` and six letters or digits reads as a full ARN, as it does for Secrets Manager (Secrets Manager
+    User Guide, "Troubleshoot": finding a secret from a partial ARN); name secrets so that they do not."""
+    parts = value.split(":")
+    if len(parts) < 7 or parts[2] != "secretsmanager" or parts[5] != "secret":
+        return None
+    name = parts[6]
+    if _SECRET_SUFFIX.search(name):
+        return None
+    return (
+        f"{value} lacks the 6 characters Secrets Manager appends to a secret's ARN (...:secret:{name}-AbCdEf); use "
+        f"the full ARN (aws secretsmanager describe-secret --secret-id {name} --query ARN) so the execution role can "
+        "read it"
+    )
 
 
 @dataclass(frozen=True)
@@ -129,6 +214,13 @@ class TaskSpec:
     stop_timeout: int
     read_only: bool
     secrets: dict[str, str]
+    scratch_paths: tuple[str, ...] = ()
+    user: Optional[str] = None
+
+    @property
+    def needs_scratch_init(self) -> bool:
+        """A non-root user cannot write to the root-owned scratch volumes until something hands them over."""
+        return bool(self.scratch_paths) and self.user is not None and not runs_as_root(self.user)
 
     @classmethod
     def of(cls, name: str, task: TaskArgs, *, default_stop_timeout: int = defaults.STOP_TIMEOUT_SECONDS) -> "TaskSpec":
@@ -148,8 +240,19 @@ class TaskSpec:
             validation.plaintext_environment(environment)
             for value in container_secrets.values():
                 validation.secret_reference(value)
+                problem = secret_arn_problem(value)
+                if problem:
+                    raise ValueError(problem)
             secrets.update(container_secrets)
+        scratch_paths = tuple(dict.fromkeys(task.get("scratch_paths", [])))
+        for path in scratch_paths:
+            problem = scratch_path_problem(path)
+            if problem:
+                raise ValueError(problem)
+        user = task.get("user")
         names = [c[0] for c in containers]
+        if scratch_paths and user is not None and not runs_as_root(user):
+            names.append(SCRATCH_INIT_CONTAINER)
         if len(set(names)) != len(names):
             raise ValueError(f"container names must be unique in a task; got {names}")
         if "secrets_kms_key_arn" in task:
@@ -165,6 +268,8 @@ class TaskSpec:
             stop_timeout=stop_timeout,
             read_only=bool(task.get("read_only_root_filesystem", True)),
             secrets=secrets,
+            scratch_paths=scratch_paths,
+            user=user,
         )
 
     def build(
@@ -245,7 +350,7 @@ class TaskSpec:
 
         containers = self._containers(account.region, log_group.name, port, extra_environment or {},
                                       enable_execute_command)
-        volumes = sorted({m["sourceVolume"] for c in self._mounts(enable_execute_command) for m in c})
+        volumes = sorted({volume_name(p) for p in self._writable_paths(enable_execute_command)})
         definition = aws.ecs.TaskDefinition(
             f"{name}-task",
             family=naming.task_family(pulumi.get_project(), pulumi.get_stack(), name),
@@ -278,12 +383,18 @@ class TaskSpec:
             statements.append({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": self.args["secrets_kms_key_arn"]})
         return statements
 
+    def _writable_paths(self, enable_execute_command: bool) -> list[str]:
+        """Paths of the main container that get a task volume: the scratch paths, and the ECS Exec agent's paths
+        when Exec is on and the root filesystem is read-only."""
+        paths = list(self.scratch_paths)
+        if enable_execute_command and self.read_only:
+            paths += [p for p in EXEC_AGENT_PATHS if p not in paths]
+        return paths
+
     def _mounts(self, enable_execute_command: bool) -> list[list[dict[str, Any]]]:
         """Mount points of the main container, then of each sidecar: one ephemeral volume per writable path."""
-        paths = list(self.args.get("scratch_paths", []))
-        if enable_execute_command and self.read_only:
-            paths += [p for p in _EXEC_AGENT_PATHS if p not in paths]
-        main = [{"sourceVolume": _volume(p), "containerPath": p, "readOnly": False} for p in paths]
+        main = [{"sourceVolume": volume_name(p), "containerPath": p, "readOnly": False}
+                for p in self._writable_paths(enable_execute_command)]
         return [main] + [[] for _ in self.args.get("sidecars", [])]
 
     def _containers(
@@ -330,6 +441,12 @@ class TaskSpec:
         if "health_check" in task:
             main["healthCheck"] = _health_check(task["health_check"])
         containers = [main]
+        init: Optional[dict[str, Any]] = None
+        if self.needs_scratch_init:
+            init = self._scratch_init(logging(SCRATCH_INIT_CONTAINER))
+            # The main container starts only once the volumes are its user's (ECS ContainerDependency: SUCCESS means
+            # the init container exited 0).
+            main["dependsOn"] = [{"containerName": SCRATCH_INIT_CONTAINER, "condition": "SUCCESS"}]
         for sidecar, sidecar_mounts in zip(task.get("sidecars", []), mounts[1:]):
             container: dict[str, Any] = {
                 "name": sidecar["name"],
@@ -349,7 +466,42 @@ class TaskSpec:
             if "user" in sidecar:
                 container["user"] = sidecar["user"]
             containers.append(container)
+        if init is not None:
+            containers.append(init)
         return containers
+
+    def _scratch_init(self, log_configuration: dict[str, Any]) -> dict[str, Any]:
+        """A container that runs once before the main one: it mounts every scratch volume, hands it to the main
+        container's user and exits.
+
+        It must run as root: only the owner of the root-owned volumes, or CAP_CHOWN, may change them, and a non-root
+        user keeps no effective capability after exec under Docker or containerd (moby/moby#36587). It keeps only
+        CHOWN of the default capabilities (none at all when it only chmods directories it owns), a read-only root
+        filesystem and no secrets or environment."""
+        assert self.user is not None
+        volumes = [volume_name(p) for p in self.scratch_paths]
+        command = scratch_init_command(self.user, [f"{_SCRATCH_INIT_MOUNT}/{v}" for v in volumes])
+        keep = {"CHOWN"} if command[0] == "chown" else set()
+        drop = ["ALL"] if not keep else [c for c in _DEFAULT_CAPABILITIES if c not in keep]
+        return {
+            "name": SCRATCH_INIT_CONTAINER,
+            "image": self.args.get("scratch_init_image", defaults.SCRATCH_INIT_IMAGE),
+            # Its exit must not stop the task; the main container's dependency on SUCCESS does the gating.
+            "essential": False,
+            "user": "0",
+            "command": command,
+            "readonlyRootFilesystem": True,
+            "mountPoints": [{"sourceVolume": v, "containerPath": f"{_SCRATCH_INIT_MOUNT}/{v}", "readOnly": False}
+                            for v in volumes],
+            "linuxParameters": {"capabilities": {"drop": drop}},
+            "cpu": 0,
+            "memoryReservation": _SCRATCH_INIT_MEMORY_RESERVATION,
+            # The task's own stop timeout: on Spot every container gets the full notice (policy PLATFORM.SPOT-STOP).
+            "stopTimeout": self.stop_timeout,
+            "environment": [],
+            "secrets": [],
+            "logConfiguration": log_configuration,
+        }
 
 
 @dataclass(frozen=True)
@@ -360,10 +512,6 @@ class TaskResources:
     task_definition: aws.ecs.TaskDefinition
     permissions: list[pulumi.Resource]
     """Policies of both roles: tasks must not start before IAM grants what they need."""
-
-
-def _volume(path: str) -> str:
-    return "scratch" + path.replace("/", "-").rstrip("-")
 
 
 def _pairs(values: dict[str, Any], kind: str) -> list[dict[str, Any]]:

@@ -7,6 +7,7 @@ import pulumi_aws as aws
 from typing_extensions import NotRequired
 
 from . import defaults, naming
+from ._args import check_keys
 from ._service import (
     Deployment,
     Placement,
@@ -95,7 +96,7 @@ class WebServiceArgs(TypedDict):
     capacity_provider_strategy: NotRequired[list[CapacityProviderStrategyItem]]
     """Where tasks run. Default: FARGATE, weight 1, base 1."""
     deployment: NotRequired[Deployment]
-    """Rolling deployment bounds and ECS Exec. Default: 100% to 200%, ECS Exec off."""
+    """Rolling deployment bounds, waiting for rollouts and ECS Exec. Default: 100% to 200%, no waiting, ECS Exec off."""
     autoscaling: NotRequired[WebAutoscaling]
     """Scaling bounds and targets. Default: 2 to 10 tasks at 70% CPU."""
 
@@ -121,6 +122,7 @@ class WebService(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: WebServiceArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         naming.check_name("WebService", name, naming.WEB_SERVICE_CHILDREN)
+        check_keys("WebService", args, WebServiceArgs)
         strategy_args = args.get("capacity_provider_strategy")
         on_spot = any(CapacityProvider(i["capacity_provider"]) is CapacityProvider.FARGATE_SPOT
                       for i in strategy_args or [])
@@ -137,7 +139,7 @@ class WebService(pulumi.ComponentResource):
         max_tasks = int(scaling.get("max_tasks", defaults.MAX_TASKS))
         desired = int(args.get("desired_count", min(max(defaults.DESIRED_COUNT, min_tasks), max_tasks)))
         strategy = checked_strategy(strategy_args, defaults.DEFAULT_CAPACITY_PROVIDER_STRATEGY)
-        minimum_healthy, maximum, exec_enabled = deployment_defaults(args.get("deployment", {}))
+        deployment = deployment_defaults(args.get("deployment", {}))
         placement = args["placement"]
         if not 1 <= port <= 65535:
             raise ValueError(f"container_port must be 1 to 65535; got {port}")
@@ -158,7 +160,7 @@ class WebService(pulumi.ComponentResource):
         task = spec.build(
             self,
             port=port,
-            enable_execute_command=exec_enabled,
+            enable_execute_command=deployment.enable_execute_command,
             execute_command_log_group=placement.get("execute_command_log_group_name"),
         )
         target_group = aws.lb.TargetGroup(
@@ -207,9 +209,7 @@ class WebService(pulumi.ComponentResource):
             strategy=strategy,
             subnet_ids=placement["subnet_ids"],
             security_group=security_group,
-            minimum_healthy_percent=minimum_healthy,
-            maximum_percent=maximum,
-            enable_execute_command=exec_enabled,
+            deployment=deployment,
             parent=self,
             permissions=task.permissions,
             # ECS refuses a target group that no listener rule uses yet.

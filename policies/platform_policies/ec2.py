@@ -57,7 +57,9 @@ def _admin_ports(args: ResourceValidationArgs, _: Mapping[str, Any]) -> Messages
         for port, control in ADMIN_PORTS.items():
             if _covers(ports, port):
                 family = "EC2.54" if ":" in source else "EC2.53"
-                yield f"{_describe(ports)} is open to {source}, including admin port {port} ({control}, {family})"
+                # The policy reports as EC2.13; name the other controls the same opening breaks.
+                related = ", ".join(c for c in (control, family) if c != "EC2.13")
+                yield f"{_describe(ports)} is open to {source}, including admin port {port} (also {related})"
 
 
 def _high_risk_ports(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Messages:

@@ -42,12 +42,35 @@ def _read_only(args: ResourceValidationArgs, _: Mapping[str, Any]) -> Messages:
             yield f"container {name!r} has a writable root filesystem; set readonlyRootFilesystem and mount scratch volumes"
 
 
+# Docker's default capabilities (moby `oci/caps/defaults.go`). A one-shot volume preparer may keep CHOWN only.
+DEFAULT_CAPABILITIES = {"AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+                        "NET_BIND_SERVICE", "NET_RAW", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT"}
+
+
+def _one_shot_preparer(container: Mapping[str, Any], everything: list[Mapping[str, Any]]) -> bool:
+    """A root container that only prepares volumes and exits before the workload starts: not essential, listens
+    on nothing, holds no secrets, keeps a read-only root filesystem, adds no capability and drops every default one
+    but CHOWN, and another container waits for it to exit successfully. Fargate creates bind-mount volumes owned by
+    root, so handing a scratch volume to a non-root user needs exactly this (a deliberate deviation from ECS.20,
+    which Security Hub itself still reports; docs/policies.md)."""
+    capabilities = (container.get("linuxParameters") or {}).get("capabilities") or {}
+    dropped = {str(c).upper() for c in capabilities.get("drop") or []}
+    awaited = any(
+        d.get("containerName") == container.get("name") and d.get("condition") in ("SUCCESS", "COMPLETE")
+        for other in everything if other is not container for d in other.get("dependsOn") or []
+    )
+    return (container.get("essential") is False and not container.get("portMappings") and not container.get("secrets")
+            and container.get("readonlyRootFilesystem") is True and not capabilities.get("add")
+            and ("ALL" in dropped or DEFAULT_CAPABILITIES - {"CHOWN"} <= dropped) and awaited)
+
+
 def _non_root(args: ResourceValidationArgs, _: Mapping[str, Any]) -> Messages:
+    everything = [c for _, c in _each_container(args)]
     for name, container in _each_container(args):
         user = str(container.get("user") or "")
         if not user:
             yield f"container {name!r} sets no user, so it runs as the image's user (often root); set a non-root user"
-        elif user.split(":")[0] in ("root", "0"):
+        elif user.split(":")[0] in ("root", "0") and not _one_shot_preparer(container, everything):
             yield f"container {name!r} runs as {user!r}; set a non-root user"
 
 

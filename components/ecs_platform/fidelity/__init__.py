@@ -79,7 +79,10 @@ def check(run: ProgramRun) -> FidelityReport:
     report.unknown = sorted(f"{r.type}::{r.name}" for r in run.resources if has_unknown(r.inputs))
     for r in requests:
         report.operations[r.label] = report.operations.get(r.label, 0) + 1
-    report.violations = sorted(check_requests(requests), key=lambda v: (v.resource_type, v.resource, v.field))
+    # Sorted: registrations finish in no fixed order, and the same program must give the same report.
+    report.operations = dict(sorted(report.operations.items()))
+    report.violations = sorted(check_requests(requests),
+                               key=lambda v: (v.resource_type, v.resource, v.field, v.operation, v.message))
     return report
 
 

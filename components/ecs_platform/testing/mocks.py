@@ -27,17 +27,49 @@ AVAILABILITY_ZONES: dict[str, str] = {
     "eu-west-1": "abc",
     "eu-central-1": "abc",
     "ap-northeast-1": "acd",
+    # Regions opened since August 2022: no regional ELB log account, three zones each.
+    "me-central-1": "abc",
+    "eu-central-2": "abc",
+    "eu-south-2": "abc",
+    "ap-south-2": "abc",
+    "ap-southeast-4": "abc",
+    "il-central-1": "abc",
+    "ca-west-1": "abc",
+    "ap-southeast-5": "abc",
+    "ap-southeast-7": "abc",
+    "mx-central-1": "abc",
 }
 
-# Regional Elastic Load Balancing accounts that deliver access logs (ELB User Guide, "Enable access logs").
+# Regional Elastic Load Balancing accounts that deliver access logs, exactly the table `aws.elb.getServiceAccount`
+# answers from (terraform-provider-aws, internal/service/elb/service_account_data_source.go). Any other region gets
+# the provider's "unsupported AWS Region" error.
 ELB_LOG_ACCOUNTS: dict[str, str] = {
+    "af-south-1": "098369216593",
+    "ap-east-1": "754344448648",
+    "ap-northeast-1": "582318560864",
+    "ap-northeast-2": "600734575887",
+    "ap-northeast-3": "383597477331",
+    "ap-south-1": "718504428378",
+    "ap-southeast-1": "114774131450",
+    "ap-southeast-2": "783225319266",
+    "ap-southeast-3": "589379963580",
+    "ca-central-1": "985666609251",
+    "cn-north-1": "638102146993",
+    "cn-northwest-1": "037604701340",
+    "eu-central-1": "054676820928",
+    "eu-north-1": "897822967062",
+    "eu-south-1": "635631232127",
+    "eu-west-1": "156460612806",
+    "eu-west-2": "652711504416",
+    "eu-west-3": "009996457667",
+    "me-south-1": "076674570225",
+    "sa-east-1": "507241528517",
     "us-east-1": "127311923021",
     "us-east-2": "033677994240",
+    "us-gov-east-1": "190560391635",
+    "us-gov-west-1": "048591011584",
     "us-west-1": "027434742980",
     "us-west-2": "797873946194",
-    "eu-west-1": "156460612806",
-    "eu-central-1": "054676820928",
-    "ap-northeast-1": "582318560864",
 }
 
 # Route 53 zone of ALB DNS names per region (ELB endpoints and quotas).
@@ -418,7 +450,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         if token == "aws:elb/getServiceAccount:getServiceAccount":
             account = ELB_LOG_ACCOUNTS.get(region)
             if account is None:
-                return {}, [("region", f"no Elastic Load Balancing log account is known for {region}")]
+                return {}, [("region", f"unsupported AWS Region: {region}")]
             return {"arn": f"arn:aws:iam::{account}:root", "id": account, "region": region}, []
         raise NotImplementedError(f"AwsMocks has no answer for the invoke {token}")
 
