@@ -143,6 +143,13 @@ REFUSALS: list[tuple[str, Union[Edit, str], str]] = [
     ("a user with a space", setting("services.api.user", "app user"), f"{NS}:services.api.user"),
     ("a secret in plain environment", setting("services.api.environment", {"DB_PASSWORD": "x"}),
      f"{NS}:services.api.environment.DB_PASSWORD"),
+    ("a Secrets Manager ARN without its suffix", setting("services.api.secrets", {
+        "DB_PASSWORD": "arn:aws:secretsmanager:us-east-1:123456789012:secret:dev/api/db-password"}),
+     f"{NS}:services.api.secrets.DB_PASSWORD"),
+    ("a scratch volume over the whole image", setting("services.api.scratchPaths", ["/"]),
+     f"{NS}:services.api.scratchPaths"),
+    ("a steady-state wait too short to deploy", setting("serviceDefaults.steadyStateTimeoutMinutes", 1),
+     f"{NS}:serviceDefaults.steadyStateTimeoutMinutes"),
     ("an IAM resource that is not an ARN", setting("services.api.taskRolePolicy",
                                                    [{"actions": ["s3:GetObject"], "resources": ["my-bucket/*"]}]),
      f"{NS}:services.api.taskRolePolicy[0].resources"),

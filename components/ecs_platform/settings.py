@@ -510,8 +510,7 @@ class QueueSettings(_Settings):
     visibility_timeout_seconds: int = Field(defaults.QUEUE_VISIBILITY_TIMEOUT_SECONDS, ge=0, le=43200)
     # The dead-letter queue keeps messages 14 days, the SQS maximum; its retention must exceed the source's, since
     # a message keeps its original enqueue time when it moves (SQS Developer Guide, dead-letter queues).
-    message_retention_seconds: int = Field(defaults.QUEUE_RETENTION_SECONDS, ge=60,
-                                           le=defaults.DEAD_LETTER_RETENTION_SECONDS - 1)
+    message_retention_seconds: int = Field(defaults.QUEUE_RETENTION_SECONDS, ge=60)
     max_receive_count: int = Field(defaults.MAX_RECEIVE_COUNT, ge=1, le=1000)
     kms_key_arn: Optional[str] = None
 
@@ -519,6 +518,15 @@ class QueueSettings(_Settings):
     @classmethod
     def _kms(cls, value: Optional[str]) -> Optional[str]:
         return None if value is None else validation.arn(value, "kms", "key/")
+
+    @field_validator("message_retention_seconds")
+    @classmethod
+    def _shorter_than_dead_letters(cls, value: int) -> int:
+        limit = defaults.DEAD_LETTER_RETENTION_SECONDS
+        if value >= limit:
+            raise ValueError(f"must be shorter than the dead-letter queue's {limit} s (14 days, the SQS maximum), or "
+                             f"messages would expire there before anyone could look; got {value}")
+        return value
 
 
 class ScalingStepSettings(_Settings):
@@ -990,7 +998,8 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     annotation = _strip_optional(annotation)
     if not _is_model(annotation):
         return []
-    return [field.alias or name for name, field in annotation.model_fields.items()]
+    # `aws:*` is where the provider's keys land, not something a stack file writes.
+    return [field.alias or name for name, field in annotation.model_fields.items() if field.alias != "aws:*"]
 
 
 def _descend(annotation: Any, part: Any) -> Any:
