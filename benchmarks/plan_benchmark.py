@@ -132,7 +132,7 @@ def policy_timing(directory: Path) -> tuple[int, float, float]:
     """(registrations analyzed, seconds of analysis of a finished run, seconds the plan waits for policy after the
     program: the plan streams Remediate and Analyze calls while the program runs, so what is left is the tail of
     that stream and AnalyzeStack)."""
-    from ecs_platform.policy_runner import Analysis, PolicyPack
+    from ecs_platform.toolchain.policy_runner import Analysis, PolicyPack
     from ecs_platform.testing import run_stack
 
     config = directory / "policies" / "config" / "prod.json"
@@ -165,7 +165,7 @@ def sdk_baseline(directory: Path) -> tuple[int, float]:
     from pulumi.runtime.stack import run_pulumi_func
     from pulumi.runtime.sync_await import _sync_await
 
-    from ecs_platform.testing import AwsMocks, engine, stack_config
+    from ecs_platform.offline import AwsMocks, engine, stack_config
 
     config = stack_config(directory / "Pulumi.bench.yaml", "ecs-platform")
     monitor = pulumi.runtime.mocks.MockMonitor(AwsMocks())
@@ -177,7 +177,7 @@ def sdk_baseline(directory: Path) -> tuple[int, float]:
 
 
 def profile(directory: Path) -> str:
-    from ecs_platform.plan import build_plan
+    from ecs_platform.toolchain.plan import build_plan
 
     profiler = cProfile.Profile()
     profiler.enable()

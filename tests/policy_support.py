@@ -10,7 +10,7 @@ from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from ecs_platform.policy_runner import to_struct
+from ecs_platform.toolchain.policy_runner import to_struct
 from ecs_platform.testing import ProgramRun, run
 
 from .conftest import ROOT

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ecs_platform import Cluster, LoadBalancer, Network, QueueWorker, WebService
-from ecs_platform.testing import engine, run
+from ecs_platform.offline import engine, run
 
 from .helpers import PLACEMENT
 

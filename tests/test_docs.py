@@ -56,7 +56,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 import yaml  # noqa: E402
 
-from ecs_platform.cli import main  # noqa: E402
+from ecs_platform.toolchain.cli import main  # noqa: E402
 
 README = (ROOT / "README.md").read_text()
 COMMANDS = sorted(set(re.findall(r"`venv/bin/(ecs-platform [^`]+)`", README)))

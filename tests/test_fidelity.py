@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ecs_platform import fidelity, validation
-from ecs_platform.fidelity.requests import requests_for
+from ecs_platform import validation
+from ecs_platform.toolchain import fidelity
+from ecs_platform.toolchain.fidelity.requests import requests_for
 from ecs_platform.testing import ProgramRun, run, stack_config
 
 from .conftest import ROOT

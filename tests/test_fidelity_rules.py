@@ -16,11 +16,11 @@ import pulumi
 import pulumi_aws as aws
 import pytest
 
-from ecs_platform import fidelity
-from ecs_platform.fidelity import constraints
-from ecs_platform.fidelity.requests import requests_for
+from ecs_platform.toolchain import fidelity
+from ecs_platform.toolchain.fidelity import constraints
+from ecs_platform.toolchain.fidelity.requests import requests_for
 from ecs_platform.testing import ProgramRun, run, run_stack
-from ecs_platform.testing.mocks import UNKNOWN
+from ecs_platform.offline.mocks import UNKNOWN
 
 from .conftest import ROOT
 from .test_fidelity import ALLOW, LISTENER, container, program, rule, service, task

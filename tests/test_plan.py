@@ -9,9 +9,9 @@ from pathlib import Path
 import pulumi_aws as aws
 import pytest
 
-from ecs_platform.cli import main
-from ecs_platform.plan import build_plan, render
-from ecs_platform.plan.cost import estimate, load_prices, place
+from ecs_platform.toolchain.cli import main
+from ecs_platform.toolchain.plan import build_plan, render
+from ecs_platform.toolchain.plan.cost import estimate, load_prices, place
 from ecs_platform.testing import run
 
 from .conftest import ROOT
@@ -201,7 +201,7 @@ def test_the_same_stack_plans_byte_for_byte_the_same(tmp_path: Path) -> None:
     import sys
 
     def plan(out: Path) -> str:
-        command = [sys.executable, "-m", "ecs_platform.cli", "plan", "--stack", "prod", "--dir", str(ROOT),
+        command = [sys.executable, "-m", "ecs_platform.toolchain.cli", "plan", "--stack", "prod", "--dir", str(ROOT),
                    "--json", str(out)]
         return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 

@@ -10,8 +10,8 @@ import pytest
 from google.protobuf import empty_pb2, json_format
 from pulumi.runtime.proto import analyzer_pb2
 
-from ecs_platform.cli import main
-from ecs_platform.policy_runner import PolicyConfigError, PolicyInfo, reconcile_config, run_policies, start_pack
+from ecs_platform.toolchain.cli import main
+from ecs_platform.toolchain.policy_runner import PolicyConfigError, PolicyInfo, reconcile_config, run_policies, start_pack
 from ecs_platform.testing import run_stack
 
 from .conftest import ROOT

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from ecs_platform.cli import main
-from ecs_platform.plan import build_plan
-from ecs_platform.policy_runner import Analysis, PolicyPack, PolicyPackError
+from ecs_platform.toolchain.cli import main
+from ecs_platform.toolchain.plan import build_plan
+from ecs_platform.toolchain.policy_runner import Analysis, PolicyPack, PolicyPackError
 from ecs_platform.testing import ProgramRun, run_stack
-from ecs_platform.testing.mocks import UNKNOWN
+from ecs_platform.offline.mocks import UNKNOWN
 
 from .conftest import ROOT
 from .policy_support import POLICIES

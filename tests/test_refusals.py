@@ -14,8 +14,8 @@ from typing import Any, Optional, Union
 import pytest
 import yaml
 
-from ecs_platform.cli import main
-from ecs_platform.testing import engine
+from ecs_platform.toolchain.cli import main
+from ecs_platform.offline import engine
 
 from .conftest import ROOT
 

@@ -186,7 +186,7 @@ def dev_config_with(**changes) -> dict:
 )
 def test_bad_stack_file_stops_with_one_line_before_any_resource(tmp_path: Path, change: dict, key: str) -> None:
     program = program_with(tmp_path, dev_config_with(**change))
-    from ecs_platform.testing import engine
+    from ecs_platform.offline import engine
 
     monitor_runs: list = []
     original = engine.RecordingMonitor.__init__

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from ecs_platform import CapacityProvider, WebService
-from ecs_platform.testing.engine import RecordingMonitor
+from ecs_platform.offline.engine import RecordingMonitor
 
 from .helpers import PLACEMENT, containers, policy, statements_by_action
 

@@ -1,4 +1,11 @@
-"""ecs_platform: Pulumi components for production ECS on Fargate."""
+"""ecs_platform: Pulumi components for production ECS on Fargate.
+
+The public API is what this module exports. The offline toolchain (``ecs_platform.toolchain``: plan, fidelity,
+policy runner) is an extra the components never import; ``ecs_platform.testing`` helps consumers test their
+programs under mocks.
+"""
+
+__version__ = "0.2.0"
 
 from ._service import Deployment, Placement
 from .cluster import CapacityProviderStrategyItem, Cluster, ClusterArgs
@@ -18,6 +25,7 @@ from .task_definition import ContainerHealthCheck, PolicyStatement, Sidecar, Tas
 from .web_service import TargetHealthCheck, WebAutoscaling, WebService, WebServiceArgs
 
 __all__ = [
+    "__version__",
     "CapacityProvider",
     "CapacityProviderStrategyItem",
     "Cluster",

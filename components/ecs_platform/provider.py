@@ -9,6 +9,7 @@ from typing import Any
 
 import pulumi
 
+from . import __version__
 from .cluster import Cluster
 from .load_balancer import LoadBalancer
 from .network import Network
@@ -16,7 +17,7 @@ from .queue_worker import QueueWorker
 from .web_service import WebService
 
 PACKAGE = "ecs-platform"
-VERSION = "0.1.0"
+VERSION = __version__
 COMPONENTS: list[type[pulumi.ComponentResource]] = [Network, LoadBalancer, Cluster, WebService, QueueWorker]
 
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, Optional
 
-from ... import validation
+from ecs_platform import validation
 from ..requests import ApiRequest
 from .base import Finding, Stack, depends_on, indexed, items, known, number, rule, show
 from .ecs_facts import (

@@ -3,7 +3,7 @@ resource to the resources that depend on it. Renders on GitHub."""
 
 from __future__ import annotations
 
-from ..testing.engine import ProgramRun, Registration
+from ecs_platform.offline.engine import ProgramRun, Registration
 
 
 def _label(resource: Registration) -> str:

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 from typing import Any, Optional
 
-from ... import validation
+from ecs_platform import validation
 from ..requests import ApiRequest
 from .base import Finding, Stack, dig, indexed, items, known, number, rule, show, whole_list
 

@@ -31,7 +31,7 @@ import jsonschema
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grpc
 
-from .testing.engine import ProgramRun, Registration
+from ecs_platform.offline.engine import ProgramRun, Registration
 
 _LEVELS = {
     analyzer_pb2.ADVISORY: "advisory",

@@ -118,7 +118,7 @@ def _writable(path: Optional[Path], flag: str) -> None:
 
 def _inputs(args: argparse.Namespace, *, pack_required: bool) -> tuple[Optional[Path], Optional[Path]]:
     """The pack and its config, checked: a mistyped path is an error, not a silent skip."""
-    from .testing.stack_file import project_name
+    from ecs_platform.offline.stack_file import project_name
 
     if not (args.dir / "Pulumi.yaml").is_file():
         raise UsageError(f"{args.dir}: no Pulumi.yaml; --dir is the folder of a Pulumi program")
@@ -166,7 +166,7 @@ def run_program(directory: Path, stack: str) -> Any:
     """Run the program; a settings error or a failing program becomes SystemExit with one line."""
     from pulumi import RunError
 
-    from .testing import run_stack
+    from ecs_platform.offline import run_stack
 
     try:
         return run_stack(directory, stack)
@@ -182,8 +182,8 @@ def run_program(directory: Path, stack: str) -> Any:
 
 def policy_report(run: Any, directory: Path, stack: str, pack: Path, config: Optional[Path]) -> Any:
     from .policy_runner import PolicyConfigError, PolicyPackError, run_policies
-    from .testing import stack_config
-    from .testing.engine import project_name
+    from ecs_platform.offline import stack_config
+    from ecs_platform.offline.engine import project_name
 
     if config is None and (pack / "config" / f"{stack}.json").exists():
         config = pack / "config" / f"{stack}.json"
@@ -214,7 +214,7 @@ def _policy(args: argparse.Namespace) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     from .plan import PlanError, build_plan, failed, render
-    from .testing.engine import project_name
+    from ecs_platform.offline.engine import project_name
 
     pack, config = _inputs(args, pack_required=False)
     try:
@@ -240,7 +240,7 @@ def _plan(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from .testing.stack_file import StackFileError
+    from ecs_platform.offline.stack_file import StackFileError
 
     try:
         args = _parser().parse_args(argv)

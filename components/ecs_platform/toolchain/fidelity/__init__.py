@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ..testing.engine import ProgramRun, has_unknown
+from ecs_platform.offline.engine import ProgramRun, has_unknown
 from . import constraints, models
 from .requests import ApiRequest, requests_for
 

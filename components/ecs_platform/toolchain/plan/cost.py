@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import resources
 from typing import Any, Optional
 
-from ..testing.engine import ProgramRun, Registration
+from ecs_platform.offline.engine import ProgramRun, Registration
 
 NOT_INCLUDED = [
     "data transfer out and between AZs",
@@ -32,11 +32,11 @@ class PriceError(ValueError):
 
 def load_prices(region: str) -> dict[str, Any]:
     try:
-        text = resources.files("ecs_platform.prices").joinpath(f"{region}.json").read_text()
+        text = resources.files("ecs_platform.toolchain.prices").joinpath(f"{region}.json").read_text()
     except FileNotFoundError:
-        known = sorted(p.name.removesuffix(".json") for p in resources.files("ecs_platform.prices").iterdir()
+        known = sorted(p.name.removesuffix(".json") for p in resources.files("ecs_platform.toolchain.prices").iterdir()
                        if p.name.endswith(".json"))
-        raise PriceError(f"no price file for {region} (have: {', '.join(known)}); add ecs_platform/prices/{region}.json")
+        raise PriceError(f"no price file for {region} (have: {', '.join(known)}); add ecs_platform/toolchain/prices/{region}.json")
     return json.loads(text)
 
 

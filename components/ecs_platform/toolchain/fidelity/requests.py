@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..testing.engine import Registration
-from ..testing.mocks import UNKNOWN
+from ecs_platform.offline.engine import Registration
+from ecs_platform.offline.mocks import UNKNOWN
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ... import naming
+from ecs_platform import naming
 from .base import Finding, Stack, rule
 
 

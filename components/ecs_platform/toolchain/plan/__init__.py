@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .. import fidelity
-from ..testing.engine import ProgramRun, Registration, project_name, run_stack
+from ecs_platform.offline.engine import ProgramRun, Registration, project_name, run_stack
 from .cost import CostEstimate, PriceError, estimate
 from .graph import mermaid
 
@@ -107,7 +107,7 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
     from pulumi import RunError
 
     from ..policy_runner import Analysis, PolicyConfigError, PolicyPack, PolicyPackError
-    from ..testing.stack_file import StackFileError, read_stack_config
+    from ecs_platform.offline.stack_file import StackFileError, read_stack_config
 
     directory = Path(directory)
     try:

@@ -14,8 +14,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any, Optional
 
-from ...testing.engine import Registration, has_unknown
-from ...testing.mocks import UNKNOWN
+from ecs_platform.offline.engine import Registration, has_unknown
+from ecs_platform.offline.mocks import UNKNOWN
 from ..requests import ApiRequest, text
 
 Finding = tuple[ApiRequest, str, str]
