@@ -50,13 +50,19 @@ services = {
 }
 workers = {name: QueueWorker(name, settings.queue_worker_args(name, placement), opts) for name in settings.workers}
 
+# The exports are a contract other stacks build on (docs/outputs.md, stack-outputs.schema.json): add, never rename.
 pulumi.export("vpcId", network.vpc_id)
+pulumi.export("vpcCidrBlock", network.cidr_block)
 pulumi.export("publicSubnetIds", network.public_subnet_ids)
 pulumi.export("privateSubnetIds", network.private_subnet_ids)
 pulumi.export("albDnsName", load_balancer.dns_name)
 pulumi.export("albUrl", load_balancer.url)
+pulumi.export("albArnSuffix", load_balancer.arn_suffix)
+pulumi.export("albSecurityGroupId", load_balancer.security_group_id)
+pulumi.export("listenerArn", load_balancer.listener_arn)
 pulumi.export("clusterName", cluster.cluster_name)
 pulumi.export("clusterArn", cluster.cluster_arn)
+pulumi.export("execLogGroupName", cluster.exec_log_group_name)
 pulumi.export(
     "services",
     {

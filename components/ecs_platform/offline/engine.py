@@ -275,6 +275,7 @@ def run(
     on_register: Optional[Callable[[Registration], None]] = None,
     preview: bool = False,
     secret_keys: Sequence[str] = (),
+    stack_references: Optional[Mapping[str, Mapping[str, Any]]] = None,
 ) -> ProgramRun:
     """Run ``program`` (a callable, or a directory holding ``__main__.py``) as ``pulumi up`` would, under mocks;
     with ``preview``, as a new stack's first ``pulumi preview`` would (values AWS assigns are unknown).
@@ -282,7 +283,8 @@ def run(
     Exceptions the program raises propagate unchanged once every pending registration has settled.
     """
     config = dict(config or {})
-    mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"), preview=preview)
+    mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"), preview=preview,
+                              stack_references=stack_references)
     monitor = RecordingMonitor(mocks, on_register, config)
     program_dir = None if callable(program) else Path(program).resolve()
 
@@ -309,10 +311,12 @@ def run(
 
 
 def run_stack(program_dir: Union[str, Path], stack: str, mocks: Optional[pulumi.runtime.Mocks] = None,
-              on_register: Optional[Callable[[Registration], None]] = None, preview: bool = False) -> ProgramRun:
-    """Run the program in ``program_dir`` with the config of its ``Pulumi.<stack>.yaml``."""
+              on_register: Optional[Callable[[Registration], None]] = None, preview: bool = False,
+              stack_references: Optional[Mapping[str, Mapping[str, Any]]] = None) -> ProgramRun:
+    """Run the program in ``program_dir`` with the config of its ``Pulumi.<stack>.yaml``; ``stack_references``
+    gives the outputs of the stacks it reads with ``pulumi.StackReference``, by stack name."""
     program_dir = Path(program_dir)
     project = project_name(program_dir)
     config = read_stack_config(program_dir / f"Pulumi.{stack}.yaml", project)
     return run(program_dir, project=project, stack=stack, config=config.values, mocks=mocks, on_register=on_register,
-               preview=preview, secret_keys=config.secure)
+               preview=preview, secret_keys=config.secure, stack_references=stack_references)

@@ -10,7 +10,7 @@ answered for any region; anything unknown raises, so a test notices a new invoke
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Optional
 
 import pulumi
@@ -370,6 +370,13 @@ COMPUTERS: dict[str, Computer] = {
 REMOTE_COMPONENTS = frozenset({"awsx:ec2:Vpc"})
 
 
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
+
+
+class StackReferenceError(LookupError):
+    """A program read a stack reference whose outputs the mocks were not given."""
+
+
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The engine's marker for a value that is not known until the resource exists."""
 
@@ -383,15 +390,20 @@ class AwsMocks(pulumi.runtime.Mocks):
     value AWS assigns (ids, ARNs, URLs, DNS names) is unknown.
     """
 
-    def __init__(self, region: str = DEFAULT_REGION, *, preview: bool = False) -> None:
+    def __init__(self, region: str = DEFAULT_REGION, *, preview: bool = False,
+                 stack_references: Optional[Mapping[str, Mapping[str, Any]]] = None) -> None:
         self.region = region
         self.preview = preview
+        self.stack_references = {name: dict(outputs) for name, outputs in (stack_references or {}).items()}
+        """Outputs of the stacks a program reads with ``pulumi.StackReference``, by stack name."""
         self._provider_regions: dict[str, str] = {}
         self._revisions: dict[str, int] = {}
 
     # Resources ---------------------------------------------------------------------------------------------------
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict]:
+        if args.typ == STACK_REFERENCE:
+            return self._stack_reference(str(args.inputs.get("name") or args.resource_id or args.name))
         if args.typ.startswith("pulumi:providers:"):
             provider_id = f"{_hex(args.name, 8)}-{_hex(args.name, 4)}-provider"
             if args.inputs.get("region"):
@@ -413,6 +425,14 @@ class AwsMocks(pulumi.runtime.Mocks):
         if args.typ in REMOTE_COMPONENTS:
             return resource_id, computed
         return resource_id, {**ctx.inputs, **computed, "id": resource_id or UNKNOWN}
+
+    def _stack_reference(self, stack: str) -> tuple[str, dict]:
+        """A referenced stack's outputs: they exist before this program runs, so they are known at preview too."""
+        if stack not in self.stack_references:
+            known = ", ".join(sorted(self.stack_references)) or "none"
+            raise StackReferenceError(f"the program reads the outputs of stack {stack!r}, which were not given "
+                                      f"(stack references given: {known})")
+        return stack, {"name": stack, "outputs": self.stack_references[stack], "secretOutputNames": []}
 
     # Invokes -----------------------------------------------------------------------------------------------------
 

@@ -84,6 +84,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         "standard output, instead of the text report)")
     parser.add_argument("--pack", type=Path, help="policy pack folder (default: <dir>/policies)")
     parser.add_argument("--config", type=Path, help="policy pack config (default: <pack>/config/<stack>.json)")
+    parser.add_argument("--stack-outputs", action="append", default=[], metavar="STACK=FILE",
+                        help="outputs of a stack the program reads with StackReference: a JSON object of outputs, "
+                             "or the --json of that stack's plan (repeatable)")
 
 
 def _discount(text: str) -> float:
@@ -151,6 +154,28 @@ def _inputs(args: argparse.Namespace, *, pack_required: bool) -> tuple[Optional[
     return pack, config
 
 
+def stack_outputs(pairs: list[str]) -> dict[str, dict[str, Any]]:
+    """``STACK=FILE`` pairs as the outputs of each referenced stack."""
+    references: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        stack, sep, file = pair.partition("=")
+        if not sep or not stack or not file:
+            raise UsageError(f"--stack-outputs {pair}: expected STACK=FILE, e.g. acme/ecs-platform/dev=dev-plan.json")
+        path = Path(file)
+        if not path.is_file():
+            raise UsageError(f"--stack-outputs {pair}: {file} does not exist")
+        try:
+            data = json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            raise UsageError(f"--stack-outputs {pair}: line {error.lineno}, column {error.colno}: {error.msg}") from None
+        if isinstance(data, dict) and "schemaVersion" in data and "outputs" in data:
+            data = data["outputs"]  # a plan report: its stack outputs
+        if not isinstance(data, dict):
+            raise UsageError(f"--stack-outputs {pair}: expected a JSON object of outputs (or a plan report with them)")
+        references[stack] = data
+    return references
+
+
 def _write_json(path: Path, data: Any) -> None:
     text = json.dumps(data, indent=2, default=str) + "\n"
     if str(path) == "-":
@@ -162,14 +187,17 @@ def _write_json(path: Path, data: Any) -> None:
 # Commands -----------------------------------------------------------------------------------------------------
 
 
-def run_program(directory: Path, stack: str) -> Any:
+def run_program(directory: Path, stack: str, references: Optional[dict[str, dict[str, Any]]] = None) -> Any:
     """Run the program; a settings error or a failing program becomes SystemExit with one line."""
     from pulumi import RunError
 
     from ecs_platform.offline import run_stack
+    from ecs_platform.offline.mocks import StackReferenceError
 
     try:
-        return run_stack(directory, stack)
+        return run_stack(directory, stack, stack_references=references)
+    except StackReferenceError as error:
+        raise SystemExit(_fail(EXIT_CONFIG, f"{error}; give them with --stack-outputs STACK=FILE")) from None
     except RunError as error:  # what the Pulumi CLI prints as one line, without a traceback
         raise SystemExit(_fail(EXIT_CONFIG, str(error))) from None
     except Exception as error:  # noqa: BLE001 - a program failure is reported, not raised
@@ -198,7 +226,7 @@ def policy_report(run: Any, directory: Path, stack: str, pack: Path, config: Opt
 def _policy(args: argparse.Namespace) -> int:
     pack, config = _inputs(args, pack_required=True)
     assert pack is not None
-    run = run_program(args.dir, args.stack)
+    run = run_program(args.dir, args.stack, stack_outputs(args.stack_outputs))
     report = policy_report(run, args.dir, args.stack, pack, config)
     if args.json is not None and str(args.json) == "-":
         _write_json(args.json, report.to_dict())
@@ -219,7 +247,8 @@ def _plan(args: argparse.Namespace) -> int:
     pack, config = _inputs(args, pack_required=False)
     try:
         plan = build_plan(args.dir, args.stack, pack=pack, pack_config=config, spot_discount=args.spot_discount,
-                          preview=args.preview, pack_given=args.pack is not None)
+                          preview=args.preview, pack_given=args.pack is not None,
+                          stack_references=stack_outputs(args.stack_outputs))
     except PlanError as error:
         if args.json:
             _write_json(args.json, failed(project_name(args.dir), args.stack, error))

@@ -101,12 +101,14 @@ def failed(project: str, stack: str, error: PlanError) -> dict[str, Any]:
 
 
 def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack_config: Optional[Path] = None,
-               spot_discount: Optional[float] = None, preview: bool = False, pack_given: bool = False) -> Plan:
+               spot_discount: Optional[float] = None, preview: bool = False, pack_given: bool = False,
+               stack_references: Optional[dict[str, dict[str, Any]]] = None) -> Plan:
     """Plan ``stack`` of the program in ``directory``. The pack is ``pack`` (default: ``<directory>/policies``
     when it holds a pack) with ``pack_config`` (default: ``<pack>/config/<stack>.json`` when present)."""
     from pulumi import RunError
 
     from ..policy_runner import Analysis, PolicyConfigError, PolicyPack, PolicyPackError
+    from ecs_platform.offline.mocks import StackReferenceError
     from ecs_platform.offline.stack_file import StackFileError, read_stack_config
 
     directory = Path(directory)
@@ -140,9 +142,12 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
     with policy_pack if policy_pack is not None else contextlib.nullcontext():
         session = Analysis(policy_pack, pack_config, project=project, stack=stack) if policy_pack else None
         try:
-            run = run_stack(directory, stack, on_register=session.on_register if session else None, preview=preview)
+            run = run_stack(directory, stack, on_register=session.on_register if session else None, preview=preview,
+                            stack_references=stack_references)
         except (RunError, StackFileError) as error:
             raise PlanError("settings-error", str(error)) from None
+        except StackReferenceError as error:
+            raise PlanError("settings-error", f"{error}; give them with --stack-outputs STACK=FILE") from None
         except Exception as error:  # noqa: BLE001 - reported as the program's failure
             raise PlanError("program-error", f"{type(error).__name__}: {error}") from None
         plan = Plan(project=project, stack=stack, run=run, notes=notes)
