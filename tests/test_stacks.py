@@ -142,12 +142,9 @@ def test_every_resource_belongs_to_a_component(stack: str, request) -> None:
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_stack_exports_one_stable_set_of_outputs(stack: str, request) -> None:
+def test_stack_exports_the_vpc_and_cluster_it_created(stack: str, request) -> None:
+    # The set of exports and their types are the contract in tests/test_exports.py.
     run: ProgramRun = request.getfixturevalue(stack)
-    assert set(run.outputs) == {
-        "vpcId", "publicSubnetIds", "privateSubnetIds", "albDnsName", "albUrl", "clusterName", "clusterArn",
-        "services", "workers",
-    }
     assert run.outputs["vpcId"] == run.one(VPC).outputs["vpcId"]
     assert run.outputs["clusterArn"].startswith("arn:aws:ecs:us-east-1:")
 
