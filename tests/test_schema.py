@@ -48,3 +48,30 @@ def test_outputs_a_consumer_needs_are_published(package: dict) -> None:
     assert {"vpcId", "publicSubnetIds", "privateSubnetIds"} <= outputs["Network"]
     assert {"listenerArn", "securityGroupId", "dnsName", "arnSuffix"} <= outputs["LoadBalancer"]
     assert {"clusterName", "clusterArn"} <= outputs["Cluster"]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+@pytest.mark.parametrize("component", ["Network", "LoadBalancer", "Cluster", "WebService", "QueueWorker"])
+def test_every_arg_and_output_of_the_python_component_is_in_the_schema_with_a_type(package: dict,
+                                                                                    component: str) -> None:
+    import ecs_platform
+
+    cls = getattr(ecs_platform, component)
+    args = getattr(ecs_platform, f"{component}Args")
+    resource = package["resources"][f"ecs-platform:index:{component}"]
+    inputs, outputs = resource["inputProperties"], resource["properties"]
+    assert {_camel(k) for k in args.__annotations__} == set(inputs)
+    declared = {k for k, v in cls.__annotations__.items() if "Output" in str(v)}
+    assert {_camel(k) for k in declared} == set(outputs)
+    for prop in [*inputs.values(), *outputs.values()]:
+        assert prop.get("description") and ("type" in prop or "$ref" in prop), prop
+
+
+def test_nested_arg_types_are_published_with_described_properties(package: dict) -> None:
+    for token in ("ecs-platform:index:Placement", "ecs-platform:index:TaskArgs", "ecs-platform:index:WorkerScaling"):
+        properties = package["types"][token]["properties"]
+        assert properties and all(p.get("description") for p in properties.values()), token

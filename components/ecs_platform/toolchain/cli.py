@@ -268,11 +268,24 @@ def _plan(args: argparse.Namespace) -> int:
     return EXIT_OK if plan.status == "ok" else EXIT_VIOLATIONS
 
 
+EXTRA_MODULES = ("botocore", "pulumi_policy", "jsonschema")
+"""What the `plan` extra installs; the components alone do not bring it."""
+
+
+def _require_extra() -> None:
+    import importlib.util
+
+    missing = [m for m in EXTRA_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UsageError(f"the offline toolchain needs {', '.join(missing)}: pip install 'ecs-platform[plan]'")
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     from ecs_platform.offline.stack_file import StackFileError
 
     try:
         args = _parser().parse_args(argv)
+        _require_extra()
         return {"plan": _plan, "policy": _policy}[args.command](args)
     except (UsageError, StackFileError) as error:
         return _fail(EXIT_CONFIG, str(error))

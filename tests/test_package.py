@@ -1,0 +1,114 @@
+"""The component package as a consumer installs it: the built wheel, no extras, in a fresh virtual environment.
+
+It must import and use every component, and bring none of the offline toolchain's dependencies. The platform
+modules never import the toolchain, whatever is installed.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+import textwrap
+import venv
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+PACKAGE = ROOT / "components" / "ecs_platform"
+TOOLCHAIN_DEPENDENCIES = {"botocore", "pulumi-policy", "jsonschema", "matplotlib"}
+COMPONENTS = ["Network", "LoadBalancer", "Cluster", "WebService", "QueueWorker"]
+
+USE_EVERY_COMPONENT = textwrap.dedent("""
+    import json, sys
+    import ecs_platform
+    from ecs_platform import Cluster, LoadBalancer, Network, QueueWorker, WebService
+    from ecs_platform.testing import run
+
+    def program():
+        network = Network("main", {"availability_zone_count": 2})
+        alb = LoadBalancer("web", {"vpc_id": network.vpc_id, "vpc_cidr_block": network.cidr_block,
+                                   "public_subnet_ids": network.public_subnets, "protocol": "HTTP",
+                                   "access_logs": False})
+        cluster = Cluster("main", {})
+        placement = {"cluster_arn": cluster.cluster_arn, "cluster_name": cluster.cluster_name,
+                     "vpc_id": network.vpc_id, "subnet_ids": network.private_subnet_ids}
+        WebService("api", {"placement": placement, "listener_arn": alb.listener_arn,
+                           "load_balancer_security_group_id": alb.security_group_id,
+                           "load_balancer_arn_suffix": alb.arn_suffix, "priority": 10,
+                           "path_patterns": ["/api/*"], "task": {"image": "example/api:1.0"}})
+        QueueWorker("orders", {"placement": placement, "task": {"image": "example/orders:1.0"}})
+
+    result = run(program, project="consumer", stack="dev", config={"aws:region": "us-east-1"})
+    toolchain = [m for m in sys.modules if m.startswith(("ecs_platform.toolchain", "botocore", "pulumi_policy"))]
+    print(json.dumps({"version": ecs_platform.__version__, "toolchain": toolchain,
+                      "types": sorted({r.type for r in result.resources})}))
+""")
+
+
+@pytest.fixture(scope="module")
+def lean_environment(tmp_path_factory) -> Path:
+    """A fresh virtual environment holding the built wheel and only the dependencies it declares."""
+    work = tmp_path_factory.mktemp("lean")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(work),
+                    str(ROOT / "components")], check=True)
+    (wheel,) = work.glob("ecs_platform-*.whl")
+    venv.create(work / "venv", with_pip=True)
+    python = work / "venv" / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)],
+                   check=True)
+    return python
+
+
+def test_the_wheel_without_extras_brings_none_of_the_toolchains_dependencies(lean_environment: Path) -> None:
+    listed = subprocess.run([str(lean_environment), "-m", "pip", "list", "--format", "json"], check=True,
+                            capture_output=True, text=True).stdout
+    installed = {p["name"].lower().replace("_", "-") for p in json.loads(listed)}
+    assert "ecs-platform" in installed and "pulumi-aws" in installed
+    assert not TOOLCHAIN_DEPENDENCIES & installed
+
+
+def test_the_wheel_without_extras_imports_and_uses_every_component(lean_environment: Path) -> None:
+    done = subprocess.run([str(lean_environment), "-c", USE_EVERY_COMPONENT], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["toolchain"] == []
+    components = {f"ecs-platform:index:{name}" for name in COMPONENTS}
+    assert components <= set(report["types"])
+    assert "aws:ecs/service:Service" in report["types"]
+
+
+def test_the_toolchain_command_without_its_extra_says_what_to_install(lean_environment: Path) -> None:
+    command = lean_environment.parent / "ecs-platform"
+    done = subprocess.run([str(command), "plan", "--stack", "dev"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "ecs-platform[plan]" in done.stderr
+
+
+def test_the_package_has_a_version_and_type_information() -> None:
+    import ecs_platform
+
+    assert ecs_platform.__version__.count(".") == 2
+    assert (PACKAGE / "py.typed").exists()
+    assert set(COMPONENTS) <= set(ecs_platform.__all__)
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            found.add("." * node.level + module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_the_platform_never_imports_the_toolchain() -> None:
+    platform = [p for p in PACKAGE.rglob("*.py") if "toolchain" not in p.relative_to(PACKAGE).parts]
+    offenders = {str(p.relative_to(PACKAGE)): sorted(i for i in _imports(p) if "toolchain" in i)
+                 for p in platform}
+    assert {k: v for k, v in offenders.items() if v} == {}
