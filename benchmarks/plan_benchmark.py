@@ -133,7 +133,7 @@ def policy_timing(directory: Path) -> tuple[int, float, float]:
     program: the plan streams Remediate and Analyze calls while the program runs, so what is left is the tail of
     that stream and AnalyzeStack)."""
     from ecs_platform.toolchain.policy_runner import Analysis, PolicyPack
-    from ecs_platform.testing import run_stack
+    from ecs_platform.offline import run_stack
 
     config = directory / "policies" / "config" / "prod.json"
     run = run_stack(directory, "bench")
@@ -197,7 +197,7 @@ def main() -> None:
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT / "components"))
-    from ecs_platform.testing import run_stack
+    from ecs_platform.offline import run_stack
 
     types = {r.type for r in run_stack(ROOT, "prod").resources}
     with tempfile.TemporaryDirectory() as work:
