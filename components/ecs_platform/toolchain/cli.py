@@ -68,6 +68,37 @@ def _parser() -> argparse.ArgumentParser:
                       help="run as a new stack's first pulumi preview: values AWS assigns are unknown")
     plan.add_argument("--spot-discount", type=_discount, metavar="FRACTION",
                       help="Fargate Spot discount, 0 to 1 (default: the price file's)")
+    rehearse = commands.add_parser(
+        "rehearse", help="replay a queue worker's alarms and scaling against traffic, offline",
+        description="Run a Pulumi Python program under AWS mocks, find a queue worker (a QueueWorker component, or "
+                    "an ECS service by name) with its queue, alarms and scaling policies, and replay them second by "
+                    "second against traffic scenarios. Assumptions and their AWS sources: docs/rehearsal.md.",
+        epilog=EXIT_CODES.replace("  1  a mandatory policy violation, a deploy-fidelity violation, or (plan --preview) "
+                                  "a mandatory policy the pack\n     could not judge\n", ""),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    rehearse.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
+    rehearse.add_argument("--dir", type=Path, default=Path("."), help="Pulumi program folder (default: .)")
+    rehearse.add_argument("--worker", required=True, help="QueueWorker component name, or ECS service name")
+    rehearse.add_argument("--scenario", action="append", required=True, metavar="SPEC",
+                          help="burst:N@M (N messages at minute M) or rate:R@A-B (R messages a minute from minute "
+                               "A to B); repeatable")
+    rehearse.add_argument("--seconds-per-message", type=_positive, default=10.0, metavar="S",
+                          help="seconds a task spends on one message (default: 10)")
+    rehearse.add_argument("--task-start-seconds", type=_positive, default=60.0, metavar="S",
+                          help="seconds from launch until a task takes messages (default: 60)")
+    rehearse.add_argument("--metric-delay-seconds", type=_not_negative, default=0.0, metavar="S",
+                          help="seconds after its minute until an SQS datapoint is readable (default: 0)")
+    rehearse.add_argument("--insights-delay-seconds", type=_not_negative, default=0.0, metavar="S",
+                          help="the same for Container Insights task counts (default: 0)")
+    rehearse.add_argument("--spot-interruptions-per-hour", type=_not_negative, default=0.0, metavar="RATE",
+                          help="Spot interruptions per Spot task-hour (default: 0)")
+    rehearse.add_argument("--minutes", type=int, metavar="N", help="how long to replay (default: 90 minutes after "
+                          "the last traffic)")
+    rehearse.add_argument("--json", type=Path, metavar="FILE", help="write summary and per-minute series as JSON "
+                          "(- for standard output)")
+    rehearse.add_argument("--plot", type=Path, metavar="FILE.png", help="draw messages, tasks and alarms to a PNG")
+    rehearse.add_argument("--stack-outputs", action="append", default=[], metavar="STACK=FILE",
+                          help="outputs of a stack the program reads with StackReference (repeatable)")
     policy = commands.add_parser(
         "policy", help="run the policy pack against a stack, offline",
         description="Run a Pulumi Python program with one of its stack files under AWS mocks, start the policy "
@@ -96,6 +127,26 @@ def _discount(text: str) -> float:
         raise argparse.ArgumentTypeError(f"must be a number from 0 to 1; got {text!r}") from None
     if not 0 <= value <= 1:
         raise argparse.ArgumentTypeError(f"must be from 0 to 1 (0.7 is a 70% discount); got {text}")
+    return value
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number above 0; got {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be above 0; got {text}")
+    return value
+
+
+def _not_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, 0 or more; got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more; got {text}")
     return value
 
 
@@ -268,7 +319,7 @@ def _plan(args: argparse.Namespace) -> int:
     return EXIT_OK if plan.status == "ok" else EXIT_VIOLATIONS
 
 
-EXTRA_MODULES = ("botocore", "pulumi_policy", "jsonschema")
+EXTRA_MODULES = ("botocore", "pulumi_policy", "jsonschema", "matplotlib")
 """What the `plan` extra installs; the components alone do not bring it."""
 
 
@@ -280,13 +331,61 @@ def _require_extra() -> None:
         raise UsageError(f"the offline toolchain needs {', '.join(missing)}: pip install 'ecs-platform[plan]'")
 
 
+def _rehearse(args: argparse.Namespace) -> int:
+    from .rehearsal import Assumptions, RehearsalError, ScenarioError, Traffic, read_worker, rehearse
+
+    if not (args.dir / "Pulumi.yaml").is_file():
+        raise UsageError(f"{args.dir}: no Pulumi.yaml; --dir is the folder of a Pulumi program")
+    if not (args.dir / f"Pulumi.{args.stack}.yaml").is_file():
+        raise UsageError(f"{args.dir / f'Pulumi.{args.stack}.yaml'} does not exist")
+    _writable(args.json, "--json")
+    _writable(args.plot, "--plot")
+    if args.minutes is not None and args.minutes < 1:
+        raise UsageError(f"--minutes must be 1 or more; got {args.minutes}")
+    try:
+        traffic = [Traffic.parse(spec) for spec in args.scenario]
+    except ScenarioError as error:
+        raise UsageError(str(error)) from None
+    run = run_program(args.dir, args.stack, stack_outputs(args.stack_outputs))
+    try:
+        worker = read_worker(run, args.worker)
+    except RehearsalError as error:
+        raise UsageError(str(error)) from None
+    assumptions = Assumptions(
+        seconds_per_message=args.seconds_per_message, task_start_seconds=int(args.task_start_seconds),
+        metric_delay_seconds=int(args.metric_delay_seconds), insights_delay_seconds=int(args.insights_delay_seconds),
+        spot_interruptions_per_hour=args.spot_interruptions_per_hour,
+    )
+    result = rehearse(worker, traffic, assumptions, args.minutes)
+    report = {"worker": args.worker, "service": worker.service, "queue": worker.queue,
+              "scenarios": args.scenario, "assumptions": vars(assumptions), "summary": result.summary,
+              "series": result.series,
+              "scaling": [{"minute": round(e.second / 60, 2), "policy": e.source, "from": e.before, "to": e.after}
+                          for e in result.events]}
+    if args.json is not None and str(args.json) == "-":
+        _write_json(args.json, report)
+    else:
+        print(f"Rehearsal of {args.worker} (service {worker.service}, queue {worker.queue}) on stack {args.stack}: "
+              f"{', '.join(args.scenario)}")
+        width = max(len(k) for k in result.summary)
+        for key, value in result.summary.items():
+            print(f"  {key:{width}}  {value}")
+        if args.json:
+            _write_json(args.json, report)
+    if args.plot:
+        from .rehearsal.plot import plot
+
+        plot(result, args.plot, f"{args.worker} on {args.stack}: {', '.join(args.scenario)}")
+    return EXIT_OK
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     from ecs_platform.offline.stack_file import StackFileError
 
     try:
         args = _parser().parse_args(argv)
         _require_extra()
-        return {"plan": _plan, "policy": _policy}[args.command](args)
+        return {"plan": _plan, "policy": _policy, "rehearse": _rehearse}[args.command](args)
     except (UsageError, StackFileError) as error:
         return _fail(EXIT_CONFIG, str(error))
     except SystemExit as exit_:

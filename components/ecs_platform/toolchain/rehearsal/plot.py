@@ -1,0 +1,66 @@
+"""A PNG of a rehearsal: messages, tasks and alarm states over time (matplotlib, no display needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .simulate import Result
+
+
+def plot(result: Result, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    series = result.series
+    minutes = [p["minute"] for p in series]
+    figure, (messages, tasks, alarms) = plt.subplots(
+        3, 1, sharex=True, figsize=(11, 7.5), gridspec_kw={"height_ratios": [3, 2, 1.4]})
+    figure.suptitle(title, fontsize=11)
+
+    messages.plot(minutes, [p["visible"] for p in series], label="visible", color="tab:blue")
+    messages.plot(minutes, [p["inFlight"] for p in series], label="in flight", color="tab:orange")
+    messages.set_ylabel("messages")
+    messages.legend(loc="upper right", fontsize=8)
+    messages.grid(alpha=0.3)
+
+    tasks.step(minutes, [p["desired"] for p in series], where="post", label="desired", color="tab:gray",
+               linestyle="--")
+    tasks.step(minutes, [p["running"] for p in series], where="post", label="running", color="tab:green")
+    tasks.set_ylabel("tasks")
+    tasks.legend(loc="upper right", fontsize=8)
+    tasks.grid(alpha=0.3)
+
+    names = result.alarms
+    for row, name in enumerate(names):
+        spans = _alarm_spans(series, name)
+        alarms.broken_barh(spans, (row - 0.35, 0.7), color="tab:red")
+    alarms.set_yticks(range(len(names)), [_short(n) for n in names], fontsize=7)
+    alarms.set_ylim(-0.6, max(len(names) - 0.4, 0.6))
+    alarms.set_xlabel("minute")
+    alarms.set_title("alarms in ALARM", fontsize=8, loc="left")
+
+    summary = result.summary
+    text = (f"wake {summary['wakeMinutes']} min · drain {summary['drainMinutes']} min · peak {summary['peakTasks']} "
+            f"tasks · {summary['taskMinutes']} task-min for {summary['workMinutes']} min of work · "
+            f"{summary['flaps']} flaps · {summary['interruptedMessages']} interrupted")
+    figure.text(0.01, 0.005, text, fontsize=8)
+    figure.tight_layout(rect=(0, 0.02, 1, 0.97))
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def _alarm_spans(series: list[dict[str, Any]], name: str) -> list[tuple[float, float]]:
+    spans = []
+    for point in series:
+        if point["alarms"].get(name) == "ALARM":
+            spans.append((point["minute"] - 1, 1.0))
+    return spans
+
+
+def _short(name: str) -> str:
+    """An alarm name without Pulumi's random suffix."""
+    head, _, tail = name.rpartition("-")
+    return head if head and len(tail) == 7 else name
