@@ -84,7 +84,7 @@ def test_dev_stack_cost_matches_a_hand_calculation(dev) -> None:
              + HOURS * 1 * 0.008                        # one LCU, as assumed
              + HOURS * 1 * 0.045                        # one NAT gateway (dev: single)
              + HOURS * 3 * 0.005                        # three public IPv4: the NAT's and two ALB AZs
-             + 6 * 0.10                                 # four alarms reading six metrics
+             + 9 * 0.10                                 # four alarms reading 9 metrics: dlq 1, wake 4, out 1, in 3
              + 4 * 0.10)                                # two target-tracking policies, two alarms each
     cost = estimate(dev, "us-east-1")
     # Desired: api and admin run one on-demand task each (their FARGATE base); the worker is idle.

@@ -133,3 +133,21 @@ def test_a_root_container_that_could_do_more_than_prepare_is_reported(change) ->
 def test_a_root_container_nobody_waits_for_is_reported() -> None:
     run = program(lambda: task("subject", containers=[container(), ROOT_PREPARER]))
     assert violations("ecs-non-root-user", run)
+
+
+def test_an_alarm_that_sets_the_minimum_capacity_when_idle_counts_as_scaling_in() -> None:
+    def build(periods: int):
+        def program_body() -> None:
+            policy = aws.appautoscaling.Policy(
+                "subject-idle", policy_type="StepScaling", resource_id="service/main/app",
+                scalable_dimension="ecs:service:DesiredCount", service_namespace="ecs",
+                step_scaling_policy_configuration={"adjustment_type": "ExactCapacity", "step_adjustments": [
+                    {"metric_interval_upper_bound": "0", "scaling_adjustment": 0}]})
+            aws.cloudwatch.MetricAlarm(
+                "subject", comparison_operator="LessThanOrEqualToThreshold", evaluation_periods=periods,
+                metric_name="ApproximateNumberOfMessagesVisible", namespace="AWS/SQS", period=60,
+                statistic="Maximum", threshold=0, alarm_actions=[policy.arn])
+        return program(program_body)
+
+    assert violations("cloudwatch-scale-in-evaluation-periods", build(1))
+    assert violations("cloudwatch-scale-in-evaluation-periods", build(3)) == []

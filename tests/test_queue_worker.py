@@ -198,12 +198,25 @@ def test_idle_worker_costs_nothing_and_scales_to_twenty(run_component) -> None:
     assert run.one(SERVICE).ignore_changes == ["desiredCount"]
 
 
-def test_wake_up_adds_one_task(run_component) -> None:
+def test_wake_up_starts_one_task_for_a_few_messages_and_what_the_steps_add_for_a_backlog(run_component) -> None:
     config = step_policy(worker(run_component), "wake")
     assert config["adjustmentType"] == "ChangeInCapacity"
     # Long enough for the task to start and Container Insights to report it, so a wake-up is not repeated.
     assert config["cooldown"] >= 300
-    assert config["stepAdjustments"] == [{"metricIntervalLowerBound": "0", "scalingAdjustment": 1}]
+    assert config["stepAdjustments"] == [
+        {"metricIntervalLowerBound": "0", "metricIntervalUpperBound": "100", "scalingAdjustment": 1},
+        {"metricIntervalLowerBound": "100", "metricIntervalUpperBound": "500", "scalingAdjustment": 1},
+        {"metricIntervalLowerBound": "500", "metricIntervalUpperBound": "1000", "scalingAdjustment": 5},
+        {"metricIntervalLowerBound": "1000", "scalingAdjustment": 10},
+    ]
+
+
+def test_wake_up_in_backlog_mode_starts_tasks_for_multiples_of_the_target(run_component) -> None:
+    run = worker(run_component, scaling={"mode": WorkerScalingMode.BACKLOG, "acceptable_latency_seconds": 300,
+                                         "seconds_per_message": 10, "max_tasks": 6})
+    adjustments = step_policy(run, "wake")["stepAdjustments"]
+    assert [(a["metricIntervalLowerBound"], a["scalingAdjustment"]) for a in adjustments] == [
+        ("0", 1), ("60", 2), ("150", 5)]
 
 
 @pytest.mark.parametrize("mode", list(WorkerScalingMode))
@@ -211,10 +224,16 @@ def test_wake_up_fires_at_zero_tasks_with_messages_waiting(run_component, mode) 
     alarm = alarm_of(worker(run_component, scaling={"mode": mode}), "wake")
     wake = alarm_expression(alarm)
     # No running task: Container Insights publishes nothing for the service, so the count is missing.
-    assert breaches(alarm, wake(visible=3, tasks=None))
-    assert breaches(alarm, wake(visible=3, tasks=0))
-    assert not breaches(alarm, wake(visible=0, tasks=None))
-    assert not breaches(alarm, wake(visible=500, tasks=2))
+    assert breaches(alarm, wake(visible=3, tasks=None, inflight=0, received=0))
+    assert breaches(alarm, wake(visible=3, tasks=0, inflight=0, received=0))
+    assert not breaches(alarm, wake(visible=0, tasks=None, inflight=0, received=0))
+    assert not breaches(alarm, wake(visible=500, tasks=2, inflight=2, received=12))
+
+
+def test_wake_up_is_not_fooled_by_a_late_task_count_while_tasks_receive(run_component) -> None:
+    alarm = alarm_of(worker(run_component), "wake")
+    # The running task count is late (missing), but SQS saw messages received and in flight.
+    assert not breaches(alarm, alarm_expression(alarm)(visible=40, tasks=None, inflight=3, received=18))
 
 
 def test_wake_up_never_divides_by_the_task_count(run_component) -> None:
@@ -224,21 +243,28 @@ def test_wake_up_never_divides_by_the_task_count(run_component) -> None:
 
 
 @pytest.mark.parametrize("mode", list(WorkerScalingMode))
-def test_scale_in_waits_for_three_idle_minutes_with_nothing_in_flight(run_component, mode) -> None:
+def test_scale_in_waits_for_three_idle_minutes_with_nothing_in_flight_or_arriving(run_component, mode) -> None:
     alarm = alarm_of(worker(run_component, scaling={"mode": mode}), "scale-in")
     pending = alarm_expression(alarm)
     assert (alarm.inputs["evaluationPeriods"], alarm.inputs["datapointsToAlarm"]) == (3, 3)
     assert alarm.inputs["comparisonOperator"] == "LessThanOrEqualToThreshold"
     metrics = {q["id"]: q["metric"]["metricName"] for q in alarm.inputs["metricQueries"] if q.get("metric")}
-    assert sorted(metrics.values()) == ["ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesVisible"]
-    assert breaches(alarm, pending(visible=0, inflight=0))
-    assert not breaches(alarm, pending(visible=0, inflight=4))
+    assert sorted(metrics.values()) == ["ApproximateNumberOfMessagesNotVisible", "ApproximateNumberOfMessagesVisible",
+                                        "NumberOfMessagesSent"]
+    assert breaches(alarm, pending(visible=0, inflight=0, sent=0))
+    assert not breaches(alarm, pending(visible=0, inflight=4, sent=0))
+    assert not breaches(alarm, pending(visible=0, inflight=0, sent=3))
 
 
-def test_scale_in_removes_one_task_at_a_time(run_component) -> None:
-    config = step_policy(worker(run_component), "scale-in")
-    assert config["stepAdjustments"] == [{"metricIntervalUpperBound": "0", "scalingAdjustment": -1}]
-    assert config["cooldown"] == 120
+def test_idle_minutes_set_how_long_the_queue_must_be_idle(run_component) -> None:
+    alarm = alarm_of(worker(run_component, scaling={"idle_minutes": 10}), "scale-in")
+    assert (alarm.inputs["evaluationPeriods"], alarm.inputs["datapointsToAlarm"]) == (10, 10)
+
+
+def test_scale_in_goes_straight_to_the_minimum(run_component) -> None:
+    config = step_policy(worker(run_component, scaling={"min_tasks": 2}), "scale-in")
+    assert config["adjustmentType"] == "ExactCapacity"
+    assert config["stepAdjustments"] == [{"metricIntervalUpperBound": "0", "scalingAdjustment": 2}]
 
 
 # Scaling: steps mode -------------------------------------------------------------------------------------------
@@ -251,12 +277,13 @@ def test_steps_scale_out_alarm_watches_visible_messages_above_one_hundred(run_co
     assert (alarm["period"], alarm["evaluationPeriods"]) == (60, 1)
 
 
-def test_steps_add_one_task_from_one_hundred_and_five_from_five_hundred(run_component) -> None:
+def test_steps_add_one_task_from_one_hundred_five_from_five_hundred_and_ten_from_a_thousand(run_component) -> None:
     config = step_policy(worker(run_component), "scale-out")
     assert config["adjustmentType"] == "ChangeInCapacity" and config["cooldown"] == 60
     assert config["stepAdjustments"] == [
         {"metricIntervalLowerBound": "0", "metricIntervalUpperBound": "400", "scalingAdjustment": 1},
-        {"metricIntervalLowerBound": "400", "scalingAdjustment": 5},
+        {"metricIntervalLowerBound": "400", "metricIntervalUpperBound": "900", "scalingAdjustment": 5},
+        {"metricIntervalLowerBound": "900", "scalingAdjustment": 10},
     ]
 
 
@@ -272,16 +299,17 @@ def test_zero_to_one_and_back(run_component) -> None:
     wake, scale_out, scale_in = (alarm_of(run, s) for s in ("wake", "scale-out", "scale-in"))
     adjustments = {s: step_policy(run, s)["stepAdjustments"] for s in ("wake", "scale-out", "scale-in")}
     tasks, idle_minutes, history = 0, 0, []
-    # (visible, in flight) per minute: 5 messages arrive, one task works through them, the queue drains.
-    for visible, inflight in [(0, 0), (5, 0), (3, 2), (0, 1), (0, 0), (0, 0), (0, 0), (0, 0)]:
+    # (visible, in flight, sent, received) per minute: 5 messages arrive, one task works through them, it drains.
+    for visible, inflight, sent, received in [(0, 0, 0, 0), (5, 0, 5, 0), (3, 2, 0, 2), (0, 1, 0, 3), (0, 0, 0, 0),
+                                              (0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0)]:
         running = tasks or None  # no task, no Container Insights datapoint
-        if breaches(wake, alarm_expression(wake)(visible=visible, tasks=running)):
+        if breaches(wake, alarm_expression(wake)(visible=visible, tasks=running, inflight=inflight, received=received)):
             tasks += adjustments["wake"][0]["scalingAdjustment"]
         elif breaches(scale_out, visible):
             tasks += adjustments["scale-out"][0]["scalingAdjustment"]
-        idle_minutes = idle_minutes + 1 if breaches(scale_in, visible + inflight) else 0
+        idle_minutes = idle_minutes + 1 if breaches(scale_in, visible + inflight + sent) else 0
         if idle_minutes >= scale_in.inputs["evaluationPeriods"] and tasks > 0:
-            tasks = max(0, tasks + adjustments["scale-in"][0]["scalingAdjustment"])
+            tasks = adjustments["scale-in"][0]["scalingAdjustment"]
         history.append(tasks)
     assert history == [0, 1, 1, 1, 1, 1, 0, 0]
 
@@ -327,9 +355,9 @@ def test_backlog_that_no_task_can_meet_is_refused(run_component) -> None:
         ({"min_tasks": 5, "max_tasks": 2}, "above maxTasks"),
         ({"scale_out_steps": [{"messages": 500, "add": 5}, {"messages": 100, "add": 1}]}, "increase"),
         ({"scale_out_steps": [{"messages": 100, "add": 0}]}, "at least one task"),
-        ({"scale_in_step": 1}, "negative"),
+        ({"idle_minutes": 1}, "3 to 60"),
     ],
-    ids=["min above max", "steps out of order", "zero step", "positive scale-in"],
+    ids=["min above max", "steps out of order", "zero step", "too short an idle period"],
 )
 def test_bad_scaling_fails_before_registration(run_component, scaling: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):

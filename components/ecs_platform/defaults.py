@@ -117,15 +117,17 @@ WORKER_SCALING_MODE = WorkerScalingMode.STEPS
 WORKER_MIN_TASKS = 0
 """An idle worker costs nothing."""
 WORKER_MAX_TASKS = 20
-SCALE_OUT_STEPS: tuple[tuple[int, int], ...] = ((100, 1), (500, 5))
-"""(visible messages, tasks to add): +1 from 100 messages, +5 from 500."""
-SCALE_IN_STEP = -1
+SCALE_OUT_STEPS: tuple[tuple[int, int], ...] = ((100, 1), (500, 5), (1000, 10))
+"""(visible messages, tasks to add): +1 from 100 messages, +5 from 500, +10 from 1000. The rehearsal
+(docs/benchmarks.md) measures a 2,000-message burst draining within 1.15x of what 20 tasks can do with these."""
 WORKER_SCALE_OUT_COOLDOWN_SECONDS = 60
 WORKER_SCALE_IN_COOLDOWN_SECONDS = 120
 WAKE_COOLDOWN_SECONDS = 300
 """After waking a worker, wait for the task to start and for Container Insights to report it (a minute or two)
 before the wake-up alarm may add another task."""
-SCALE_IN_EVALUATION_PERIODS = 3
-"""Queue empty (and nothing in flight) for three minutes before a task is removed."""
+IDLE_MINUTES = 3
+"""Nothing visible, in flight or arriving for three minutes before a worker scales in, straight to its minimum."""
+MIN_IDLE_MINUTES, MAX_IDLE_MINUTES = 3, 60
+"""Three periods is the policy pack's floor for scale-in alarms (cloudwatch-scale-in-evaluation-periods)."""
 ACCEPTABLE_LATENCY_SECONDS = 300
 SECONDS_PER_MESSAGE = 1.0

@@ -1,5 +1,6 @@
 """QueueWorker: tasks that drain an SQS queue, on Spot with an on-demand base, scaled by the queue (to zero)."""
 
+import math
 from typing import Any, Optional, TypedDict
 
 import pulumi
@@ -62,9 +63,10 @@ class WorkerScaling(TypedDict):
     max_tasks: NotRequired[int]
     """Most tasks. Default: 20."""
     scale_out_steps: NotRequired[list[ScalingStep]]
-    """steps mode: thresholds and adjustments. Default: +1 from 100 messages, +5 from 500."""
-    scale_in_step: NotRequired[int]
-    """Tasks removed each time the queue has been idle for three minutes (negative). Default: -1."""
+    """steps mode: thresholds and adjustments. Default: +1 from 100 messages, +5 from 500, +10 from 1000."""
+    idle_minutes: NotRequired[int]
+    """Minutes with nothing visible, nothing in flight and nothing arriving before the worker scales in, straight to
+    min_tasks, 3 to 60. Default: 3."""
     acceptable_latency_seconds: NotRequired[float]
     """backlog mode: how long a message may wait. Default: 300."""
     seconds_per_message: NotRequired[float]
@@ -128,14 +130,15 @@ class QueueWorker(pulumi.ComponentResource):
             (int(s["messages"]), int(s["add"]))
             for s in scaling.get("scale_out_steps", [{"messages": m, "add": a} for m, a in defaults.SCALE_OUT_STEPS])
         ]
-        scale_in_step = int(scaling.get("scale_in_step", defaults.SCALE_IN_STEP))
+        idle_minutes = int(scaling.get("idle_minutes", defaults.IDLE_MINUTES))
         strategy = checked_strategy(args.get("capacity_provider_strategy"), defaults.WORKER_CAPACITY_PROVIDER_STRATEGY)
         deployment = deployment_defaults(args.get("deployment", {}))
         placement = args["placement"]
         checked_bounds(min_tasks, max_tasks)
         validation.scale_out_steps(steps)
-        if scale_in_step >= 0:
-            raise ValueError(f"scale_in_step must be negative; got {scale_in_step}")
+        if not defaults.MIN_IDLE_MINUTES <= idle_minutes <= defaults.MAX_IDLE_MINUTES:
+            raise ValueError(f"idle_minutes must be {defaults.MIN_IDLE_MINUTES} to {defaults.MAX_IDLE_MINUTES}; "
+                             f"got {idle_minutes}")
         target_backlog = _target_backlog(scaling) if mode is WorkerScalingMode.BACKLOG else None
         queue_settings = _queue_settings(queue_args)
         for problem in (
@@ -229,8 +232,8 @@ class QueueWorker(pulumi.ComponentResource):
         target = scalable_target(f"{name}-scaling", placement["cluster_name"], service, min_tasks, max_tasks, child)
         metrics = _Metrics(queue.name, placement["cluster_name"], service.name)
         _scaling_alarms(
-            name, ScalingPolicies(name, target, self), metrics, mode=mode, steps=steps, scale_in_step=scale_in_step,
-            target_backlog=target_backlog, scale_out_cooldown=int(scaling.get("scale_out_cooldown_seconds", defaults.WORKER_SCALE_OUT_COOLDOWN_SECONDS)),
+            name, ScalingPolicies(name, target, self), metrics, mode=mode, steps=steps, idle_minutes=idle_minutes,
+            min_tasks=min_tasks, max_tasks=max_tasks, target_backlog=target_backlog, scale_out_cooldown=int(scaling.get("scale_out_cooldown_seconds", defaults.WORKER_SCALE_OUT_COOLDOWN_SECONDS)),
             scale_in_cooldown=int(scaling.get("scale_in_cooldown_seconds", defaults.WORKER_SCALE_IN_COOLDOWN_SECONDS)),
             opts=child,
         )
@@ -356,7 +359,7 @@ class _Metrics:
                  service_name: pulumi.Input[str]) -> None:
         self.queue_name, self.cluster_name, self.service_name = queue_name, cluster_name, service_name
 
-    def sqs(self, query_id: str, metric: str) -> dict[str, Any]:
+    def sqs(self, query_id: str, metric: str, stat: str = "Maximum") -> dict[str, Any]:
         return {
             "id": query_id,
             "return_data": False,
@@ -365,7 +368,7 @@ class _Metrics:
                 "metric_name": metric,
                 "dimensions": {"QueueName": self.queue_name},
                 "period": _PERIOD,
-                "stat": "Maximum",
+                "stat": stat,
             },
         }
 
@@ -383,35 +386,66 @@ class _Metrics:
         }
 
 
+def wake_steps(mode: WorkerScalingMode, steps: list[tuple[int, int]], target_backlog: Optional[float],
+               max_tasks: int) -> list[tuple[int, int]]:
+    """(visible messages, tasks to start) when the worker wakes from zero: one task for a few messages, more at
+    once for a backlog, so a burst found at zero tasks does not wait for the scale-out alarm's next minutes.
+
+    steps mode starts what the scale-out steps would add; backlog mode starts enough tasks for the backlog target
+    (2, 5, 10, 20... tasks at that many times the target backlog per task)."""
+    if mode is WorkerScalingMode.STEPS:
+        table = [(0, 1), *steps]
+    else:
+        assert target_backlog is not None
+        table = [(0, 1)] + [(math.ceil(k * target_backlog), k) for k in (2, 5, 10, 20, 50, 100) if k <= max_tasks]
+    return [(messages, min(add, max_tasks)) for messages, add in table]
+
+
+def _step_adjustments(table: list[tuple[int, int]]) -> list[dict[str, Any]]:
+    """Step adjustments of an alarm whose threshold is 0: each row from its messages to the next row's."""
+    adjustments = []
+    for index, (messages, add) in enumerate(table):
+        adjustment: dict[str, Any] = {"metric_interval_lower_bound": str(messages), "scaling_adjustment": add}
+        if index + 1 < len(table):
+            adjustment["metric_interval_upper_bound"] = str(table[index + 1][0])
+        adjustments.append(adjustment)
+    return adjustments
+
+
 def _scaling_alarms(
     name: str, policies: ScalingPolicies, metrics: _Metrics, *, mode: WorkerScalingMode,
-    steps: list[tuple[int, int]], scale_in_step: int, target_backlog: Optional[float], scale_out_cooldown: int,
-    scale_in_cooldown: int, opts: pulumi.ResourceOptions,
+    steps: list[tuple[int, int]], idle_minutes: int, min_tasks: int, max_tasks: int,
+    target_backlog: Optional[float], scale_out_cooldown: int, scale_in_cooldown: int, opts: pulumi.ResourceOptions,
 ) -> None:
-    def step_policy(suffix: str, cooldown: int, adjustments: list[dict[str, Any]]) -> aws.appautoscaling.Policy:
+    def step_policy(suffix: str, cooldown: int, adjustments: list[dict[str, Any]],
+                    adjustment_type: str = "ChangeInCapacity") -> aws.appautoscaling.Policy:
         return policies.add(suffix, "StepScaling", step_scaling_policy_configuration={
-            "adjustment_type": "ChangeInCapacity",
+            "adjustment_type": adjustment_type,
             "cooldown": cooldown,
             "metric_aggregation_type": "Maximum",
             "step_adjustments": adjustments,
         })
 
-    # Wake-up, both modes: at zero tasks, any visible message starts one task. The condition reads the running
-    # task count (missing data, as when no task runs, counts as zero) and never divides by it.
+    # Wake-up, both modes: with no task running, the visible messages start tasks. "No task" is read from the
+    # running task count (missing, as at zero tasks, counts as none) and confirmed by SQS itself: nothing was
+    # received and nothing is in flight. A late Container Insights datapoint, which FILL would read as zero tasks
+    # while tasks run, is thereby not enough to add a task (CloudWatch metric math guide on FILL and late data).
     wake = step_policy("wake", max(scale_out_cooldown, defaults.WAKE_COOLDOWN_SECONDS),
-                       [{"metric_interval_lower_bound": "0", "scaling_adjustment": 1}])
+                       _step_adjustments(wake_steps(mode, steps, target_backlog, max_tasks)))
     aws.cloudwatch.MetricAlarm(
         f"{name}-wake",
-        alarm_description=f"{name} has messages waiting and no running task",
+        alarm_description=f"{name} has messages waiting and no task running or receiving",
         comparison_operator="GreaterThanThreshold",
         threshold=0,
         evaluation_periods=1,
         treat_missing_data="notBreaching",
         metric_queries=[
             metrics.sqs("visible", "ApproximateNumberOfMessagesVisible"),
+            metrics.sqs("inflight", "ApproximateNumberOfMessagesNotVisible"),
+            metrics.sqs("received", "NumberOfMessagesReceived", "Sum"),
             metrics.running_tasks("tasks"),
-            {"id": "wake", "expression": "IF(FILL(tasks, 0) < 1 AND visible > 0, 1, 0)",
-             "label": "Messages waiting with no task", "return_data": True},
+            {"id": "wake", "expression": "IF(FILL(tasks, 0) < 1 AND inflight < 1 AND received < 1, visible, 0)",
+             "label": "Messages waiting with no task at work", "return_data": True},
         ],
         alarm_actions=[wake.arn],
         opts=opts,
@@ -419,16 +453,8 @@ def _scaling_alarms(
 
     if mode is WorkerScalingMode.STEPS:
         threshold = steps[0][0]
-        adjustments = []
-        for index, (messages, add) in enumerate(steps):
-            adjustment: dict[str, Any] = {
-                "metric_interval_lower_bound": str(messages - threshold),
-                "scaling_adjustment": add,
-            }
-            if index + 1 < len(steps):
-                adjustment["metric_interval_upper_bound"] = str(steps[index + 1][0] - threshold)
-            adjustments.append(adjustment)
-        scale_out = step_policy("scale-out", scale_out_cooldown, adjustments)
+        scale_out = step_policy("scale-out", scale_out_cooldown,
+                                _step_adjustments([(messages - threshold, add) for messages, add in steps]))
         _visible_above(f"{name}-scale-out", metrics.queue_name, threshold,
                       f"{name} has more than {threshold} messages waiting", [scale_out.arn], opts)
     else:
@@ -437,7 +463,7 @@ def _scaling_alarms(
             "TargetTrackingScaling",
             target_tracking_scaling_policy_configuration={
                 "target_value": target_backlog,
-                # Scale-in belongs to the guarded alarm below, which also waits for in-flight messages.
+                # Scale-in belongs to the idle alarm below, which also waits for in-flight and arriving messages.
                 "disable_scale_in": True,
                 "scale_out_cooldown": scale_out_cooldown,
                 "customized_metric_specification": {
@@ -454,24 +480,28 @@ def _scaling_alarms(
             },
         )
 
-    # Scale-in, both modes: only when nothing is visible AND nothing is in flight for three periods in a row, so a
-    # task is never stopped while it still holds messages.
+    # Scale-in, both modes: once nothing has been visible, in flight or sent for idle_minutes in a row, straight to
+    # the minimum, so a drained burst stops paying for its tasks at once. Counting sent messages keeps a steady
+    # trickle (a queue that is empty whenever it is sampled) from scaling to zero and back every few minutes, and
+    # nothing in flight means no task is stopped mid-message.
     scale_in = step_policy("scale-in", scale_in_cooldown,
-                           [{"metric_interval_upper_bound": "0", "scaling_adjustment": scale_in_step}])
+                           [{"metric_interval_upper_bound": "0", "scaling_adjustment": min_tasks}],
+                           adjustment_type="ExactCapacity")
     aws.cloudwatch.MetricAlarm(
         f"{name}-scale-in",
-        alarm_description=f"{name} has had no visible or in-flight messages for "
-        f"{defaults.SCALE_IN_EVALUATION_PERIODS} minutes",
+        alarm_description=f"{name} has had nothing visible, in flight or arriving for {idle_minutes} minutes",
         comparison_operator="LessThanOrEqualToThreshold",
         threshold=0,
-        evaluation_periods=defaults.SCALE_IN_EVALUATION_PERIODS,
-        datapoints_to_alarm=defaults.SCALE_IN_EVALUATION_PERIODS,
+        evaluation_periods=idle_minutes,
+        datapoints_to_alarm=idle_minutes,
+        # A missing datapoint is not evidence of an idle queue.
         treat_missing_data="notBreaching",
         metric_queries=[
             metrics.sqs("visible", "ApproximateNumberOfMessagesVisible"),
             metrics.sqs("inflight", "ApproximateNumberOfMessagesNotVisible"),
-            {"id": "pending", "expression": "visible + inflight", "label": "Visible and in-flight messages",
-             "return_data": True},
+            metrics.sqs("sent", "NumberOfMessagesSent", "Sum"),
+            {"id": "pending", "expression": "visible + inflight + sent",
+             "label": "Visible, in-flight and arriving messages", "return_data": True},
         ],
         alarm_actions=[scale_in.arn],
         opts=opts,

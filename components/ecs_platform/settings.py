@@ -534,6 +534,10 @@ class ScalingStepSettings(_Settings):
     add: int = Field(ge=1, le=1000)
 
 
+_WAKE_SECONDS = 120
+"""What the scaling rehearsal measures for a worker at zero tasks to run its first task (docs/benchmarks.md)."""
+
+
 class WorkerScalingSettings(_Settings):
     mode: WorkerScalingMode = defaults.WORKER_SCALING_MODE
     min_tasks: int = Field(defaults.WORKER_MIN_TASKS, ge=0, le=1000)
@@ -544,7 +548,8 @@ class WorkerScalingSettings(_Settings):
         ],
         min_length=1,
     )
-    scale_in_step: int = Field(defaults.SCALE_IN_STEP, le=-1)
+    idle_minutes: int = Field(defaults.IDLE_MINUTES, ge=defaults.MIN_IDLE_MINUTES, le=defaults.MAX_IDLE_MINUTES,
+                              description="Minutes of an idle queue before scaling in, straight to minTasks.")
     acceptable_latency_seconds: float = Field(defaults.ACCEPTABLE_LATENCY_SECONDS, gt=0)
     seconds_per_message: float = Field(defaults.SECONDS_PER_MESSAGE, gt=0)
     scale_out_cooldown_seconds: int = Field(defaults.WORKER_SCALE_OUT_COOLDOWN_SECONDS, ge=0, le=3600)
@@ -572,6 +577,12 @@ class WorkerScalingSettings(_Settings):
                 raise KeyProblem(key, str(error)) from None
         if self.mode is WorkerScalingMode.BACKLOG and self.acceptable_latency_seconds < self.seconds_per_message:
             raise KeyProblem("acceptableLatencySeconds", "is shorter than secondsPerMessage: no backlog can meet it")
+        if self.mode is WorkerScalingMode.BACKLOG and self.min_tasks == 0 and \
+                self.acceptable_latency_seconds < _WAKE_SECONDS:
+            raise KeyProblem("acceptableLatencySeconds",
+                             f"a worker at zero tasks needs about {_WAKE_SECONDS} s to wake (a minute for the alarm, a "
+                             f"minute for the task to start), so {self.acceptable_latency_seconds:g} s cannot be met; "
+                             "allow longer or keep minTasks at 1 or more")
         return self
 
 

@@ -83,15 +83,22 @@ def _spot_stop_timeout(resources: list[Any], config: Mapping[str, Any]) -> Findi
                            f"{timeout} s; Spot gives 120 s notice, use at least {minimum}"), definition.urn
 
 
-def _scales_in_only(policy: Any) -> bool:
-    steps = (policy.props.get("stepScalingPolicyConfiguration") or {}).get("stepAdjustments") or []
-    return bool(steps) and all((s.get("scalingAdjustment") or 0) < 0 for s in steps)
+def _scales_in_only(policy: Any, alarm: Any) -> bool:
+    """A step policy that only removes tasks: negative changes, or an exact capacity set when the alarm's metric
+    falls low (ExactCapacity to the minimum, as an idle queue's alarm does)."""
+    config = policy.props.get("stepScalingPolicyConfiguration") or {}
+    steps = config.get("stepAdjustments") or []
+    if not steps:
+        return False
+    if config.get("adjustmentType") == "ExactCapacity":
+        return str(alarm.props.get("comparisonOperator", "")).startswith("LessThan")
+    return all((s.get("scalingAdjustment") or 0) < 0 for s in steps)
 
 
 def _scale_in_alarms(resources: list[Any], config: Mapping[str, Any]) -> Findings:
     policies = by_type(resources, SCALING_POLICY)
     for alarm in by_type(resources, ALARM):
-        if any(_scales_in_only(p) for p in related(alarm, "alarmActions", policies)):
+        if any(_scales_in_only(p, alarm) for p in related(alarm, "alarmActions", policies)):
             periods = int(alarm.props.get("evaluationPeriods") or 1)
             if periods < config["minEvaluationPeriods"]:
                 yield (f"alarm {alarm.name!r} scales in after {periods} period(s); wait at least "

@@ -369,7 +369,7 @@ def _rehearse(args: argparse.Namespace) -> int:
               f"{', '.join(args.scenario)}")
         width = max(len(k) for k in result.summary)
         for key, value in result.summary.items():
-            print(f"  {key:{width}}  {value}")
+            print(f"  {key:{width}}  {'never' if value is None else value}")
         if args.json:
             _write_json(args.json, report)
     if args.plot:

@@ -34,6 +34,8 @@ from typing import Any, Optional
 from .model import Alarm, Query, StepPolicy, TrackingPolicy, Worker
 
 MINUTE = 60
+_EXTRA_PERIODS = 2
+"""How many periods longer than its evaluation periods an alarm's evaluation range is (one-minute periods)."""
 
 
 class ScenarioError(ValueError):
@@ -288,16 +290,22 @@ class Replay:
     # Alarms and scaling ------------------------------------------------------------------------------------------
 
     def _evaluate(self, alarm: Alarm, minute: int, now: float) -> tuple[str, Optional[float]]:
-        datapoints = [self.value(alarm.queries, m, now) for m in range(minute - alarm.evaluation_periods + 1,
-                                                                       minute + 1) if m >= 0]
-        marks = []
-        for value in datapoints:
-            if value is None:
-                marks.append({"notBreaching": False, "breaching": True}.get(alarm.treat_missing))
-            else:
-                marks.append(alarm.breaches(value))
+        """CloudWatch's evaluation (User Guide, "Configuring how CloudWatch alarms treat missing data"): it reads an
+        evaluation range a little longer than the evaluation periods; with at least that many real datapoints in it,
+        the most recent ones decide and missing data is not consulted; otherwise the missing ones of the latest
+        periods are treated as the alarm says."""
+        periods = alarm.evaluation_periods
+        window = [self.value(alarm.queries, m, now)
+                  for m in range(minute - periods - _EXTRA_PERIODS + 1, minute + 1) if m >= 0]
+        real = [v for v in window if v is not None]
+        latest = real[-1] if real else None
+        if len(real) >= periods:
+            marks: list[Optional[bool]] = [alarm.breaches(v) for v in real[-periods:]]
+        else:
+            marks = [alarm.breaches(v) if v is not None
+                     else {"notBreaching": False, "breaching": True}.get(alarm.treat_missing)
+                     for v in window[-periods:]]
         known = [m for m in marks if m is not None]
-        latest = next((v for v in reversed(datapoints) if v is not None), None)
         if sum(1 for m in known if m) >= alarm.datapoints_to_alarm:
             return "ALARM", latest
         if not known:
