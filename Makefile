@@ -22,7 +22,8 @@ test: venv
 	$(BIN)/python -m pytest -q
 
 benchmark: venv
-	$(BIN)/python benchmarks/plan_benchmark.py
+	$(BIN)/python benchmarks/plan_benchmark.py --write docs/benchmarks.md
+	$(BIN)/python benchmarks/rehearsal_benchmark.py --write docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -278,7 +278,10 @@ def main() -> None:
     text = "\n".join(lines)
     print(text)
     if args.write:
-        args.write.write_text(text)
+        # The scaling rehearsal's section is written by benchmarks/rehearsal_benchmark.py; keep it.
+        previous = args.write.read_text() if args.write.exists() else ""
+        kept = previous[previous.index("## Scaling rehearsal"):] if "## Scaling rehearsal" in previous else ""
+        args.write.write_text(text.rstrip() + ("\n\n" + kept if kept else "\n"))
 
 
 if __name__ == "__main__":
