@@ -186,6 +186,11 @@ REFUSALS: list[tuple[str, Union[Edit, str], str]] = [
      f"{NS}:workers.orders.queue.messageRetentionSeconds"),
     ("min above max", setting("workers.orders.scaling.minTasks", 9), f"{NS}:workers.orders.scaling.minTasks"),
     ("desired outside the bounds", setting("services.api.desiredCount", 5), f"{NS}:services.api.desiredCount"),
+    # Budgets
+    ("a negative budget", setting("budget", {"monthlyUsd": -5}), f"{NS}:budget.monthlyUsd"),
+    ("an unknown budget enforcement", setting("budget", {"monthlyUsd": 50, "enforcement": "strict"}),
+     f"{NS}:budget.enforcement"),
+    ("a budget held to the minimum", setting("budget", {"monthlyUsd": 50, "count": "min"}), f"{NS}:budget.count"),
     # Tags
     ("an extra tag that overrides environment", setting("tags.extra", {"environment": "prod"}), f"{NS}:tags.extra"),
     ("no owner", delete("tags.owner"), f"{NS}:tags.owner"),

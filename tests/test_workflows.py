@@ -35,6 +35,10 @@ WORKFLOWS = sorted([*WORKFLOWS_DIR.glob("*.yml"), *WORKFLOWS_DIR.glob("*.yaml")]
 # Every input each pinned action declares (pulumi/actions v6, aws-actions/configure-aws-credentials v4,
 # actions/checkout v4, actions/setup-python v5, actions/upload-artifact v4).
 ACTION_INPUTS = {
+    "actions/github-script@v7": {
+        "script", "github-token", "debug", "user-agent", "previews", "result-encoding", "retries",
+        "retry-exempt-status-codes", "base-url",
+    },
     "actions/checkout@v4": {
         "repository", "ref", "token", "ssh-key", "ssh-known-hosts", "ssh-strict", "ssh-user", "persist-credentials",
         "path", "clean", "filter", "sparse-checkout", "sparse-checkout-cone-mode", "fetch-depth", "fetch-tags",
@@ -255,3 +259,14 @@ def test_every_variable_and_secret_the_workflows_read_is_documented() -> None:
     guide = (ROOT / "docs" / "ci.md").read_text()
     used = {m for path in WORKFLOWS for m in re.findall(r"\b(?:vars|secrets)\.(\w+)", path.read_text())}
     assert used and [name for name in sorted(used) if name != "GITHUB_TOKEN" and f"`{name}`" not in guide] == []
+
+
+def test_the_pull_request_workflow_posts_the_cost_comparison_and_updates_its_own_comment() -> None:
+    job = load(WORKFLOWS_DIR / "pull-request.yml")["jobs"]["cost-review"]
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "--compare" in runs and "--markdown" in runs and "base.sha" in str(job["steps"])
+    script = next(step["with"]["script"] for step in job["steps"] if step.get("uses", "").startswith("actions/github-script"))
+    from ecs_platform.toolchain.plan.review import MARKER
+
+    assert MARKER in script and "updateComment" in script and "createComment" in script
+    assert job["permissions"]["pull-requests"] == "write"

@@ -64,6 +64,8 @@ class ContainerInsights(str, Enum):
     """Task and service level metrics."""
     ENHANCED = "enhanced"
     """Adds container level metrics and curated dashboards (billed per metric)."""
+    DISABLED = "disabled"
+    """No Container Insights metrics (development: they are billed per metric; Security Hub ECS.12 flags it)."""
 
 
 class CapacityProvider(str, Enum):

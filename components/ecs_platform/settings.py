@@ -21,7 +21,7 @@ import re
 import types
 import typing
 from collections.abc import Mapping
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Literal, Optional
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
@@ -620,6 +620,16 @@ class ServiceDefaultsSettings(_Settings):
                                               le=defaults.MAX_STEADY_STATE_TIMEOUT_MINUTES)
 
 
+class BudgetSettings(_Settings):
+    """A monthly budget the offline plan holds the stack's cost estimate to."""
+
+    monthly_usd: float = Field(gt=0, description="The budget in USD a month. Required.")
+    enforcement: Literal["advisory", "mandatory"] = Field(
+        "advisory", description="mandatory: a plan over the budget fails (exit 1); advisory: it warns.")
+    count: Literal["desired", "max"] = Field(
+        "desired", description="Which estimate is held to it: at the desired task counts, or at the maximum.")
+
+
 def _default_worker_strategy() -> list[CapacityProviderSettings]:
     return [
         CapacityProviderSettings.model_validate({"capacityProvider": p, "weight": w, "base": b})
@@ -641,6 +651,7 @@ class StackSettings(_Settings):
     alarm_topic_arn: Optional[str] = Field(None, description="SNS topic told about dead-letter messages.")
     services: dict[str, ServiceSettings] = Field(default_factory=dict, description="Web services by name.")
     workers: dict[str, WorkerSettings] = Field(default_factory=dict, description="Queue workers by name.")
+    budget: Optional[BudgetSettings] = Field(None, description="Monthly budget the offline plan checks.")
     provider: dict[str, Any] = Field(
         default_factory=dict, alias="aws:*",
         description="The stack file's other aws: keys (profile, assumeRoles...), for the stack's AWS provider.",
@@ -682,6 +693,17 @@ class StackSettings(_Settings):
                     if sidecar.name == name:
                         raise KeyProblem(f"{kind}.{name}.sidecars[{index}].name",
                                          f"{name!r} is the name of the main container; give the sidecar another name")
+        return self
+
+    @model_validator(mode="after")
+    def _insights_for_backlog(self) -> "StackSettings":
+        """Backlog scaling divides by the running task count, which only Container Insights publishes."""
+        if self.cluster.container_insights is ContainerInsights.DISABLED:
+            for name, worker in self.workers.items():
+                if worker.scaling.mode is WorkerScalingMode.BACKLOG:
+                    raise KeyProblem(f"workers.{name}.scaling.mode",
+                                     "backlog reads the running task count from Container Insights, which "
+                                     "cluster.containerInsights disables; use steps or enable Container Insights")
         return self
 
     @model_validator(mode="after")

@@ -24,10 +24,16 @@ EXIT_OK, EXIT_VIOLATIONS, EXIT_CONFIG, EXIT_PROGRAM = 0, 1, 2, 3
 
 EXIT_CODES = """exit codes:
   0  the stack passes (advisories allowed)
-  1  a mandatory policy violation, a deploy-fidelity violation, or (plan --preview) a mandatory policy the pack
-     could not judge
+  1  a mandatory policy violation, a deploy-fidelity violation, a cost estimate over a mandatory budget, or
+     (plan --preview) a mandatory policy the pack could not judge
   2  a settings, stack-file, pack or command-line error (one line, before anything runs)
   3  the program, or the policy pack, failed"""
+
+
+REHEARSE_EXIT_CODES = """exit codes:
+  0  the replay ran
+  2  a settings, stack-file, scenario or command-line error (one line, before anything runs)
+  3  the program failed"""
 
 
 class UsageError(Exception):
@@ -66,6 +72,11 @@ def _parser() -> argparse.ArgumentParser:
                       help="write a Mermaid flowchart of the stack to FILE (- for standard output)")
     plan.add_argument("--preview", action="store_true",
                       help="run as a new stack's first pulumi preview: values AWS assigns are unknown")
+    plan.add_argument("--compare", type=Path, metavar="BASE.json",
+                      help="compare with another plan's --json (for example the base branch's): resources, monthly "
+                           "cost and policy violations that change")
+    plan.add_argument("--markdown", type=Path, metavar="FILE",
+                      help="write the cost (and, with --compare, the change) as a pull-request comment in Markdown")
     plan.add_argument("--spot-discount", type=_discount, metavar="FRACTION",
                       help="Fargate Spot discount, 0 to 1 (default: the price file's)")
     rehearse = commands.add_parser(
@@ -73,9 +84,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Run a Pulumi Python program under AWS mocks, find a queue worker (a QueueWorker component, or "
                     "an ECS service by name) with its queue, alarms and scaling policies, and replay them second by "
                     "second against traffic scenarios. Assumptions and their AWS sources: docs/rehearsal.md.",
-        epilog=EXIT_CODES.replace("  1  a mandatory policy violation, a deploy-fidelity violation, or (plan --preview) "
-                                  "a mandatory policy the pack\n     could not judge\n", ""),
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=REHEARSE_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     rehearse.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     rehearse.add_argument("--dir", type=Path, default=Path("."), help="Pulumi program folder (default: .)")
     rehearse.add_argument("--worker", required=True, help="QueueWorker component name, or ECS service name")
@@ -227,6 +236,22 @@ def stack_outputs(pairs: list[str]) -> dict[str, dict[str, Any]]:
     return references
 
 
+def _base_plan(path: Path) -> dict[str, Any]:
+    """Another plan's --json, to compare with."""
+    if not path.is_file():
+        raise UsageError(f"--compare {path}: does not exist")
+    try:
+        data = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise UsageError(f"--compare {path}: line {error.lineno}, column {error.colno}: {error.msg}") from None
+    if not isinstance(data, dict) or "schemaVersion" not in data or "cost" not in data:
+        raise UsageError(f"--compare {path}: not a plan report (write one with ecs-platform plan --json)")
+    if data.get("resources") is None:
+        raise UsageError(f"--compare {path}: that plan stopped ({data.get('status')}: {data.get('error')}); "
+                         "nothing to compare with")
+    return data
+
+
 def _write_json(path: Path, data: Any) -> None:
     text = json.dumps(data, indent=2, default=str) + "\n"
     if str(path) == "-":
@@ -293,9 +318,12 @@ def _policy(args: argparse.Namespace) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     from .plan import PlanError, build_plan, failed, render
+    from .plan.review import compare, markdown
     from ecs_platform.offline.engine import project_name
 
     pack, config = _inputs(args, pack_required=False)
+    _writable(args.markdown, "--markdown")
+    base = _base_plan(args.compare) if args.compare is not None else None
     try:
         plan = build_plan(args.dir, args.stack, pack=pack, pack_config=config, spot_discount=args.spot_discount,
                           preview=args.preview, pack_given=args.pack is not None,
@@ -305,6 +333,8 @@ def _plan(args: argparse.Namespace) -> int:
             _write_json(args.json, failed(project_name(args.dir), args.stack, error))
         code = EXIT_PROGRAM if error.status in ("program-error", "policy-error") else EXIT_CONFIG
         return _fail(code, str(error))
+    if base is not None:
+        plan.comparison = compare(base, plan.to_dict())
     # `-` sends that one output to standard output instead of the text report.
     if args.graph is not None and str(args.graph) == "-":
         sys.stdout.write(plan.graph())
@@ -316,6 +346,12 @@ def _plan(args: argparse.Namespace) -> int:
         _write_json(args.json, plan.to_dict())
     if args.graph is not None and str(args.graph) != "-":
         args.graph.write_text(plan.graph())
+    if args.markdown is not None:
+        text = markdown(plan.to_dict(), plan.comparison)
+        sys.stdout.write(text) if str(args.markdown) == "-" else args.markdown.write_text(text)
+    if plan.budget is not None and plan.budget.over:
+        mandatory = plan.budget.enforcement == "mandatory"
+        print(f"{'error' if mandatory else 'warning'}: over budget: {plan.budget.line()}", file=sys.stderr)
     return EXIT_OK if plan.status == "ok" else EXIT_VIOLATIONS
 
 

@@ -18,6 +18,7 @@ from typing import Any, Optional
 from .. import fidelity
 from ecs_platform.offline.engine import ProgramRun, Registration, project_name, run_stack
 from .cost import CostEstimate, PriceError, estimate
+from .review import BudgetCheck, BudgetError, check_budget
 from .graph import mermaid
 
 SCHEMA_VERSION = 1
@@ -43,6 +44,8 @@ class Plan:
     fidelity: Optional[fidelity.FidelityReport] = None
     cost: Optional[CostEstimate] = None
     notes: list[str] = field(default_factory=list)
+    budget: Optional[BudgetCheck] = None
+    comparison: Optional[dict[str, Any]] = None
 
     @property
     def status(self) -> str:
@@ -52,6 +55,8 @@ class Plan:
             return "policy-unjudged"
         if self.fidelity is not None and self.fidelity.violations:
             return "fidelity-violations"
+        if self.budget is not None and self.budget.over and self.budget.enforcement == "mandatory":
+            return "over-budget"
         return "ok"
 
     def tree(self) -> list[dict[str, Any]]:
@@ -81,23 +86,37 @@ class Plan:
             "preview": self.run.preview,
             "status": self.status,
             "error": None,
-            "resources": {"count": sum(self.counts().values()), "byType": self.counts(), "tree": self.tree()},
+            "resources": {"count": sum(self.counts().values()), "byType": self.counts(), "tree": self.tree(),
+                          "items": self.items()},
             "outputs": self.run.outputs,
             "policy": self.policy.to_dict() if self.policy is not None else None,
             "fidelity": self.fidelity.to_dict() if self.fidelity is not None else None,
             "cost": self.cost.to_dict() if self.cost is not None else None,
             "notes": self.notes,
+            "budget": self.budget.to_dict() if self.budget is not None else None,
+            "comparison": self.comparison,
         }
+
+    def items(self) -> list[dict[str, Any]]:
+        """Every resource by type and name with a digest of its inputs, so two plans can say what changed."""
+        return [{"type": r.type, "name": r.name, "digest": _digest(r.inputs)}
+                for r in sorted(self.run.resources, key=lambda r: (r.type, r.name)) if r.custom or r.remote]
 
     def graph(self) -> str:
         return mermaid(self.run)
+
+
+def _digest(inputs: dict[str, Any]) -> str:
+    import hashlib
+
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def failed(project: str, stack: str, error: PlanError) -> dict[str, Any]:
     """The JSON of a plan that stopped: same structure, no sections."""
     return {"schemaVersion": SCHEMA_VERSION, "project": project, "stack": stack, "status": error.status,
             "error": str(error), "resources": None, "outputs": None, "policy": None, "fidelity": None,
-            "cost": None, "notes": []}
+            "cost": None, "notes": [], "budget": None, "comparison": None}
 
 
 def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack_config: Optional[Path] = None,
@@ -166,6 +185,10 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
             plan.cost = estimate(run, region, spot_discount=spot_discount)
         except PriceError as error:
             plan.notes.append(str(error))
+        try:
+            plan.budget = check_budget(config.values, project, plan.cost)
+        except BudgetError as error:
+            raise PlanError("settings-error", str(error)) from None
         if pending is not None:
             try:
                 plan.policy = pending.result()
@@ -217,6 +240,20 @@ def render(plan: Plan) -> str:
         lines += [f"  {line}" for line in plan.fidelity.lines()]
     if plan.cost is not None:
         lines += _cost_lines(plan.cost)
+    if plan.budget is not None:
+        lines += ["", "Budget", f"  {plan.budget.line()}"]
+    if plan.comparison is not None:
+        delta = plan.comparison["totalDelta"]
+        resources = plan.comparison["resources"]
+        lines += ["", f"Compared with the base plan of stack {plan.comparison['base']['stack']}",
+                  f"  monthly cost change: min {delta['min']:+,.2f}, desired {delta['desired']:+,.2f}, "
+                  f"max {delta['max']:+,.2f}",
+                  f"  resources: {len(resources['added'])} added, {len(resources['removed'])} removed, "
+                  f"{len(resources['changed'])} changed"]
+        lines += [f"    {kind}: {r['type']}::{r['name']}" for kind in ("added", "removed", "changed")
+                  for r in resources[kind]]
+        policy = plan.comparison["policy"]
+        lines.append(f"  policy violations: {len(policy['new'])} new, {len(policy['gone'])} gone")
     if plan.notes:
         lines += ["", "Notes"] + [f"  {note}" for note in plan.notes]
     return "\n".join(lines)

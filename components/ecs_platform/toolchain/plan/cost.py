@@ -19,7 +19,7 @@ from ecs_platform.offline.engine import ProgramRun, Registration
 NOT_INCLUDED = [
     "data transfer out and between AZs",
     "NAT gateway and interface endpoint data processing (per GB)",
-    "CloudWatch Logs ingestion and storage, Container Insights metrics",
+    "CloudWatch Logs ingestion and storage, Container Insights enhanced (task and container level) metrics",
     "load balancer capacity units beyond the stated assumption",
     "SQS requests, S3 storage and requests, ECR storage",
     "free tiers, Savings Plans and other discounts",
@@ -235,7 +235,46 @@ def estimate(run: ProgramRun, region: str, *, spot_discount: Optional[float] = N
     fixed("CloudWatch alarms of target tracking",
           f"{tracking_alarms} alarm(s) Application Auto Scaling creates, reading {tracking_metrics} metric(s)",
           tracking_metrics * prices["alarmMetricMonth"])
+    _instances(run, prices, hours, fixed, cost)
+    _container_insights(run, prices, fixed, cost)
     return cost
+
+
+def _instances(run: ProgramRun, prices: dict[str, Any], hours: int, fixed: Any, cost: CostEstimate) -> None:
+    """EC2 instances (a NAT instance): their hours, root volume and public address."""
+    rates = prices.get("ec2InstanceHour", {})
+    for instance in sorted(run.of_type("aws:ec2/instance:Instance"), key=lambda r: r.name):
+        kind = str(instance.inputs.get("instanceType"))
+        if kind not in rates:
+            cost.assumptions.append(f"no price for instance type {kind} ({instance.name}): not counted")
+            continue
+        root = instance.inputs.get("rootBlockDevice") or {}
+        size = int(root.get("volumeSize") or 8)
+        public = 1 if instance.inputs.get("associatePublicIpAddress") else 0
+        monthly = hours * rates[kind] + size * prices.get("ebsGp3GbMonth", 0) + hours * public * prices["publicIpv4Hour"]
+        fixed(f"EC2 instance: {instance.name}", f"{kind}, {size} GiB gp3" + (", public IPv4" if public else ""), monthly)
+
+
+def _container_insights(run: ProgramRun, prices: dict[str, Any], fixed: Any, cost: CostEstimate) -> None:
+    """Container Insights metrics are billed as custom metrics, per cluster, service and task family."""
+    counts = prices.get("containerInsightsMetrics")
+    if not counts:
+        return
+    clusters = []
+    for cluster in run.of_type("aws:ecs/cluster:Cluster"):
+        level = {s.get("name"): s.get("value") for s in cluster.inputs.get("settings") or []}.get("containerInsights")
+        if level in ("enabled", "enhanced"):
+            clusters.append((cluster, level))
+    if not clusters:
+        return
+    services = len(run.of_type("aws:ecs/service:Service"))
+    families = len({d.inputs.get("family") for d in run.of_type("aws:ecs/taskDefinition:TaskDefinition")})
+    metrics = (counts["perCluster"] * len(clusters) + counts["perService"] * services
+               + counts["perTaskFamily"] * families)
+    enhanced = any(level == "enhanced" for _, level in clusters)
+    fixed("Container Insights (estimate)", f"{metrics} metric(s): {len(clusters)} cluster(s), {services} service(s), "
+          f"{families} task famil{'y' if families == 1 else 'ies'}" + ("; enhanced metrics not counted" if enhanced else ""),
+          metrics * prices["customMetricMonth"])
 
 
 def _target_tracking_alarms(run: ProgramRun) -> tuple[int, int]:
