@@ -270,7 +270,13 @@ def stack_settings(draw) -> dict[str, str]:
     base["ecs-platform:services"] = json.dumps(services)
     base["ecs-platform:workers"] = json.dumps(workers)
     base["ecs-platform:network"] = json.dumps({"azCount": draw(st.integers(min_value=2, max_value=6)),
-                                               "natGateways": draw(st.sampled_from(["single", "onePerAz"]))})
+                                               "natGateways": draw(st.sampled_from(["single", "onePerAz",
+                                                                                    "instance"]))})
+    # A backlog worker reads the running task count, which only Container Insights publishes.
+    backlog = any(w["scaling"]["mode"] == "backlog" for w in workers.values())
+    cluster = json.loads(base["ecs-platform:cluster"])
+    cluster["containerInsights"] = "enabled" if backlog else draw(st.sampled_from(["enabled", "disabled"]))
+    base["ecs-platform:cluster"] = json.dumps(cluster)
     return base
 
 

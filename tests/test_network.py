@@ -139,3 +139,25 @@ def test_outputs_expose_vpc_and_subnets(run_component) -> None:
     assert captured["private"] == run.one(VPC).outputs["privateSubnetIds"]
     assert len(captured["private"]) == 2
     assert captured["zones"] == ["us-east-1a", "us-east-1b"]
+
+
+@pytest.mark.parametrize("strategy", [None, NatGatewayStrategy.SINGLE, NatGatewayStrategy.ONE_PER_AZ])
+def test_nat_gateway_strategies_keep_private_subnets_and_no_nat_instance(run_component, strategy) -> None:
+    args = {} if strategy is None else {"nat_gateway_strategy": strategy}
+    captured = {}
+
+    def program() -> None:
+        captured["network"] = Network("n", args)
+
+    run = run_component(program)
+    specs = run.one(VPC).inputs["subnetSpecs"]
+    assert [s["type"] for s in specs] == ["Private", "Public"]
+    assert run.one(VPC).inputs["natGateways"]["strategy"] != "None"
+    assert run.of_type("aws:ec2/instance:Instance") == [] and run.of_type("aws:ec2/route:Route") == []
+    assert captured["network"].nat_instance is None
+
+
+def test_default_nat_strategy_is_one_gateway_per_zone() -> None:
+    from ecs_platform import defaults
+
+    assert defaults.NAT_GATEWAY_STRATEGY is NatGatewayStrategy.ONE_PER_AZ

@@ -80,18 +80,32 @@ def test_spot_discount_is_configurable() -> None:
 
 def test_dev_stack_cost_matches_a_hand_calculation(dev) -> None:
     task = HOURS * (0.25 * 0.04048 + 0.5 * 0.004445)     # 0.25 vCPU, 0.5 GB on demand: $9.01
+    spot = task * (1 - 0.70)                             # the same on Fargate Spot: $2.70
     fixed = (HOURS * 0.0225                             # the load balancer's hours
              + HOURS * 1 * 0.008                        # one LCU, as assumed
-             + HOURS * 1 * 0.045                        # one NAT gateway (dev: single)
-             + HOURS * 3 * 0.005                        # three public IPv4: the NAT's and two ALB AZs
-             + 9 * 0.10                                 # four alarms reading 9 metrics: dlq 1, wake 4, out 1, in 3
+             + HOURS * 2 * 0.005                        # two public IPv4 addresses: the ALB's two AZs
+             + HOURS * 0.0042 + 8 * 0.08 + HOURS * 0.005  # the NAT instance: t4g.nano, 8 GiB gp3, its public IPv4
+             + 10 * 0.10                                # five alarms reading 10 metrics: dlq 1, wake 4, out 1, in 3,
+                                                        # the NAT instance's recovery 1
              + 4 * 0.10)                                # two target-tracking policies, two alarms each
     cost = estimate(dev, "us-east-1")
-    # Desired: api and admin run one on-demand task each (their FARGATE base); the worker is idle.
-    assert cost.total["desired"] == pytest.approx(round(2 * task + fixed, 2))
-    # Max: api and admin scale to 2 tasks (1 on demand + 1 Spot); orders to 5 (2 on demand + 3 Spot).
-    spot = task * (1 - 0.70)
-    assert cost.total["max"] == pytest.approx(round(2 * (task + spot) + (2 * task + 3 * spot) + fixed, 2))
+    # Desired: api and admin run one Spot task each (dev puts even the minimum on Spot); the worker is idle; no
+    # Container Insights (dev disables it).
+    assert cost.total["desired"] == pytest.approx(round(2 * spot + fixed, 2))
+    # Max: api and admin scale to 2 Spot tasks; orders to 5 (its own strategy: 2 on demand + 3 Spot).
+    assert cost.total["max"] == pytest.approx(round(2 * 2 * spot + (2 * task + 3 * spot) + fixed, 2))
+
+
+def test_dev_idles_at_half_what_awsx_defaults_cost_with_no_task_on_a_public_ip(dev_plan) -> None:
+    assert dev_plan.cost.total["desired"] <= 57.50
+    assert dev_plan.policy.mandatory == []
+    services = dev_plan.run.of_type("aws:ecs/service:Service")
+    assert services and all(s.inputs["networkConfiguration"]["assignPublicIp"] is False for s in services)
+
+
+def test_container_insights_are_priced_where_a_cluster_has_them(prod_plan) -> None:
+    item = next(i for i in prod_plan.cost.items if i.item == "Container Insights (estimate)")
+    assert item.desired == pytest.approx((16 + 3 * 13 + 3 * 8) * 0.30)
 
 
 def test_prod_prices_a_nat_gateway_and_endpoints_per_zone(prod_plan) -> None:

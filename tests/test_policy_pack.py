@@ -95,7 +95,8 @@ def test_prod_has_no_violation_at_all(reports) -> None:
 def test_dev_advisories_are_the_documented_ones(reports) -> None:
     documented = (ROOT / "docs" / "policies.md").read_text()
     advisories = {v.policy for v in reports["dev"].advisory}
-    assert advisories == {"elb-https-listeners", "elb-access-logs", "elb-deletion-protection", "cloudwatch-alarm-actions"}
+    assert advisories == {"elb-https-listeners", "elb-access-logs", "elb-deletion-protection", "cloudwatch-alarm-actions",
+                          "ecs-cluster-container-insights", "ecs-spot-on-demand-base"}
     assert all(f"`{policy}`" in documented for policy in advisories)
 
 

@@ -31,7 +31,7 @@ def test_load_balancer_requires_only_what_has_no_default(package: dict) -> None:
 
 def test_choices_are_enums_with_the_stack_file_values(package: dict) -> None:
     nat = package["types"]["ecs-platform:index:NatGatewayStrategy"]
-    assert [v["value"] for v in nat["enum"]] == ["single", "onePerAz"]
+    assert [v["value"] for v in nat["enum"]] == ["single", "onePerAz", "instance"]
     protocol = package["resources"]["ecs-platform:index:LoadBalancer"]["inputProperties"]["protocol"]
     assert protocol["$ref"] == "#/types/ecs-platform:index:ListenerProtocol"
 

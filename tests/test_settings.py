@@ -55,7 +55,7 @@ def test_dev_and_prod_differ_like_real_environments() -> None:
     prod = parse(stack_config(ROOT / "Pulumi.prod.yaml", NS), NS)
     assert (dev.network.az_count, prod.network.az_count) == (2, 3)
     assert (dev.network.nat_gateways, prod.network.nat_gateways) == (
-        NatGatewayStrategy.SINGLE,
+        NatGatewayStrategy.INSTANCE,
         NatGatewayStrategy.ONE_PER_AZ,
     )
     assert dev.load_balancer.protocol is ListenerProtocol.HTTP

@@ -31,6 +31,14 @@ PUBLIC_SUBNET_PREFIX = 24
 """256 addresses per AZ: the load balancer's nodes and the NAT gateways, nothing else lives there."""
 PRIVATE_SUBNET_PREFIX = 20
 """4096 addresses per AZ: every Fargate task takes one (awsvpc), so this bounds tasks per AZ."""
+NAT_INSTANCE_TYPE = "t4g.nano"
+"""The NAT instance of the `instance` strategy: the smallest Graviton burstable type (2 vCPUs, 0.5 GiB, up to
+5 Gbps), about $3 a month on demand in us-east-1."""
+NAT_INSTANCE_TYPE_PATTERN = r"^[a-z]+[0-9]+g[a-z]*\.[a-z0-9]+$"
+"""A Graviton (arm64) instance type: a `g` right after the generation digit (t4g.nano, c7gn.large, x2gd.xlarge);
+the NAT instance boots an arm64 image, so nothing else can run it."""
+NAT_INSTANCE_VOLUME_GIB = 8
+"""Encrypted gp3 root volume of the NAT instance, in GiB."""
 
 # Load balancer ----------------------------------------------------------------------------------------------------
 LISTENER_PROTOCOL = ListenerProtocol.HTTPS

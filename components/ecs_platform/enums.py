@@ -10,12 +10,15 @@ from enum import Enum
 
 
 class NatGatewayStrategy(str, Enum):
-    """How many NAT gateways give the private subnets their way out to the internet."""
+    """What gives the private subnets their way out to the internet: NAT gateways (how many), or a NAT instance."""
 
     SINGLE = "single"
     """One NAT gateway for the whole VPC: cheaper, but one AZ outage cuts every private subnet off."""
     ONE_PER_AZ = "onePerAz"
     """One NAT gateway per availability zone, so an AZ outage only affects that AZ."""
+    INSTANCE = "instance"
+    """One NAT instance (t4g.nano by default) instead of NAT gateways, for development: a single point of failure
+    for egress, for a few dollars a month instead of about $36 per NAT gateway."""
 
 
 class VpcEndpointService(str, Enum):

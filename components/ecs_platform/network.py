@@ -2,6 +2,7 @@
 
 
 import json
+import re
 from typing import Optional, TypedDict
 
 import pulumi
@@ -17,6 +18,19 @@ from .enums import ENDPOINT_SERVICE_SUFFIX, GATEWAY_ENDPOINTS, NatGatewayStrateg
 _AWSX_NAT = {
     NatGatewayStrategy.SINGLE: awsx.ec2.NatGatewayStrategy.SINGLE,
     NatGatewayStrategy.ONE_PER_AZ: awsx.ec2.NatGatewayStrategy.ONE_PER_AZ,
+    # The NAT instance is ours: awsx creates no NAT gateway and no default route for the inner subnets.
+    NatGatewayStrategy.INSTANCE: awsx.ec2.NatGatewayStrategy.NONE,
+}
+
+# Amazon Linux 2023 minimal for arm64, published by Amazon itself (owner alias `amazon`): never an image anyone else
+# could publish under a matching name.
+NAT_AMI_OWNERS = ["amazon"]
+NAT_AMI_FILTERS = {
+    "name": "al2023-ami-minimal-*-kernel-*-arm64",
+    "architecture": "arm64",
+    "virtualization-type": "hvm",
+    "root-device-type": "ebs",
+    "state": "available",
 }
 
 
@@ -28,7 +42,10 @@ class NetworkArgs(TypedDict):
     availability_zone_count: NotRequired[int]
     """Availability zones to spread subnets over, 2 to 6. Default: 3."""
     nat_gateway_strategy: NotRequired[NatGatewayStrategy]
-    """One NAT gateway per AZ, or a single one for the VPC. Default: onePerAz."""
+    """One NAT gateway per AZ, a single one for the VPC, or one NAT instance (development). Default: onePerAz."""
+    nat_instance_type: NotRequired[str]
+    """Graviton (arm64) instance type of the NAT instance; only with nat_gateway_strategy instance. Default:
+    t4g.nano."""
     public_subnet_prefix: NotRequired[int]
     """Prefix length of each public subnet (load balancer, NAT gateways). Default: 24."""
     private_subnet_prefix: NotRequired[int]
@@ -40,8 +57,8 @@ class NetworkArgs(TypedDict):
 
 
 class Network(pulumi.ComponentResource):
-    """A VPC with public and private subnets in every AZ, NAT gateways, flow logs, a closed default security group
-    and optional VPC endpoints."""
+    """A VPC with public and private subnets in every AZ, NAT gateways (or a NAT instance), flow logs, a closed
+    default security group and optional VPC endpoints."""
 
     vpc_id: pulumi.Output[str]
     """ID of the VPC."""
@@ -65,6 +82,7 @@ class Network(pulumi.ComponentResource):
         public_prefix = int(args.get("public_subnet_prefix", defaults.PUBLIC_SUBNET_PREFIX))
         private_prefix = int(args.get("private_subnet_prefix", defaults.PRIVATE_SUBNET_PREFIX))
         nat = NatGatewayStrategy(args.get("nat_gateway_strategy", defaults.NAT_GATEWAY_STRATEGY))
+        nat_instance_type = _nat_instance_type(nat, args.get("nat_instance_type"))
         endpoints = [VpcEndpointService(e) for e in args.get("vpc_endpoints", [])]
         retention = validation.log_retention_days(int(args.get("flow_log_retention_days", defaults.LOG_RETENTION_DAYS)))
         if not defaults.MIN_AZ_COUNT <= az_count <= defaults.MAX_AZ_COUNT:
@@ -77,6 +95,11 @@ class Network(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         account = AccountContext.of(self)
         zones = _availability_zones(self, account.region, az_count)
+        with_instance = nat is NatGatewayStrategy.INSTANCE
+        # awsx routes its private subnets through its own NAT gateways; with our NAT instance the inner subnets are
+        # isolated for awsx (their own route tables, no default route) and the routes to the instance are ours. The
+        # spec keeps its name, so the subnets keep theirs (`<name>-private-<n>`) whichever way they reach out.
+        inner_type = awsx.ec2.SubnetType.ISOLATED if with_instance else awsx.ec2.SubnetType.PRIVATE
 
         vpc = awsx.ec2.Vpc(
             name,
@@ -89,10 +112,11 @@ class Network(pulumi.ComponentResource):
                 subnet_strategy=awsx.ec2.SubnetAllocationStrategy.AUTO,
                 # Largest first: awsx packs each AZ's block in this order, so no space is lost to alignment.
                 subnet_specs=[
-                    awsx.ec2.SubnetSpecArgs(type=awsx.ec2.SubnetType.PRIVATE, name="private", cidr_mask=private_prefix),
+                    awsx.ec2.SubnetSpecArgs(type=inner_type, name="private", cidr_mask=private_prefix),
                     awsx.ec2.SubnetSpecArgs(type=awsx.ec2.SubnetType.PUBLIC, name="public", cidr_mask=public_prefix),
                 ],
-                # Gateway endpoints go through awsx so that they join every route table it creates.
+                # Gateway endpoints go through awsx so that they join every route table it creates (isolated ones
+                # included).
                 vpc_endpoint_strategy=awsx.ec2.VpcEndpointStrategy.AUTO,
                 vpc_endpoint_specs=[
                     awsx.ec2.VpcEndpointSpecArgs(
@@ -106,6 +130,7 @@ class Network(pulumi.ComponentResource):
         )
         self.vpc = vpc
         """The awsx VPC, for escape hatches (route tables, NAT gateways)."""
+        inner_subnet_ids = vpc.isolated_subnet_ids if with_instance else vpc.private_subnet_ids
 
         # awsx adopts the default security group only implicitly; take it over and strip every rule (EC2.2) so that
         # nothing launched without an explicit group can talk to anything.
@@ -120,9 +145,17 @@ class Network(pulumi.ComponentResource):
         ]
         """The public subnet ids as a list of one Output per AZ (Python programs)."""
         self.private_subnets: list[pulumi.Output[str]] = [
-            vpc.private_subnet_ids.apply(lambda ids, i=index: ids[i]) for index in range(az_count)
+            inner_subnet_ids.apply(lambda ids, i=index: ids[i]) for index in range(az_count)
         ]
         """The private subnet ids as a list of one Output per AZ (Python programs)."""
+
+        self.nat_instance: Optional[aws.ec2.Instance] = None
+        """The NAT instance, with nat_gateway_strategy instance (escape hatch); otherwise None."""
+        if with_instance:
+            self.nat_instance = _NatInstance(
+                f"{name}-nat", self, vpc, str(cidr), nat_instance_type, self.public_subnets[0], self.private_subnets,
+                account, child,
+            ).instance
 
         endpoint_sg: Optional[aws.ec2.SecurityGroup] = None
         interface = [e for e in endpoints if e not in GATEWAY_ENDPOINTS]
@@ -150,7 +183,7 @@ class Network(pulumi.ComponentResource):
         self.cidr_block = pulumi.Output.from_input(str(cidr))
         self.availability_zones = pulumi.Output.from_input(zones)
         self.public_subnet_ids = vpc.public_subnet_ids
-        self.private_subnet_ids = vpc.private_subnet_ids
+        self.private_subnet_ids = inner_subnet_ids
 
         self.flow_log_group_name = flow_logs.log_group.name
         self.endpoint_security_group_id = endpoint_sg.id if endpoint_sg else pulumi.Output.from_input(None)
@@ -165,6 +198,19 @@ class Network(pulumi.ComponentResource):
                 "endpoint_security_group_id": self.endpoint_security_group_id,
             }
         )
+
+
+def _nat_instance_type(strategy: NatGatewayStrategy, given: Optional[str]) -> str:
+    """The NAT instance's type: only the instance strategy takes one, and it must be Graviton (the image is arm64)."""
+    if given is not None and strategy is not NatGatewayStrategy.INSTANCE:
+        raise ValueError(f"nat_instance_type applies only with nat_gateway_strategy instance; got {strategy.value}")
+    instance_type = defaults.NAT_INSTANCE_TYPE if given is None else given
+    if not isinstance(instance_type, str) or not re.match(defaults.NAT_INSTANCE_TYPE_PATTERN, instance_type):
+        raise ValueError(
+            f"nat_instance_type must be a Graviton (arm64) type of a g family, such as t4g.nano or c7gn.medium; "
+            f"got {instance_type!r}"
+        )
+    return instance_type
 
 
 def _service_name(region: str, service: VpcEndpointService) -> str:
@@ -234,3 +280,142 @@ class _FlowLogs:
             opts=opts,
         )
 
+
+
+# Runs once, at first boot, as root. Amazon Linux 2023, as the VPC User Guide ("Create a NAT AMI") and AWS CDK's
+# NatInstanceProviderV2 configure it: iptables-services keeps the rules across reboots (and instance recovery, which
+# is a reboot on another host), IPv4 forwarding is persistent, and only traffic from the VPC is masqueraded or
+# forwarded. ICMP redirects are off, as in the old Amazon NAT AMI's configure-pat.sh: traffic arrives and leaves on
+# the one interface, and the VPC, not the instance, decides the next hop.
+NAT_USER_DATA = """#!/bin/bash
+set -euo pipefail
+for attempt in 1 2 3 4 5; do
+  dnf install -y iptables-services && break
+  sleep 10
+done
+rpm -q iptables-services
+cat > /etc/sysctl.d/90-nat-instance.conf <<'SYSCTL'
+net.ipv4.ip_forward = 1
+net.ipv4.conf.all.send_redirects = 0
+net.ipv4.conf.default.send_redirects = 0
+SYSCTL
+sysctl --system
+iface=$(ip -4 route show default | awk '{print $5; exit}')
+cat > /etc/sysconfig/iptables <<RULES
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A POSTROUTING -s @VPC_CIDR@ -o $iface -j MASQUERADE
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -s @VPC_CIDR@ -j ACCEPT
+COMMIT
+RULES
+systemctl enable --now iptables
+"""
+
+
+def nat_user_data(vpc_cidr: str) -> str:
+    """The NAT instance's user data for a VPC CIDR."""
+    return NAT_USER_DATA.replace("@VPC_CIDR@", vpc_cidr)
+
+
+class _NatInstance:
+    """One NAT instance for the whole VPC (the `instance` strategy): a Graviton instance in the first public subnet,
+    its security group, a recovery alarm, and a default route to it in every private subnet's route table."""
+
+    def __init__(
+        self, name: str, parent: pulumi.Resource, vpc: awsx.ec2.Vpc, vpc_cidr: str, instance_type: str,
+        public_subnet: pulumi.Input[str], private_subnets: list[pulumi.Output[str]], account: AccountContext,
+        opts: pulumi.ResourceOptions,
+    ) -> None:
+        image = aws.ec2.get_ami(
+            owners=NAT_AMI_OWNERS,
+            most_recent=True,
+            filters=[aws.ec2.GetAmiFilterArgs(name=key, values=[value]) for key, value in NAT_AMI_FILTERS.items()],
+            opts=pulumi.InvokeOptions(parent=parent),
+        )
+        group = aws.ec2.SecurityGroup(
+            name, description="NAT instance: all traffic from the VPC in, anywhere out", vpc_id=vpc.vpc_id, opts=opts
+        )
+        aws.vpc.SecurityGroupIngressRule(
+            f"{name}-from-vpc",
+            security_group_id=group.id,
+            description="All traffic from inside the VPC, to be translated",
+            ip_protocol="-1",
+            cidr_ipv4=vpc_cidr,
+            opts=opts,
+        )
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-to-anywhere",
+            security_group_id=group.id,
+            description="Translated traffic to the internet",
+            ip_protocol="-1",
+            cidr_ipv4="0.0.0.0/0",
+            opts=opts,
+        )
+        self.instance = aws.ec2.Instance(
+            name,
+            ami=image.id,
+            instance_type=instance_type,
+            subnet_id=public_subnet,
+            vpc_security_group_ids=[group.id],
+            # A public address assigned at launch, not an Elastic IP attached afterwards: the user data installs
+            # its packages at first boot and needs the internet then. Recovery keeps the address; a replacement
+            # (new image, new user data) gets a new one, so egress is not from a fixed address.
+            associate_public_ip_address=True,
+            # A NAT instance forwards packets that are neither from nor to itself (VPC User Guide, NAT instances).
+            source_dest_check=False,
+            metadata_options=aws.ec2.InstanceMetadataOptionsArgs(
+                http_endpoint="enabled", http_tokens="required", http_put_response_hop_limit=1
+            ),
+            root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(
+                volume_type="gp3",
+                volume_size=defaults.NAT_INSTANCE_VOLUME_GIB,
+                encrypted=True,
+                delete_on_termination=True,
+            ),
+            maintenance_options=aws.ec2.InstanceMaintenanceOptionsArgs(auto_recovery="default"),
+            user_data=nat_user_data(vpc_cidr),
+            user_data_replace_on_change=True,
+            tags={"Name": name},
+            opts=opts,
+        )
+        # Simplified automatic recovery is on by default; the alarm adds the documented, to-the-minute recovery of
+        # an instance whose host fails its system status check (EC2 User Guide, CloudWatch action based recovery).
+        aws.cloudwatch.MetricAlarm(
+            f"{name}-recover",
+            alarm_description="Recover the NAT instance onto healthy hardware when its system status check fails",
+            namespace="AWS/EC2",
+            metric_name="StatusCheckFailed_System",
+            dimensions={"InstanceId": self.instance.id},
+            statistic="Maximum",
+            period=60,
+            evaluation_periods=2,
+            datapoints_to_alarm=2,
+            threshold=1,
+            comparison_operator="GreaterThanOrEqualToThreshold",
+            alarm_actions=[f"arn:{account.partition}:automate:{account.region}:ec2:recover"],
+            opts=opts,
+        )
+        # awsx gives every subnet its own route table; each private one gets its default route here. The lookup is an
+        # Output-form invoke, so no resource is created inside an apply, and it waits for the whole VPC component,
+        # route table associations included, since it finds the table by its association with the subnet.
+        self.routes = [
+            aws.ec2.Route(
+                f"{name}-{index + 1}",
+                route_table_id=aws.ec2.get_route_table_output(
+                    subnet_id=subnet, opts=pulumi.InvokeOutputOptions(parent=parent, depends_on=[vpc])
+                ).route_table_id,
+                destination_cidr_block="0.0.0.0/0",
+                network_interface_id=self.instance.primary_network_interface_id,
+                opts=opts,
+            )
+            for index, subnet in enumerate(private_subnets)
+        ]

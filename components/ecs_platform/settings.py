@@ -99,7 +99,10 @@ class NetworkSettings(_Settings):
 
     cidr: str = Field(defaults.VPC_CIDR, description="IPv4 CIDR of the VPC, /16 to /28.")
     az_count: int = Field(defaults.AZ_COUNT, ge=defaults.MIN_AZ_COUNT, le=defaults.MAX_AZ_COUNT)
-    nat_gateways: NatGatewayStrategy = Field(defaults.NAT_GATEWAY_STRATEGY, description="single or onePerAz.")
+    nat_gateways: NatGatewayStrategy = Field(defaults.NAT_GATEWAY_STRATEGY,
+                                             description="single, onePerAz or instance (development).")
+    nat_instance_type: str = Field(defaults.NAT_INSTANCE_TYPE,
+                                   description="Graviton instance type of the NAT instance (natGateways: instance).")
     public_subnet_prefix: int = Field(defaults.PUBLIC_SUBNET_PREFIX, ge=validation.MIN_PREFIX, le=validation.MAX_PREFIX)
     private_subnet_prefix: int = Field(defaults.PRIVATE_SUBNET_PREFIX, ge=validation.MIN_PREFIX, le=validation.MAX_PREFIX)
     endpoints: list[VpcEndpointService] = Field(default_factory=list, description="VPC endpoints to create.")
@@ -108,6 +111,21 @@ class NetworkSettings(_Settings):
     @classmethod
     def _cidr(cls, value: str) -> str:
         return str(validation.vpc_cidr(value))
+
+    @field_validator("nat_instance_type")
+    @classmethod
+    def _graviton(cls, value: str) -> str:
+        if not re.match(defaults.NAT_INSTANCE_TYPE_PATTERN, value):
+            raise ValueError("must be a Graviton (arm64) instance type of a g family, such as t4g.nano or "
+                             f"c7gn.medium; got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _instance_type_needs_an_instance(self) -> "NetworkSettings":
+        if "nat_instance_type" in self.model_fields_set and self.nat_gateways is not NatGatewayStrategy.INSTANCE:
+            raise KeyProblem("natInstanceType", f"applies only with natGateways: instance; natGateways is "
+                                                f"{self.nat_gateways.value}")
+        return self
 
     @field_validator("endpoints")
     @classmethod
@@ -766,6 +784,7 @@ class StackSettings(_Settings):
             "private_subnet_prefix": n.private_subnet_prefix,
             "flow_log_retention_days": self.log_retention_days,
             "vpc_endpoints": list(n.endpoints),
+            **({"nat_instance_type": n.nat_instance_type} if n.nat_gateways is NatGatewayStrategy.INSTANCE else {}),
         }
 
     def load_balancer_args(

@@ -3,12 +3,14 @@
 A custom resource comes back with its inputs plus what the provider computes (``arn``, ``id``, an auto-generated
 ``name`` when none was given, ``dnsName``...), in the engine's camelCase. A remote component (``awsx:ec2:Vpc``)
 comes back with its *outputs* only: its children are registered inside the awsx provider, which mocks never run.
-Invokes the components make (caller identity, region, partition, availability zones, the ELB log account) are
-answered for any region; anything unknown raises, so a test notices a new invoke instead of reading ``None``.
+Invokes the components make (caller identity, region, partition, availability zones, the ELB log account, the NAT
+instance's image and its subnets' route tables) are answered for any region; anything unknown raises, so a test
+notices a new invoke instead of reading ``None``.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any, Optional
@@ -187,6 +189,45 @@ def _subnet(c: _Ctx) -> tuple[str, Outputs]:
                     "availabilityZone": c.inputs.get("availabilityZone") or f"{c.region}a"}
 
 
+def _ip(seed: str, first: int) -> str:
+    """A stable IPv4 address starting with ``first``, from a seed."""
+    digits = bytes.fromhex(_hex(seed, 6))
+    return f"{first}.{digits[0]}.{digits[1]}.{max(digits[2], 4)}"
+
+
+def _instance(c: _Ctx) -> tuple[str, Outputs]:
+    instance = c.ec2_id("i")
+    private_ip = _ip(c.seed + "private", 10)
+    zone = c.inputs.get("availabilityZone") or f"{c.region}a"
+    internal = "ec2.internal" if c.region == "us-east-1" else f"{c.region}.compute.internal"
+    outputs: Outputs = {
+        "arn": c.arn("ec2", f"instance/{instance}"),
+        "instanceState": "running",
+        "availabilityZone": zone,
+        "primaryNetworkInterfaceId": f"eni-{c.hex(17, 'eni')}",
+        "privateIp": private_ip,
+        "privateDns": f"ip-{private_ip.replace('.', '-')}.{internal}",
+        "publicIp": "",
+        "publicDns": "",
+    }
+    # What the provider reports for the switches a program leaves out (a preview knows the ones it sets).
+    outputs.update({key: value for key, value in (("sourceDestCheck", True), ("ebsOptimized", False),
+                                                  ("monitoring", False)) if key not in c.inputs})
+    if c.inputs.get("associatePublicIpAddress"):
+        public_ip = _ip(c.seed + "public", 3)
+        domain = "compute-1.amazonaws.com" if c.region == "us-east-1" else f"{c.region}.compute.amazonaws.com"
+        outputs.update(publicIp=public_ip, publicDns=f"ec2-{public_ip.replace('.', '-')}.{domain}")
+    return instance, outputs
+
+
+def _route(c: _Ctx) -> tuple[str, Outputs]:
+    # The provider's id: "r-", the route table id and a hash of the destination.
+    destination = str(c.inputs.get("destinationCidrBlock") or c.inputs.get("destinationIpv6CidrBlock")
+                      or c.inputs.get("destinationPrefixListId"))
+    digest = int(hashlib.sha256(destination.encode()).hexdigest()[:8], 16)
+    return f"r-{c.inputs.get('routeTableId')}{digest}", {"origin": "CreateRoute", "state": "active"}
+
+
 def _iam_policy(c: _Ctx) -> tuple[str, Outputs]:
     arn = c.arn("iam", f"policy/{c.inputs['name']}", region=False)
     return arn, {"arn": arn, "policyId": f"ANPA{c.hex(17).upper()}"}
@@ -341,6 +382,8 @@ COMPUTERS: dict[str, Computer] = {
     "aws:ec2/vpc:Vpc": _vpc,
     "aws:ec2/subnet:Subnet": _subnet,
     "aws:ec2/securityGroupRule:SecurityGroupRule": _sg_rule,
+    "aws:ec2/instance:Instance": _instance,
+    "aws:ec2/route:Route": _route,
     "aws:iam/policy:Policy": _iam_policy,
     "aws:sqs/queuePolicy:QueuePolicy": _by_queue_url,
     "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": _by_queue_url,
@@ -368,6 +411,80 @@ COMPUTERS: dict[str, Computer] = {
 
 # Types whose registration is a component: only the outputs a computer returns are state, never the inputs.
 REMOTE_COMPONENTS = frozenset({"awsx:ec2:Vpc"})
+
+
+# Owners whose images the getAmi mock answers for: the alias and the account Amazon publishes Amazon Linux from.
+AMAZON_IMAGE_OWNERS = {"amazon": "137112412989", "137112412989": "137112412989"}
+AMAZON_LINUX_RELEASE = ("2023.7.20250609.0", "6.1")
+"""The Amazon Linux 2023 release and kernel the getAmi mock fills a name pattern's wildcards with."""
+
+
+def _ami(args: Mapping[str, Any], region: str) -> tuple[dict, list[tuple[str, str]]]:
+    """The newest Amazon-owned image matching the filters, as DescribeImages would find it. Images of any other
+    owner (or of no owner given: anyone's) are refused, so a program that would boot a stranger's image fails."""
+    owners = list(args.get("owners") or [])
+    if not owners or any(owner not in AMAZON_IMAGE_OWNERS for owner in owners):
+        raise ValueError(f"AwsMocks answers getAmi only for Amazon's own images (owners ['amazon']); got owners "
+                         f"{owners or 'none (any owner)'}")
+    filters = {f["name"]: list(f.get("values") or []) for f in args.get("filters") or []}
+    # The name pattern with its wildcards filled in: release, then kernel.
+    head, *tails = (filters.get("name") or ["al2023-ami-minimal-*-kernel-*-x86_64"])[0].split("*")
+    fills = [*AMAZON_LINUX_RELEASE, *["0"] * len(tails)]
+    name = head + "".join(fill + tail for fill, tail in zip(fills, tails))
+    architecture = (filters.get("architecture") or ["arm64" if name.endswith("arm64") else "x86_64"])[0]
+    found = {"name": name, "architecture": architecture, "virtualization-type": "hvm", "root-device-type": "ebs",
+             "state": "available", "owner-alias": "amazon"}
+    for key, values in filters.items():
+        if key in found and not any(fnmatch.fnmatchcase(found[key], value) for value in values):
+            return {}, [("filters", f"Your query returned no results ({key} {values}; the image has {found[key]})")]
+    image = f"ami-{_hex(region + name + architecture, 17)}"
+    return {
+        "id": image,
+        "imageId": image,
+        "arn": f"arn:aws:ec2:{region}::image/{image}",
+        "name": name,
+        "description": f"Amazon Linux 2023 AMI {AMAZON_LINUX_RELEASE[0]} {architecture} Minimal HVM kernel-"
+                       f"{AMAZON_LINUX_RELEASE[1]}",
+        "architecture": architecture,
+        "ownerId": AMAZON_IMAGE_OWNERS[owners[0]],
+        "imageOwnerAlias": "amazon",
+        "imageLocation": f"amazon/{name}",
+        "imageType": "machine",
+        "platformDetails": "Linux/UNIX",
+        "rootDeviceName": "/dev/xvda",
+        "rootDeviceType": "ebs",
+        "virtualizationType": "hvm",
+        "enaSupport": True,
+        "state": "available",
+        "public": True,
+        "creationDate": "2025-06-09T22:27:54.000Z",
+        "owners": owners,
+        "mostRecent": bool(args.get("mostRecent")),
+        "filters": args.get("filters") or [],
+        "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"volume_size": "2", "volume_type": "gp3",
+                                                                     "encrypted": "false"}}],
+    }, []
+
+
+def _route_table(args: Mapping[str, Any], region: str) -> tuple[dict, list[tuple[str, str]]]:
+    """The route table explicitly associated with a subnet (or the one asked for by id), as the provider finds it."""
+    subnet, table = args.get("subnetId"), args.get("routeTableId")
+    if not (subnet or table):
+        raise ValueError("AwsMocks answers getRouteTable by subnetId or routeTableId; got neither")
+    table = table or f"rtb-{_hex(str(subnet), 17)}"
+    associations = [{"routeTableAssociationId": f"rtbassoc-{_hex(str(subnet), 17)}", "routeTableId": table,
+                     "subnetId": subnet, "gatewayId": "", "main": False}] if subnet else []
+    return {
+        "id": table,
+        "routeTableId": table,
+        "arn": f"arn:aws:ec2:{region}:{ACCOUNT_ID}:route-table/{table}",
+        "ownerId": ACCOUNT_ID,
+        "subnetId": subnet or "",
+        "vpcId": args.get("vpcId") or f"vpc-{_hex(str(subnet or table), 17)}",
+        "associations": associations,
+        "routes": [],
+        "tags": {},
+    }, []
 
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
@@ -472,6 +589,10 @@ class AwsMocks(pulumi.runtime.Mocks):
             if account is None:
                 return {}, [("region", f"unsupported AWS Region: {region}")]
             return {"arn": f"arn:aws:iam::{account}:root", "id": account, "region": region}, []
+        if token == "aws:ec2/getAmi:getAmi":
+            return _ami(args.args, region)
+        if token == "aws:ec2/getRouteTable:getRouteTable":
+            return _route_table(args.args, region)
         raise NotImplementedError(f"AwsMocks has no answer for the invoke {token}")
 
     def _region_of(self, provider_ref: Optional[str]) -> str:

@@ -12,6 +12,7 @@ known yet" from "not set".
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -609,6 +610,140 @@ def role_policy(r: Registration) -> Iterator[ApiRequest]:
 def role_policy_attachment(r: Registration) -> Iterator[ApiRequest]:
     yield request("iam", "AttachRolePolicy", {"RoleName": r.inputs.get("role"),
                                               "PolicyArn": r.inputs.get("policyArn")}, r)
+
+
+# EC2: instances and routes ------------------------------------------------------------------------------------
+# As terraform-provider-aws sends them (internal/service/ec2/ec2_instance.go, vpc_route.go).
+
+
+def _user_data(i: dict[str, Any]) -> Any:
+    """UserData goes out base64-encoded: the provider encodes `userData` and passes `userDataBase64` as it is."""
+    raw = i.get("userData")
+    if raw == UNKNOWN:
+        return UNKNOWN
+    if raw:
+        return base64.b64encode(str(raw).encode()).decode()
+    return i.get("userDataBase64") or None
+
+
+def _ebs(device: dict[str, Any]) -> dict[str, Any]:
+    volume_type = device.get("volumeType")
+    return {
+        "DeleteOnTermination": device.get("deleteOnTermination", True),
+        # Sent only when true: false means the account's default encryption decides.
+        "Encrypted": True if device.get("encrypted") is True else None,
+        "KmsKeyId": device.get("kmsKeyId"),
+        "SnapshotId": device.get("snapshotId"),
+        "VolumeSize": device.get("volumeSize"),
+        "VolumeType": volume_type,
+        "Iops": device.get("iops") if volume_type in ("io1", "io2", "gp3") else None,
+        "Throughput": device.get("throughput") if volume_type == "gp3" else None,
+    }
+
+
+def _block_devices(i: dict[str, Any]) -> Any:
+    # The root volume's DeviceName is the image's root device, which the provider reads with DescribeImages at
+    # deployment: it is left out here rather than invented.
+    devices = [{"DeviceName": d.get("deviceName"), "Ebs": _ebs(d)} for d in i.get("ebsBlockDevices") or []
+               if d != UNKNOWN]
+    root = i.get("rootBlockDevice")
+    if root == UNKNOWN:
+        return UNKNOWN
+    if root:
+        devices.append({"Ebs": _ebs(root)})
+    return devices
+
+
+def _metadata_options(options: dict[str, Any]) -> dict[str, Any]:
+    # The other options are allowed only while the endpoint is enabled (the provider's default).
+    endpoint = options.get("httpEndpoint") or "enabled"
+    enabled = endpoint == "enabled"
+    return {
+        "HttpEndpoint": endpoint,
+        "HttpTokens": options.get("httpTokens") if enabled else None,
+        "HttpPutResponseHopLimit": options.get("httpPutResponseHopLimit") if enabled else None,
+        "HttpProtocolIpv6": options.get("httpProtocolIpv6"),
+        "InstanceMetadataTags": options.get("instanceMetadataTags") if enabled else None,
+    }
+
+
+def _network(i: dict[str, Any]) -> dict[str, Any]:
+    """With a subnet, the provider launches through one network interface spec (an instance-level SubnetId or
+    security groups alongside NetworkInterfaces are refused); explicit network interfaces are attached as given."""
+    groups = [*(i.get("vpcSecurityGroupIds") or []), *(i.get("securityGroups") or [])]
+    if i.get("subnetId"):
+        return {"NetworkInterfaces": [{
+            "DeviceIndex": 0,
+            "SubnetId": i.get("subnetId"),
+            "Groups": groups,
+            "AssociatePublicIpAddress": i.get("associatePublicIpAddress"),
+            "PrivateIpAddress": i.get("privateIp"),
+            "Ipv6AddressCount": i.get("ipv6AddressCount"),
+        }]}
+    if i.get("networkInterfaces"):
+        return {"NetworkInterfaces": _each(i.get("networkInterfaces"), lambda n: {
+            "DeviceIndex": n.get("deviceIndex"), "NetworkCardIndex": n.get("networkCardIndex", 0),
+            "NetworkInterfaceId": n.get("networkInterfaceId"),
+            "DeleteOnTermination": n.get("deleteOnTermination", False)})}
+    return {"SecurityGroups": i.get("securityGroups"), "SecurityGroupIds": i.get("vpcSecurityGroupIds"),
+            "PrivateIpAddress": i.get("privateIp")}
+
+
+@maps("aws:ec2/instance:Instance")
+def instance(r: Registration) -> Iterator[ApiRequest]:
+    i = r.inputs
+    yield request("ec2", "RunInstances", {
+        "MinCount": 1,
+        "MaxCount": 1,
+        "ImageId": i.get("ami"),
+        "InstanceType": i.get("instanceType"),
+        "KeyName": i.get("keyName"),
+        "UserData": _user_data(i),
+        "IamInstanceProfile": {"Name": i["iamInstanceProfile"]} if i.get("iamInstanceProfile") else None,
+        "Monitoring": {"Enabled": bool(i.get("monitoring"))},
+        "DisableApiTermination": bool(i.get("disableApiTermination")),
+        "DisableApiStop": i.get("disableApiStop"),
+        "EbsOptimized": bool(i.get("ebsOptimized")),
+        "InstanceInitiatedShutdownBehavior": i.get("instanceInitiatedShutdownBehavior"),
+        "Placement": compact({"AvailabilityZone": i.get("availabilityZone"), "Tenancy": i.get("tenancy"),
+                              "GroupName": i.get("placementGroup"), "HostId": i.get("hostId")}) or None,
+        "MetadataOptions": _block(i.get("metadataOptions"), _metadata_options),
+        "MaintenanceOptions": _block(i.get("maintenanceOptions"), lambda m: {"AutoRecovery": m.get("autoRecovery")}),
+        "CreditSpecification": _block(i.get("creditSpecification"), lambda c: {"CpuCredits": c.get("cpuCredits")}),
+        "CpuOptions": _block(i.get("cpuOptions"), lambda c: {"CoreCount": c.get("coreCount"),
+                                                             "ThreadsPerCore": c.get("threadsPerCore")}),
+        "EnclaveOptions": _block(i.get("enclaveOptions"), lambda e: {"Enabled": e.get("enabled")}),
+        "HibernationOptions": {"Configured": bool(i.get("hibernation"))},
+        "BlockDeviceMappings": _block_devices(i),
+        **_network(i),
+    }, r)
+    # Source/destination checking is an attribute, set once the instance runs, and only when it is turned off.
+    check = i.get("sourceDestCheck", True)
+    if check is not True and not i.get("networkInterfaces"):
+        yield request("ec2", "ModifyInstanceAttribute", {
+            "InstanceId": r.outputs.get("id") or UNKNOWN, "SourceDestCheck": {"Value": check}}, r)
+
+
+ROUTE_TARGETS = {
+    "gatewayId": "GatewayId", "natGatewayId": "NatGatewayId", "networkInterfaceId": "NetworkInterfaceId",
+    "transitGatewayId": "TransitGatewayId", "vpcPeeringConnectionId": "VpcPeeringConnectionId",
+    "vpcEndpointId": "VpcEndpointId", "egressOnlyGatewayId": "EgressOnlyInternetGatewayId",
+    "carrierGatewayId": "CarrierGatewayId", "localGatewayId": "LocalGatewayId", "coreNetworkArn": "CoreNetworkArn",
+    "odbNetworkArn": "OdbNetworkArn",
+}
+"""The route inputs that name a target, and their CreateRoute parameters."""
+ROUTE_DESTINATIONS = {"destinationCidrBlock": "DestinationCidrBlock",
+                      "destinationIpv6CidrBlock": "DestinationIpv6CidrBlock",
+                      "destinationPrefixListId": "DestinationPrefixListId"}
+
+
+@maps("aws:ec2/route:Route")
+def route(r: Registration) -> Iterator[ApiRequest]:
+    i = r.inputs
+    yield request("ec2", "CreateRoute", {
+        "RouteTableId": i.get("routeTableId"),
+        **{api: i.get(key) for key, api in {**ROUTE_DESTINATIONS, **ROUTE_TARGETS}.items()},
+    }, r)
 
 
 def requests_for(resources: list[Registration]) -> list[ApiRequest]:
