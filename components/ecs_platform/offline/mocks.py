@@ -412,6 +412,15 @@ COMPUTERS: dict[str, Computer] = {
 # Types whose registration is a component: only the outputs a computer returns are state, never the inputs.
 REMOTE_COMPONENTS = frozenset({"awsx:ec2:Vpc"})
 
+# Answers for the resources of the operations features live in their own modules, registered here.
+from . import mocks_images, mocks_schedules, mocks_services  # noqa: E402 - they import this module's helpers
+
+EXTRA_INVOKES: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {}
+for _extension in (mocks_services, mocks_images, mocks_schedules):
+    COMPUTERS.update(_extension.COMPUTERS)
+    EXTRA_INVOKES.update(_extension.INVOKES)
+    REMOTE_COMPONENTS = REMOTE_COMPONENTS | _extension.REMOTE
+
 
 # Owners whose images the getAmi mock answers for: the alias and the account Amazon publishes Amazon Linux from.
 AMAZON_IMAGE_OWNERS = {"amazon": "137112412989", "137112412989": "137112412989"}
@@ -556,6 +565,8 @@ class AwsMocks(pulumi.runtime.Mocks):
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, Optional[list[tuple[str, str]]]]:
         region = args.args.get("region") or self._region_of(args.provider)
         token = args.token
+        if token in EXTRA_INVOKES:
+            return EXTRA_INVOKES[token](dict(args.args), region), []
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": ACCOUNT_ID,
