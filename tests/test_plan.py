@@ -252,3 +252,13 @@ def test_version_and_exit_codes_are_in_the_help(capsys) -> None:
     for command in (["--help"], ["plan", "--help"], ["policy", "--help"]):
         assert main(command) == 0
         assert "exit codes:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("expression, runs", [
+    ("rate(1 day)", 30.4), ("rate(6 hours)", 121.7), ("rate(30 minutes)", 1460.0), ("cron(0 3 * * ? *)", 30.4),
+    ("cron(15 * * * ? *)", 730.0), ("cron(0 8 ? * MON,THU *)", 8.7), ("cron(0/5 8-17 ? * MON-FRI *)", None),
+])
+def test_a_schedule_runs_as_often_as_its_expression_says(expression: str, runs) -> None:
+    from ecs_platform.toolchain.plan.cost import _runs_a_month
+
+    assert _runs_a_month(expression) == runs

@@ -237,7 +237,79 @@ def estimate(run: ProgramRun, region: str, *, spot_discount: Optional[float] = N
           tracking_metrics * prices["alarmMetricMonth"])
     _instances(run, prices, hours, fixed, cost)
     _container_insights(run, prices, fixed, cost)
+    _operations(run, prices, services, discount, cost, fixed)
     return cost
+
+
+def _operations(run: ProgramRun, prices: dict[str, Any], services: "_Services", discount: float,
+                cost: CostEstimate, fixed: Any) -> None:
+    """Image repositories, Service Connect's Cloud Map registrations and scheduled tasks."""
+    assumed = prices.get("assumptions", {})
+    repositories = run.of_type("aws:ecr/repository:Repository")
+    if repositories and "ecrGbMonth" in prices:
+        size = assumed.get("ecrGbPerRepository", 2)
+        fixed("ECR storage (assumed)", f"{len(repositories)} repositor{'y' if len(repositories) == 1 else 'ies'} x "
+              f"{size} GB", len(repositories) * size * prices["ecrGbMonth"])
+        cost.assumptions.append(f"{size} GB of images kept in each ECR repository")
+    connected = [s for s in run.of_type("aws:ecs/service:Service")
+                 if ((s.inputs.get("serviceConnectConfiguration") or {}).get("services"))]
+    if connected and "cloudMapInstanceMonth" in prices:
+        # Service Connect registers every task of a service it exposes as a Cloud Map instance.
+        counts = [services.task_counts(s) for s in connected]
+        monthly = {c: sum(n[i] for n in counts) * prices["cloudMapInstanceMonth"]
+                   for i, c in enumerate(("min", "desired", "max"))}
+        cost.items.append(LineItem("Cloud Map instances (Service Connect)",
+                                   f"tasks of {len(connected)} exposed service(s)", monthly["min"],
+                                   monthly["desired"], monthly["max"]))
+    for schedule in sorted(run.of_type("aws:scheduler/schedule:Schedule"), key=lambda r: r.name):
+        runs = _runs_a_month(str(schedule.inputs.get("scheduleExpression", "")))
+        definition = _scheduled_definition(run, schedule)
+        if runs is None or definition is None:
+            continue
+        minutes = assumed.get("scheduledTaskRunMinutes", 10)
+        cpu, memory = int(definition.inputs.get("cpu") or 0), int(definition.inputs.get("memory") or 0)
+        rate = prices["fargate"][(definition.inputs.get("runtimePlatform") or {}).get("cpuArchitecture", "X86_64")]
+        hour = cpu / 1024 * rate["vcpuHour"] + memory / 1024 * rate["gbHour"]
+        strategy = ((schedule.inputs.get("target") or {}).get("ecsParameters") or {}).get(
+            "capacityProviderStrategies") or []
+        spot = any(str(s.get("capacityProvider")) == "FARGATE_SPOT" for s in strategy)
+        monthly = runs * minutes / 60 * hour * ((1 - discount) if spot else 1)
+        fixed(f"Scheduled task: {schedule.name}", f"{runs:g} runs a month x {minutes} min (assumed)"
+              + (", Spot" if spot else ""), monthly)
+        cost.assumptions.append(f"each scheduled task run takes {minutes} minutes")
+
+
+def _runs_a_month(expression: str) -> Optional[float]:
+    """Runs a month of a Scheduler expression: rate(N unit) exactly; cron(...) for the common shapes (a fixed
+    minute and hour every day: about 30.4; every hour: 730)."""
+    import re
+
+    rate = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours|day|days)\)", expression.strip())
+    if rate:
+        per_hour = {"minute": 60, "hour": 1, "day": 1 / 24}[rate[2].rstrip("s")]
+        return round(730 * per_hour / int(rate[1]), 1)
+    cron = re.fullmatch(r"cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)", expression.strip())
+    if cron:
+        minute, hour, day, _, weekday, _ = cron.groups()
+        if minute.isdigit() and hour.isdigit():
+            if day in ("*", "?") and weekday in ("*", "?"):
+                return 30.4
+            if weekday not in ("*", "?"):
+                return round(30.4 / 7 * len(weekday.split(",")), 1)
+            return float(len(day.split(",")))
+        if minute.isdigit() and hour == "*":
+            return 730.0
+    return None
+
+
+def _scheduled_definition(run: ProgramRun, schedule: Registration) -> Optional[Registration]:
+    definitions = run.of_type("aws:ecs/taskDefinition:TaskDefinition")
+    wanted = ((schedule.inputs.get("target") or {}).get("ecsParameters") or {}).get("taskDefinitionArn")
+    for definition in definitions:
+        if wanted in (definition.outputs.get("arn"), definition.outputs.get("arnWithoutRevision")):
+            return definition
+    linked = set(schedule.property_dependencies.get("target", []))
+    return next((d for d in definitions if d.urn in linked), None)
 
 
 def _instances(run: ProgramRun, prices: dict[str, Any], hours: int, fixed: Any, cost: CostEstimate) -> None:
