@@ -65,3 +65,39 @@ def test_exec_sessions_are_logged_to_their_own_group(run_component) -> None:
 def test_exec_log_retention_must_be_a_cloudwatch_value(run_component) -> None:
     with pytest.raises(ValueError, match="retention"):
         run_component(lambda: Cluster("c", {"exec_log_retention_days": 10}))
+
+
+NAMESPACE = "aws:servicediscovery/httpNamespace:HttpNamespace"
+
+
+def test_service_connect_namespace_becomes_the_cluster_default(run_component) -> None:
+    outputs: dict = {}
+
+    def program() -> None:
+        cluster = Cluster("c", {"service_connect_namespace": "internal"})
+        cluster.service_connect_namespace_arn.apply(lambda arn: outputs.setdefault("arn", arn))
+
+    run = run_component(program)
+    namespace = run.one(NAMESPACE, "c-namespace")
+    assert namespace.inputs["name"] == "internal"
+    assert namespace.outputs["arn"].startswith("arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-")
+    assert run.one(CLUSTER).inputs["serviceConnectDefaults"] == {"namespace": namespace.outputs["arn"]}
+    assert namespace.urn in run.one(CLUSTER).dependencies
+    assert outputs["arn"] == namespace.outputs["arn"]
+
+
+def test_no_namespace_and_no_default_unless_asked(run_component) -> None:
+    outputs: dict = {}
+
+    def program() -> None:
+        Cluster("c", {}).service_connect_namespace_arn.apply(lambda arn: outputs.setdefault("arn", arn))
+
+    run = run_component(program)
+    assert not run.of_type(NAMESPACE)
+    assert "serviceConnectDefaults" not in run.one(CLUSTER).inputs
+    assert outputs["arn"] is None
+
+
+def test_namespace_name_that_cloud_map_refuses_fails_before_registration(run_component) -> None:
+    with pytest.raises(ValueError, match="service_connect_namespace 'my namespace'"):
+        run_component(lambda: Cluster("c", {"service_connect_namespace": "my namespace"}))

@@ -1,6 +1,9 @@
 """Pieces both service components share: where and how they deploy, the ECS service, its security group and its
-scalable target."""
+scalable target, Service Connect, who the tasks admit, and the on-call alarms every service has."""
 
+import math
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Optional, TypedDict
 
@@ -10,7 +13,7 @@ from typing_extensions import NotRequired
 
 from . import defaults, validation
 from .cluster import CapacityProviderStrategyItem, strategy_items
-from .enums import CapacityProvider
+from .enums import ECS_DEPLOYMENT_STRATEGY, PROGRESSIVE_STRATEGIES, CapacityProvider, DeploymentStrategy
 
 
 class Placement(TypedDict):
@@ -43,6 +46,21 @@ class Deployment(TypedDict):
     steady_state_timeout_minutes: NotRequired[int]
     """How long `pulumi up` waits for the rollout (the service's create and update timeouts), 5 to 1440. Only with
     wait_for_steady_state. Default: 30."""
+    strategy: NotRequired[DeploymentStrategy]
+    """rolling, or (web services only: ECS shifts traffic through the load balancer) blue_green, canary or linear,
+    which run the new revision beside the old one and roll back automatically on the service's 5XX and
+    unhealthy-target alarms. Default: rolling."""
+    bake_time_minutes: NotRequired[int]
+    """blue_green, canary, linear: minutes the old revision keeps running once all traffic has shifted, 0 to 1440.
+    Default: 10."""
+    canary_percent: NotRequired[float]
+    """canary: share of the traffic shifted first, 0.1 to 100 in steps of 0.1. Default: 10."""
+    canary_bake_time_minutes: NotRequired[int]
+    """canary: minutes at the canary share before the rest shifts, 0 to 1440. Default: 10."""
+    linear_step_percent: NotRequired[float]
+    """linear: share of the traffic each step shifts, 3 to 100 in steps of 0.1. Default: 20."""
+    linear_step_bake_time_minutes: NotRequired[int]
+    """linear: minutes after each step, 0 to 1440. Default: 5."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +72,48 @@ class CheckedDeployment:
     enable_execute_command: bool
     wait_for_steady_state: bool
     steady_state_timeout_minutes: int
+    strategy: DeploymentStrategy = defaults.DEPLOYMENT_STRATEGY
+    bake_time_minutes: int = defaults.BAKE_TIME_MINUTES
+    canary_percent: float = defaults.CANARY_PERCENT
+    canary_bake_time_minutes: int = defaults.CANARY_BAKE_TIME_MINUTES
+    linear_step_percent: float = defaults.LINEAR_STEP_PERCENT
+    linear_step_bake_time_minutes: int = defaults.LINEAR_STEP_BAKE_TIME_MINUTES
+
+    @property
+    def progressive(self) -> bool:
+        """Whether ECS runs the new revision beside the old one and shifts traffic (blue_green, canary, linear)."""
+        return self.strategy in PROGRESSIVE_STRATEGIES
+
+    @property
+    def baking_minutes(self) -> int:
+        """The least a progressive deployment takes beyond starting tasks: its bakes. A linear deployment bakes after
+        every step but the last (ECS: "This bake time is not applied after reaching 100 percent traffic")."""
+        if self.strategy is DeploymentStrategy.CANARY:
+            return self.bake_time_minutes + self.canary_bake_time_minutes
+        if self.strategy is DeploymentStrategy.LINEAR:
+            return self.bake_time_minutes + linear_steps(self.linear_step_percent) * self.linear_step_bake_time_minutes
+        return self.bake_time_minutes if self.progressive else 0
+
+    def configuration(self) -> Optional[dict[str, Any]]:
+        """The service's `deployment_configuration` for a progressive strategy; None for rolling (as before)."""
+        if not self.progressive:
+            return None
+        # pulumi-aws types the bake times as strings (terraform-provider-aws schema); the API takes integers.
+        config: dict[str, Any] = {
+            "strategy": ECS_DEPLOYMENT_STRATEGY[self.strategy],
+            "bake_time_in_minutes": str(self.bake_time_minutes),
+        }
+        if self.strategy is DeploymentStrategy.CANARY:
+            config["canary_configuration"] = {
+                "canary_percent": float(self.canary_percent),
+                "canary_bake_time_in_minutes": str(self.canary_bake_time_minutes),
+            }
+        if self.strategy is DeploymentStrategy.LINEAR:
+            config["linear_configuration"] = {
+                "step_percent": float(self.linear_step_percent),
+                "step_bake_time_in_minutes": str(self.linear_step_bake_time_minutes),
+            }
+        return config
 
     @property
     def custom_timeouts(self) -> Optional[pulumi.CustomTimeouts]:
@@ -85,6 +145,85 @@ def steady_state_timeout_problem(minutes: int) -> Optional[str]:
     if not low <= minutes <= high:
         return f"steady_state_timeout_minutes must be {low} to {high}; got {minutes}"
     return None
+
+
+def linear_steps(step_percent: float) -> int:
+    """Steps of a linear deployment that are followed by a step bake: the shifts before traffic reaches 100%."""
+    shifts = math.ceil(round(100 / step_percent, 9))
+    return max(shifts - 1, 0)
+
+
+def deployment_strategy_problem(strategy: DeploymentStrategy, *, shifts_traffic: bool) -> Optional[str]:
+    """Why a service cannot use ``strategy``, or None. ECS shifts production traffic between the old and the new
+    revision through a load balancer's listener rule or through Service Connect (ECS Developer Guide, "Required
+    resources for Amazon ECS blue/green deployments"; linear and canary deployments reuse that machinery); a service
+    that takes no traffic, like a queue worker, has nothing to shift and deploys rolling."""
+    strategy = DeploymentStrategy(strategy)
+    if strategy in PROGRESSIVE_STRATEGIES and not shifts_traffic:
+        return (f"deployment.strategy {strategy.value} needs traffic to shift (a load balancer); a queue worker "
+                "deploys rolling")
+    return None
+
+
+def bake_time_problem(minutes: int, key: str = "bake_time_minutes") -> Optional[str]:
+    """Why ``minutes`` cannot be a bake time, or None (ECS: "Valid values are 0 to 1440 minutes (24 hours)")."""
+    if not 0 <= minutes <= defaults.MAX_BAKE_TIME_MINUTES:
+        return f"deployment.{key} must be 0 to {defaults.MAX_BAKE_TIME_MINUTES}; got {minutes}"
+    return None
+
+
+def traffic_percent_problem(percent: float, key: str, low: float) -> Optional[str]:
+    """Why ``percent`` cannot be a canary share (low 0.1) or a linear step (low 3), or None (ECS CanaryConfiguration
+    and LinearConfiguration: multiples of 0.1 from ``low`` to 100.0)."""
+    high = defaults.MAX_TRAFFIC_PERCENT
+    tenths = percent * 10
+    if not low <= percent <= high or abs(tenths - round(tenths)) > 1e-6:
+        return f"deployment.{key} must be {low:g} to {high:g} in steps of 0.1; got {percent:g}"
+    return None
+
+
+def progressive_maximum_percent_problem(strategy: DeploymentStrategy, maximum_percent: int) -> Optional[str]:
+    """Why ``maximum_percent`` leaves a progressive deployment no room, or None. blue_green, canary and linear start
+    the whole new revision beside the old one and keep both until the bake time ends (ECS Developer Guide, "Amazon
+    ECS blue/green deployments": both revisions run simultaneously), so the service needs room for twice its tasks."""
+    progressive = DeploymentStrategy(strategy) in PROGRESSIVE_STRATEGIES
+    if progressive and maximum_percent < defaults.PROGRESSIVE_MAXIMUM_PERCENT:
+        return (f"deployment.maximum_percent must be {defaults.PROGRESSIVE_MAXIMUM_PERCENT} with strategy "
+                f"{DeploymentStrategy(strategy).value}: the new revision starts in full beside the old one; "
+                f"got {maximum_percent}")
+    return None
+
+
+def deployment_wait_problem(deployment: CheckedDeployment) -> Optional[str]:
+    """Why waiting for the rollout would fail a healthy progressive deployment, or None: `pulumi up` waits until the
+    deployment completes, which is not before its bake times have passed."""
+    if deployment.wait_for_steady_state and deployment.baking_minutes >= deployment.steady_state_timeout_minutes:
+        return (f"deployment.steady_state_timeout_minutes ({deployment.steady_state_timeout_minutes}) must be longer "
+                f"than the {deployment.baking_minutes} minutes a {deployment.strategy.value} deployment bakes")
+    return None
+
+
+def deployment_problems(deployment: Mapping[str, Any], *, shifts_traffic: bool = True) -> list[str]:
+    """Every reason ECS (or `pulumi up`) would refuse ``deployment``, one line each, without touching Pulumi: what a
+    WebService (``shifts_traffic``) or a QueueWorker checks before it registers anything."""
+    try:
+        checked = _checked(deployment)
+    except ValueError as error:
+        return [str(error)]
+    problems = [
+        deployment_strategy_problem(checked.strategy, shifts_traffic=shifts_traffic),
+        progressive_maximum_percent_problem(checked.strategy, checked.maximum_percent),
+        bake_time_problem(checked.bake_time_minutes),
+        bake_time_problem(checked.canary_bake_time_minutes, "canary_bake_time_minutes"),
+        bake_time_problem(checked.linear_step_bake_time_minutes, "linear_step_bake_time_minutes"),
+        traffic_percent_problem(checked.canary_percent, "canary_percent", defaults.MIN_CANARY_PERCENT),
+        traffic_percent_problem(checked.linear_step_percent, "linear_step_percent", defaults.MIN_LINEAR_STEP_PERCENT),
+    ]
+    found = [p for p in problems if p]
+    if not found:
+        wait = deployment_wait_problem(checked)
+        found += [wait] if wait else []
+    return found
 
 
 def checked_bounds(min_tasks: int, max_tasks: int, desired: Optional[int] = None) -> None:
@@ -140,7 +279,10 @@ def fargate_service(
             "security_groups": [security_group.id],
             "assign_public_ip": False,
         },
+        # The circuit breaker watches every strategy: "Both methods only support rolling update deployment and
+        # blue/green deployment types" (ECS Developer Guide, "Amazon ECS deployment failure detection").
         deployment_circuit_breaker={"enable": True, "rollback": True},
+        deployment_configuration=deployment.configuration(),
         deployment_minimum_healthy_percent=deployment.minimum_healthy_percent,
         deployment_maximum_percent=deployment.maximum_percent,
         enable_execute_command=deployment.enable_execute_command,
@@ -200,7 +342,8 @@ class ScalingPolicies:
         return policy
 
 
-def deployment_defaults(deployment: Deployment) -> CheckedDeployment:
+def _checked(deployment: Mapping[str, Any]) -> CheckedDeployment:
+    """Defaults applied; the bounds every strategy shares checked (ValueError on the first breach)."""
     minimum = int(deployment.get("minimum_healthy_percent", defaults.MINIMUM_HEALTHY_PERCENT))
     maximum = int(deployment.get("maximum_percent", defaults.MAXIMUM_PERCENT))
     checked_deployment(minimum, maximum)
@@ -208,10 +351,277 @@ def deployment_defaults(deployment: Deployment) -> CheckedDeployment:
     problem = steady_state_timeout_problem(timeout)
     if problem:
         raise ValueError(problem)
+    try:
+        strategy = DeploymentStrategy(deployment.get("strategy", defaults.DEPLOYMENT_STRATEGY))
+    except ValueError:
+        allowed = ", ".join(s.value for s in DeploymentStrategy)
+        raise ValueError(f"deployment.strategy must be one of {allowed}; got {deployment.get('strategy')!r}") from None
     return CheckedDeployment(
         minimum_healthy_percent=minimum,
         maximum_percent=maximum,
         enable_execute_command=bool(deployment.get("enable_execute_command", defaults.ENABLE_EXECUTE_COMMAND)),
         wait_for_steady_state=bool(deployment.get("wait_for_steady_state", defaults.WAIT_FOR_STEADY_STATE)),
         steady_state_timeout_minutes=timeout,
+        strategy=strategy,
+        bake_time_minutes=int(deployment.get("bake_time_minutes", defaults.BAKE_TIME_MINUTES)),
+        canary_percent=float(deployment.get("canary_percent", defaults.CANARY_PERCENT)),
+        canary_bake_time_minutes=int(deployment.get("canary_bake_time_minutes", defaults.CANARY_BAKE_TIME_MINUTES)),
+        linear_step_percent=float(deployment.get("linear_step_percent", defaults.LINEAR_STEP_PERCENT)),
+        linear_step_bake_time_minutes=int(
+            deployment.get("linear_step_bake_time_minutes", defaults.LINEAR_STEP_BAKE_TIME_MINUTES)),
     )
+
+
+def deployment_defaults(deployment: Deployment, *, shifts_traffic: bool = True) -> CheckedDeployment:
+    """The deployment with its defaults, or ValueError naming the first thing ECS would refuse."""
+    problems = deployment_problems(deployment, shifts_traffic=shifts_traffic)
+    if problems:
+        raise ValueError(problems[0])
+    return _checked(deployment)
+
+
+# Service Connect --------------------------------------------------------------------------------------------------
+
+SERVICE_CONNECT_PORT_NAME = "http"
+"""The name TaskSpec gives the main container's port mapping: what a Service Connect service's portName selects."""
+_DISCOVERY_NAME = re.compile(r"^[a-z0-9_][a-z0-9_-]{0,63}$")
+
+
+class ServiceConnect(TypedDict):
+    """Membership of a Service Connect namespace: the service reaches the namespace's services by their short names,
+    and (with a port) other services reach it at `discovery_name:port`."""
+
+    namespace: pulumi.Input[str]
+    """ARN of the Cloud Map namespace (a Cluster's service_connect_namespace_arn)."""
+    port: NotRequired[int]
+    """Container port other services reach through Service Connect. Default: a web service's container_port; a queue
+    worker exposes none (it is a client only)."""
+    discovery_name: NotRequired[str]
+    """Name of the service in the namespace, and the DNS name clients use: up to 64 lowercase letters, digits, _ and
+    -, not starting with -. Default: the component's name."""
+
+
+@dataclass(frozen=True)
+class CheckedServiceConnect:
+    namespace: pulumi.Input[str]
+    port: Optional[int]
+    discovery_name: str
+
+
+def discovery_name_problem(name: str) -> Optional[str]:
+    """Why ``name`` cannot be a Service Connect discovery name (and client alias DNS name), or None. ECS
+    ServiceConnectService discoveryName: "up to 64 characters ... lowercase letters, numbers, underscores (_), and
+    hyphens (-). The name can't start with a hyphen"; the client alias dnsName allows those too."""
+    if not _DISCOVERY_NAME.match(name):
+        return (f"service_connect.discovery_name {name!r} must be 1 to 64 lowercase letters, digits, _ or -, not "
+                "starting with -")
+    return None
+
+
+def service_connect_port_problem(port: int) -> Optional[str]:
+    """Why ``port`` cannot be exposed through Service Connect, or None (ServiceConnectClientAlias port: 1 to 65535;
+    0 would be no port)."""
+    if not 1 <= port <= 65535:
+        return f"service_connect.port must be 1 to 65535; got {port}"
+    return None
+
+
+def checked_service_connect(name: str, args: Optional[ServiceConnect], *,
+                            default_port: Optional[int]) -> Optional[CheckedServiceConnect]:
+    """The Service Connect membership with its defaults, or ValueError; None without one."""
+    if args is None:
+        return None
+    port = args.get("port", default_port)
+    discovery_name = str(args.get("discovery_name", name))
+    for problem in (discovery_name_problem(discovery_name),
+                    service_connect_port_problem(int(port)) if port is not None else None):
+        if problem:
+            raise ValueError(problem)
+    return CheckedServiceConnect(args["namespace"], int(port) if port is not None else None, discovery_name)
+
+
+def service_connect_configuration(connect: CheckedServiceConnect, log_group_name: pulumi.Input[str],
+                                  region: str) -> dict[str, Any]:
+    """The ECS service's `service_connect_configuration`: member of the namespace, exposing the named port mapping
+    under the discovery name when there is a port, the proxy's logs in the task's own log group."""
+    config: dict[str, Any] = {
+        "enabled": True,
+        "namespace": connect.namespace,
+        "log_configuration": {
+            "log_driver": "awslogs",
+            "options": {
+                "awslogs-group": log_group_name,
+                "awslogs-region": region,
+                "awslogs-stream-prefix": "service-connect",
+                # As the task's containers: a slow log pipeline must never stall the proxy.
+                "mode": "non-blocking",
+                "max-buffer-size": defaults.LOG_MAX_BUFFER_SIZE,
+            },
+        },
+    }
+    if connect.port is not None:
+        config["services"] = [{
+            "port_name": SERVICE_CONNECT_PORT_NAME,
+            "discovery_name": connect.discovery_name,
+            # ECS: at most one client alias per service, and each service needs one with a port.
+            "client_alias": [{"port": connect.port, "dns_name": connect.discovery_name}],
+        }]
+    return config
+
+
+def admit_caller(owner: pulumi.Resource, name: str, caller: str, caller_security_group_id: pulumi.Input[str],
+                 port: Optional[int], group: aws.ec2.SecurityGroup) -> aws.vpc.SecurityGroupIngressRule:
+    """Let the tasks of ``caller`` reach ``name``'s Service Connect port, and nothing else: one ingress rule on
+    ``name``'s tasks from the caller's security group on that port, and the matching egress rule on the caller's
+    security group (the platform's task groups allow only HTTPS out, so without it the caller's Service Connect
+    proxy could not open the connection)."""
+    if port is None:
+        raise ValueError(f"{name} exposes no Service Connect port; give it service_connect.port before admitting "
+                         f"{caller}")
+    if not caller:
+        raise ValueError("admit needs the caller's name")
+    opts = pulumi.ResourceOptions(parent=owner)
+    aws.vpc.SecurityGroupEgressRule(
+        f"{caller}-to-{name}",
+        security_group_id=caller_security_group_id,
+        description=f"{caller} to {name} on port {port} (Service Connect)",
+        ip_protocol="tcp",
+        from_port=port,
+        to_port=port,
+        referenced_security_group_id=group.id,
+        opts=opts,
+    )
+    return aws.vpc.SecurityGroupIngressRule(
+        f"{name}-from-{caller}",
+        security_group_id=group.id,
+        description=f"Port {port} from {caller} only (Service Connect)",
+        ip_protocol="tcp",
+        from_port=port,
+        to_port=port,
+        referenced_security_group_id=caller_security_group_id,
+        opts=opts,
+    )
+
+
+# On-call alarms ---------------------------------------------------------------------------------------------------
+
+
+class ServiceAlarms(TypedDict):
+    """Alarms that page someone: each one's ALARM and OK actions are the given topics."""
+
+    actions: list[pulumi.Input[str]]
+    """SNS topic ARNs told when an alarm goes into ALARM and back to OK. No topic, no alarms (unless a progressive
+    deployment needs its rollback alarms)."""
+    target_5xx_rate_percent: NotRequired[float]
+    """Web services: share of requests the tasks answer 5XX (per target group, 3 of 5 minutes). Default: 5."""
+    unhealthy_hosts: NotRequired[int]
+    """Web services: unhealthy targets tolerated before alarming (for 3 minutes). Default: 0."""
+    p95_latency_seconds: NotRequired[float]
+    """Web services: 95th percentile target response time (5 of 5 minutes). Default: 2."""
+    running_below_desired_minutes: NotRequired[int]
+    """Minutes with fewer running tasks than desired (Container Insights), 1 to 60. Default: 5."""
+    cpu_percent: NotRequired[float]
+    """Average CPU utilisation of the service (5 of 5 minutes). Default: 90."""
+    memory_percent: NotRequired[float]
+    """Average memory utilisation of the service (5 of 5 minutes). Default: 90."""
+    oldest_message_age_seconds: NotRequired[float]
+    """Queue workers: age of the oldest waiting message (3 of 3 minutes). Default: the acceptable latency in backlog
+    mode, else 300."""
+    container_insights: NotRequired[bool]
+    """Whether the cluster publishes Container Insights metrics; the running-below-desired alarm needs them and is
+    left out without them. Default: true."""
+
+
+WEB_ONLY_ALARMS = ("target_5xx_rate_percent", "unhealthy_hosts", "p95_latency_seconds")
+WORKER_ONLY_ALARMS = ("oldest_message_age_seconds",)
+_MAX_ALARM_MINUTES = 60
+
+
+def alarm_thresholds_problem(alarms: Mapping[str, Any], *, web: bool) -> Optional[str]:
+    """Why ``alarms`` do not fit a web service (``web``) or a queue worker, or None."""
+    misplaced = [k for k in (WORKER_ONLY_ALARMS if web else WEB_ONLY_ALARMS) if k in alarms]
+    if misplaced:
+        return f"alarms.{misplaced[0]} applies to {'queue workers' if web else 'web services'} only"
+    for key in ("target_5xx_rate_percent", "cpu_percent", "memory_percent"):
+        if key in alarms and not 0 < float(alarms[key]) <= 100:
+            return f"alarms.{key} must be above 0 and at most 100; got {alarms[key]}"
+    for key in ("p95_latency_seconds", "oldest_message_age_seconds"):
+        if key in alarms and not float(alarms[key]) > 0:
+            return f"alarms.{key} must be above 0; got {alarms[key]}"
+    if "unhealthy_hosts" in alarms and int(alarms["unhealthy_hosts"]) < 0:
+        return f"alarms.unhealthy_hosts must be 0 or more; got {alarms['unhealthy_hosts']}"
+    minutes = alarms.get("running_below_desired_minutes")
+    if minutes is not None and not 1 <= int(minutes) <= _MAX_ALARM_MINUTES:
+        return f"alarms.running_below_desired_minutes must be 1 to {_MAX_ALARM_MINUTES}; got {minutes}"
+    return None
+
+
+def rollback_alarm_actions_problem(strategy: DeploymentStrategy, actions: list[Any]) -> Optional[str]:
+    """Why a progressive deployment's rollback alarms would break the policy pack's CloudWatch.15 (every alarm has
+    an ALARM action), or None. Without topics the 5XX and unhealthy-target alarms still exist, for ECS to roll back
+    on, but tell nobody; stacks where cloudwatch-alarm-actions is mandatory need alarms.actions with them."""
+    if DeploymentStrategy(strategy) in PROGRESSIVE_STRATEGIES and not actions:
+        return (f"deployment.strategy {DeploymentStrategy(strategy).value} creates the alarms it rolls back on; give "
+                "alarms.actions so they tell someone (CloudWatch.15 wants an ALARM action on every alarm)")
+    return None
+
+
+class OnCallAlarms:
+    """The alarms of one service, each telling the same topics on ALARM and on OK."""
+
+    def __init__(self, name: str, alarms: Mapping[str, Any], opts: pulumi.ResourceOptions) -> None:
+        self.name, self.opts = name, opts
+        self.settings = alarms
+        self.actions: list[pulumi.Input[str]] = list(alarms.get("actions", []))
+
+    @property
+    def paging(self) -> bool:
+        """Whether anyone is told: without topics only the alarms a deployment rolls back on are created."""
+        return bool(self.actions)
+
+    def add(self, suffix: str, description: str, **alarm: Any) -> aws.cloudwatch.MetricAlarm:
+        return aws.cloudwatch.MetricAlarm(
+            f"{self.name}-{suffix}",
+            alarm_description=description,
+            actions_enabled=True,
+            alarm_actions=self.actions,
+            ok_actions=self.actions,
+            # A missing datapoint (no traffic, no task) is not evidence of trouble.
+            treat_missing_data="notBreaching",
+            **alarm,
+            opts=self.opts,
+        )
+
+    def service_health(self, cluster_name: pulumi.Input[str], service_name: pulumi.Input[str]) -> None:
+        """Every service's alarms: CPU and memory (AWS/ECS, published without Container Insights) and, with
+        Container Insights, fewer running tasks than desired. A worker scaled to zero desires no task, so it does
+        not alarm; at zero tasks Container Insights may publish nothing, which is not breaching either."""
+        if not self.paging:
+            return
+        dimensions = {"ClusterName": cluster_name, "ServiceName": service_name}
+        minutes = defaults.UTILIZATION_ALARM_MINUTES
+        for suffix, metric, key, default in (
+            ("cpu-high", "CPUUtilization", "cpu_percent", defaults.CPU_ALARM_PERCENT),
+            ("memory-high", "MemoryUtilization", "memory_percent", defaults.MEMORY_ALARM_PERCENT),
+        ):
+            threshold = float(self.settings.get(key, default))
+            self.add(suffix, f"{self.name} averages above {threshold:g}% {metric} for {minutes} minutes",
+                     namespace="AWS/ECS", metric_name=metric, dimensions=dimensions, statistic="Average",
+                     period=defaults.ALARM_PERIOD_SECONDS, evaluation_periods=minutes, datapoints_to_alarm=minutes,
+                     threshold=threshold, comparison_operator="GreaterThanThreshold")
+        if not self.settings.get("container_insights", True):
+            return
+        below = int(self.settings.get("running_below_desired_minutes", defaults.RUNNING_BELOW_DESIRED_MINUTES))
+
+        def insights(query_id: str, metric: str) -> dict[str, Any]:
+            return {"id": query_id, "return_data": False, "metric": {
+                "namespace": "ECS/ContainerInsights", "metric_name": metric, "dimensions": dimensions,
+                "period": defaults.ALARM_PERIOD_SECONDS, "stat": "Maximum"}}
+
+        self.add("below-desired", f"{self.name} has run fewer tasks than desired for {below} minutes",
+                 comparison_operator="GreaterThanThreshold", threshold=0, evaluation_periods=below,
+                 datapoints_to_alarm=below, metric_queries=[
+                     insights("desired", "DesiredTaskCount"), insights("running", "RunningTaskCount"),
+                     {"id": "missing", "expression": "desired - FILL(running, 0)",
+                      "label": "Desired tasks not running", "return_data": True},
+                 ])

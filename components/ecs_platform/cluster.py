@@ -1,6 +1,7 @@
 """Cluster: the ECS cluster with FARGATE and FARGATE_SPOT capacity providers."""
 
 
+import re
 from typing import Optional, TypedDict
 
 import pulumi
@@ -32,6 +33,18 @@ class ClusterArgs(TypedDict):
     """Strategy for services that set none. Default: FARGATE, weight 1, base 1 (on-demand only)."""
     exec_log_retention_days: NotRequired[int]
     """Days the ECS Exec audit log group keeps sessions. Default: 30."""
+    service_connect_namespace: NotRequired[str]
+    """Name of a Cloud Map HTTP namespace to create for Service Connect (for example "internal"); it becomes the
+    cluster's default namespace. Default: none."""
+
+
+def namespace_name_problem(name: str) -> Optional[str]:
+    """Why ``name`` cannot name a Cloud Map HTTP namespace, or None (CreateHttpNamespace Name: 1 to 1024 printable
+    ASCII characters without spaces, and not an ARN)."""
+    if not re.fullmatch(r"[!-~]{1,1024}", name) or name.startswith("arn:"):
+        return (f"service_connect_namespace {name!r} must be 1 to 1024 printable characters without spaces, and not "
+                "an ARN")
+    return None
 
 
 def strategy_items(items: list[CapacityProviderStrategyItem]) -> list[tuple[CapacityProvider, int, int]]:
@@ -50,6 +63,8 @@ class Cluster(pulumi.ComponentResource):
     """ARN of the cluster."""
     exec_log_group_name: pulumi.Output[str]
     """Log group that records ECS Exec sessions."""
+    service_connect_namespace_arn: pulumi.Output[Optional[str]]
+    """ARN of the Service Connect namespace (the cluster's default), or none without service_connect_namespace."""
 
     def __init__(self, name: str, args: ClusterArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         check_keys("Cluster", args, ClusterArgs)
@@ -64,11 +79,25 @@ class Cluster(pulumi.ComponentResource):
             )
         )
         retention = validation.log_retention_days(int(args.get("exec_log_retention_days", defaults.LOG_RETENTION_DAYS)))
+        namespace_name = args.get("service_connect_namespace")
+        problem = namespace_name_problem(namespace_name) if namespace_name is not None else None
+        if problem:
+            raise ValueError(problem)
 
         super().__init__("ecs-platform:index:Cluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
         exec_logs = aws.cloudwatch.LogGroup(f"{name}-exec", retention_in_days=retention, opts=child)
+        namespace = (
+            aws.servicediscovery.HttpNamespace(
+                f"{name}-namespace",
+                name=namespace_name,
+                description=f"Service Connect namespace of the {name} cluster",
+                opts=child,
+            )
+            if namespace_name is not None
+            else None
+        )
         cluster = aws.ecs.Cluster(
             name,
             settings=[{"name": "containerInsights", "value": insights.value}],
@@ -79,6 +108,8 @@ class Cluster(pulumi.ComponentResource):
                     "log_configuration": {"cloud_watch_log_group_name": exec_logs.name},
                 }
             },
+            # Services that join Service Connect without naming a namespace join this one.
+            service_connect_defaults={"namespace": namespace.arn} if namespace is not None else None,
             opts=child,
         )
         capacity = aws.ecs.ClusterCapacityProviders(
@@ -100,10 +131,16 @@ class Cluster(pulumi.ComponentResource):
         self.cluster_name = capacity.cluster_name
         self.cluster_arn = pulumi.Output.all(cluster.arn, capacity.cluster_name).apply(lambda values: values[0])
         self.exec_log_group_name = exec_logs.name
+        self.namespace = namespace
+        """The aws.servicediscovery.HttpNamespace, or None, for escape hatches."""
+        self.service_connect_namespace_arn = (
+            namespace.arn if namespace is not None else pulumi.Output.from_input(None)
+        )
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,
                 "cluster_arn": self.cluster_arn,
                 "exec_log_group_name": self.exec_log_group_name,
+                "service_connect_namespace_arn": self.service_connect_namespace_arn,
             }
         )

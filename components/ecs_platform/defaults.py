@@ -11,6 +11,7 @@ from .enums import (
     CapacityProvider,
     ContainerInsights,
     CpuArchitecture,
+    DeploymentStrategy,
     ListenerProtocol,
     NatGatewayStrategy,
     WorkerScalingMode,
@@ -88,6 +89,51 @@ STEADY_STATE_TIMEOUT_MINUTES = 30
 """How long `pulumi up` waits for a rollout when it waits at all (the provider's own default is 20 minutes)."""
 MIN_STEADY_STATE_TIMEOUT_MINUTES, MAX_STEADY_STATE_TIMEOUT_MINUTES = 5, 24 * 60
 
+# Progressive deployments (blue/green, canary, linear) ------------------------------------------------------------
+DEPLOYMENT_STRATEGY = DeploymentStrategy.ROLLING
+"""Rolling unless a service opts into a progressive strategy (which needs a load balancer to shift traffic)."""
+BAKE_TIME_MINUTES = 10
+"""Minutes the old revision keeps running after all traffic has moved, so a rollback is only a switch back."""
+CANARY_PERCENT = 10.0
+"""Share of production traffic the new revision gets first in a canary deployment."""
+CANARY_BAKE_TIME_MINUTES = 10
+"""Minutes a canary deployment holds at the canary share before it shifts the rest."""
+LINEAR_STEP_PERCENT = 20.0
+"""Share of production traffic each step of a linear deployment shifts (five steps)."""
+LINEAR_STEP_BAKE_TIME_MINUTES = 5
+"""Minutes a linear deployment waits after each step."""
+MAX_BAKE_TIME_MINUTES = 1440
+"""ECS DeploymentConfiguration bakeTimeInMinutes, CanaryConfiguration canaryBakeTimeInMinutes and
+LinearConfiguration stepBakeTimeInMinutes: "Valid values are 0 to 1440 minutes (24 hours)"."""
+MIN_CANARY_PERCENT, MIN_LINEAR_STEP_PERCENT, MAX_TRAFFIC_PERCENT = 0.1, 3.0, 100.0
+"""ECS CanaryConfiguration canaryPercent: "multiples of 0.1 from 0.1 to 100.0"; LinearConfiguration stepPercent:
+"multiples of 0.1 from 3.0 to 100.0"."""
+PROGRESSIVE_MAXIMUM_PERCENT = 200
+"""A progressive deployment starts the whole new revision beside the old one: room for twice the desired count."""
+
+# On-call alarms ---------------------------------------------------------------------------------------------------
+ALARM_PERIOD_SECONDS = 60
+"""Every on-call alarm reads one-minute datapoints (ALB, ECS, Container Insights and SQS all publish per minute)."""
+TARGET_5XX_RATE_PERCENT = 5.0
+"""Share of a target group's requests answered 5XX by the tasks above which the service alarms."""
+TARGET_5XX_DATAPOINTS, TARGET_5XX_EVALUATION_MINUTES = 3, 5
+"""3 of 5 minutes: a single bad minute does not page, a sustained error rate does."""
+UNHEALTHY_HOSTS = 0
+"""Unhealthy targets tolerated: any unhealthy task for UNHEALTHY_HOSTS_MINUTES alarms."""
+UNHEALTHY_HOSTS_MINUTES = 3
+P95_LATENCY_SECONDS = 2.0
+"""95th percentile of TargetResponseTime above which the service alarms."""
+LATENCY_MINUTES = 5
+RUNNING_BELOW_DESIRED_MINUTES = 5
+"""Minutes with fewer running tasks than desired (Container Insights) before the service alarms."""
+CPU_ALARM_PERCENT = 90.0
+MEMORY_ALARM_PERCENT = 90.0
+UTILIZATION_ALARM_MINUTES = 5
+"""Average CPU or memory of the service above its threshold for 5 of 5 minutes."""
+OLDEST_MESSAGE_AGE_SECONDS = 300
+"""Age of a worker's oldest waiting message that alarms (backlog mode: its acceptable latency instead)."""
+OLDEST_MESSAGE_MINUTES = 3
+
 # Web services -----------------------------------------------------------------------------------------------------
 CONTAINER_PORT = 8080
 HEALTH_CHECK_PATH = "/health"
@@ -139,3 +185,23 @@ MIN_IDLE_MINUTES, MAX_IDLE_MINUTES = 3, 60
 """Three periods is the policy pack's floor for scale-in alarms (cloudwatch-scale-in-evaluation-periods)."""
 ACCEPTABLE_LATENCY_SECONDS = 300
 SECONDS_PER_MESSAGE = 1.0
+
+# Scheduled tasks --------------------------------------------------------------------------------------------------
+SCHEDULE_TIMEZONE = "UTC"
+"""IANA time zone a schedule's expression is evaluated in (EventBridge Scheduler's own default)."""
+SCHEDULE_RETRY_ATTEMPTS = 3
+"""Times EventBridge Scheduler retries a RunTask call that failed before the event goes to the dead-letter queue
+(Scheduler's own default is 185: a day of retries for a task that may then start far too late)."""
+MIN_SCHEDULE_RETRY_ATTEMPTS, MAX_SCHEDULE_RETRY_ATTEMPTS = 0, 185
+"""EventBridge Scheduler RetryPolicy MaximumRetryAttempts: 0 to 185."""
+SCHEDULE_MAX_EVENT_AGE_SECONDS = 3600
+"""How long Scheduler keeps retrying one run: after an hour a missed run goes to the dead-letter queue rather than
+starting late (Scheduler's own default is 86400)."""
+MIN_SCHEDULE_EVENT_AGE_SECONDS, MAX_SCHEDULE_EVENT_AGE_SECONDS = 60, 86400
+"""EventBridge Scheduler RetryPolicy MaximumEventAgeInSeconds: 60 to 86400."""
+SCHEDULED_TASK_STOP_TIMEOUT_SECONDS = 120
+"""Scheduled tasks run on Fargate Spot by default, which sends SIGTERM two minutes before it stops a task: the
+whole notice to finish or checkpoint (on-demand tasks get the web default, 30)."""
+SCHEDULED_TASK_ON_DEMAND = False
+"""Scheduled tasks run on FARGATE_SPOT unless they opt into on-demand FARGATE."""
+SCHEDULE_ENABLED = True

@@ -97,3 +97,31 @@ class WorkerScalingMode(str, Enum):
     BACKLOG = "backlog"
     """Target tracking on backlog per task (visible messages / running tasks) against a target derived from the
     acceptable latency and the seconds each message takes."""
+
+
+class DeploymentStrategy(str, Enum):
+    """How ECS rolls out a new revision of a service (the ECS deployment controller's strategies)."""
+
+    ROLLING = "rolling"
+    """Replace tasks a few at a time within minimum healthy and maximum percent, the circuit breaker rolling back a
+    rollout that cannot become healthy."""
+    BLUE_GREEN = "blue_green"
+    """Start the whole new revision beside the old one, shift all traffic at once, keep the old one for the bake time
+    so a rollback is a switch back."""
+    CANARY = "canary"
+    """Like blue_green, but shift a small share of traffic first and the rest after the canary bake time."""
+    LINEAR = "linear"
+    """Like blue_green, but shift traffic in equal steps with a bake time after each."""
+
+
+ECS_DEPLOYMENT_STRATEGY: dict[DeploymentStrategy, str] = {
+    DeploymentStrategy.ROLLING: "ROLLING",
+    DeploymentStrategy.BLUE_GREEN: "BLUE_GREEN",
+    DeploymentStrategy.CANARY: "CANARY",
+    DeploymentStrategy.LINEAR: "LINEAR",
+}
+"""The value of each strategy in the ECS API (DeploymentConfiguration.strategy)."""
+
+PROGRESSIVE_STRATEGIES = frozenset(
+    {DeploymentStrategy.BLUE_GREEN, DeploymentStrategy.CANARY, DeploymentStrategy.LINEAR})
+"""The strategies that run the new revision beside the old one and shift traffic between them."""

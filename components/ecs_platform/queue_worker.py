@@ -12,13 +12,20 @@ from ._args import check_keys
 from ._aws import AccountContext
 from ._service import (
     Deployment,
+    OnCallAlarms,
     Placement,
     ScalingPolicies,
+    ServiceAlarms,
+    ServiceConnect,
+    admit_caller,
+    alarm_thresholds_problem,
     checked_bounds,
+    checked_service_connect,
     checked_strategy,
     deployment_defaults,
     fargate_service,
     scalable_target,
+    service_connect_configuration,
     task_security_group,
 )
 from .cluster import CapacityProviderStrategyItem
@@ -93,9 +100,16 @@ class QueueWorkerArgs(TypedDict):
     capacity_provider_strategy: NotRequired[list[CapacityProviderStrategyItem]]
     """Where tasks run. Default: FARGATE_SPOT weight 4, FARGATE weight 1 base 1."""
     alarm_actions: NotRequired[list[pulumi.Input[str]]]
-    """SNS topics told when the dead-letter queue receives a message. Default: none."""
+    """SNS topics told when the dead-letter queue receives a message (alarms.actions are told too). Default: none."""
     deployment: NotRequired[Deployment]
-    """Rolling deployment bounds, waiting for rollouts and ECS Exec. Default: 100% to 200%, no waiting, ECS Exec off."""
+    """Rolling deployment bounds, waiting for rollouts and ECS Exec (a worker takes no traffic to shift, so its
+    strategy is rolling). Default: 100% to 200%, no waiting, ECS Exec off."""
+    service_connect: NotRequired[ServiceConnect]
+    """Join a Service Connect namespace to reach its services by their short names; with a port, also be reached
+    there (callers are let in with admit()). Default: none."""
+    alarms: NotRequired[ServiceAlarms]
+    """On-call alarms (oldest message age, tasks below desired, CPU, memory) and the topics they and the
+    dead-letter alarm tell. Default: none."""
 
 
 class QueueWorker(pulumi.ComponentResource):
@@ -116,6 +130,8 @@ class QueueWorker(pulumi.ComponentResource):
     """Log group the containers write to."""
     task_role_arn: pulumi.Output[str]
     """Role the application runs as."""
+    security_group_id: pulumi.Output[str]
+    """Security group of the tasks (admit it on a database, or on a Service Connect service, to let the worker in)."""
 
     def __init__(self, name: str, args: QueueWorkerArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         naming.check_name("QueueWorker", name, naming.QUEUE_WORKER_CHILDREN)
@@ -132,8 +148,13 @@ class QueueWorker(pulumi.ComponentResource):
         ]
         idle_minutes = int(scaling.get("idle_minutes", defaults.IDLE_MINUTES))
         strategy = checked_strategy(args.get("capacity_provider_strategy"), defaults.WORKER_CAPACITY_PROVIDER_STRATEGY)
-        deployment = deployment_defaults(args.get("deployment", {}))
+        deployment = deployment_defaults(args.get("deployment", {}), shifts_traffic=False)
         placement = args["placement"]
+        connect = checked_service_connect(name, args.get("service_connect"), default_port=None)
+        alarm_settings = dict(args.get("alarms", {}))
+        problem = alarm_thresholds_problem(alarm_settings, web=False)
+        if problem:
+            raise ValueError(problem)
         checked_bounds(min_tasks, max_tasks)
         validation.scale_out_steps(steps)
         if not defaults.MIN_IDLE_MINUTES <= idle_minutes <= defaults.MAX_IDLE_MINUTES:
@@ -188,6 +209,7 @@ class QueueWorker(pulumi.ComponentResource):
             opts=child,
         )
         alarm_actions = list(args.get("alarm_actions", []))
+        alarm_actions += [a for a in alarm_settings.get("actions", []) if a not in alarm_actions]
         _visible_above(
             f"{name}-dlq-not-empty", dead_letters.name, 0,
             f"Messages of {name} failed {queue_settings['max_receives']} times and wait in the dead-letter queue",
@@ -210,6 +232,8 @@ class QueueWorker(pulumi.ComponentResource):
             consume.append({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": queue_args["kms_key_arn"]})
         task = spec.build(
             self,
+            # A worker exposing a port through Service Connect names it in its port mapping (the portName).
+            port=connect.port if connect is not None else None,
             extra_environment={"QUEUE_URL": account.queue_url(queue.name)},
             task_role_statements=consume,
             enable_execute_command=deployment.enable_execute_command,
@@ -227,7 +251,23 @@ class QueueWorker(pulumi.ComponentResource):
             deployment=deployment,
             parent=self,
             permissions=task.permissions,
+            service_connect_configuration=(
+                service_connect_configuration(connect, task.log_group.name, account.region)
+                if connect is not None else None),
         )
+        oncall = OnCallAlarms(name, alarm_settings, child)
+        oncall.service_health(placement["cluster_name"], service.name)
+        if oncall.paging:
+            # Backlog mode promises a latency: a message waiting longer breaks that promise.
+            default_age = (scaling.get("acceptable_latency_seconds", defaults.ACCEPTABLE_LATENCY_SECONDS)
+                           if mode is WorkerScalingMode.BACKLOG else defaults.OLDEST_MESSAGE_AGE_SECONDS)
+            age = float(alarm_settings.get("oldest_message_age_seconds", default_age))
+            minutes = defaults.OLDEST_MESSAGE_MINUTES
+            oncall.add("oldest-message", f"A message has waited in the {name} queue for more than {age:g} s",
+                       namespace="AWS/SQS", metric_name="ApproximateAgeOfOldestMessage",
+                       dimensions={"QueueName": queue.name}, statistic="Maximum", period=defaults.ALARM_PERIOD_SECONDS,
+                       evaluation_periods=minutes, datapoints_to_alarm=minutes, threshold=age,
+                       comparison_operator="GreaterThanThreshold")
 
         target = scalable_target(f"{name}-scaling", placement["cluster_name"], service, min_tasks, max_tasks, child)
         metrics = _Metrics(queue.name, placement["cluster_name"], service.name)
@@ -247,6 +287,8 @@ class QueueWorker(pulumi.ComponentResource):
         self.service_name = service.name
         self.log_group_name = task.log_group.name
         self.task_role_arn = task.task_role.arn
+        self.security_group_id = security_group.id
+        self._admission = (name, connect.port if connect is not None else None, security_group)
         self.register_outputs(
             {
                 "queue_url": self.queue_url,
@@ -256,8 +298,16 @@ class QueueWorker(pulumi.ComponentResource):
                 "service_name": self.service_name,
                 "log_group_name": self.log_group_name,
                 "task_role_arn": self.task_role_arn,
+                "security_group_id": self.security_group_id,
             }
         )
+
+    def admit(self, caller: str, security_group_id: pulumi.Input[str]) -> aws.vpc.SecurityGroupIngressRule:
+        """Let the tasks in ``security_group_id`` (the service ``caller``) reach this worker's Service Connect port,
+        and only that port: an ingress rule `<name>-from-<caller>` from that security group, plus the matching egress
+        rule on it. ValueError when the worker exposes no port (a client only)."""
+        name, port, group = self._admission
+        return admit_caller(self, name, caller, security_group_id, port, group)
 
 
 def visibility_timeout_problem(visibility_timeout_seconds: int, stop_timeout_seconds: int) -> Optional[str]:

@@ -1,6 +1,6 @@
 """WebService: an HTTP service on Fargate behind the shared Application Load Balancer."""
 
-from typing import Optional, TypedDict
+from typing import Any, Optional, TypedDict
 
 import pulumi
 import pulumi_aws as aws
@@ -8,15 +8,23 @@ from typing_extensions import NotRequired
 
 from . import defaults, naming
 from ._args import check_keys
+from ._aws import AccountContext, policy_document, service_trust_policy
 from ._service import (
     Deployment,
+    OnCallAlarms,
     Placement,
     ScalingPolicies,
+    ServiceAlarms,
+    ServiceConnect,
+    admit_caller,
+    alarm_thresholds_problem,
     checked_bounds,
+    checked_service_connect,
     checked_strategy,
     deployment_defaults,
     fargate_service,
     scalable_target,
+    service_connect_configuration,
     task_security_group,
 )
 from .cluster import CapacityProviderStrategyItem
@@ -26,6 +34,21 @@ from .task_definition import TaskArgs, TaskSpec
 # ALB limits (ELB User Guide, "Quotas for your Application Load Balancers").
 MAX_CONDITION_VALUES = 5
 MAX_PRIORITY = 50000
+ALTERNATE_TARGET_GROUP_SUFFIX = "-tg-alt"
+"""The alternate target group a progressive deployment starts the new revision in."""
+
+
+def alternate_target_group_problem(name: str) -> Optional[str]:
+    """Why a web service called ``name`` cannot deploy progressively, or None: its alternate target group is named
+    `<name>-tg-alt-` plus 7 random characters, and ELB allows 32 characters (naming.check_name's rule for the
+    children every web service has)."""
+    key, limit = naming.NAME_LIMITS["aws:lb/targetGroup:TargetGroup"]
+    longest = limit - len(ALTERNATE_TARGET_GROUP_SUFFIX) - naming.RANDOM_SUFFIX
+    if len(name) > longest:
+        return (f"WebService name {name!r} is {len(name)} characters; a progressive deployment allows at most "
+                f"{longest}, because its alternate target group is named '{name}{ALTERNATE_TARGET_GROUP_SUFFIX}-' "
+                f"plus 7 random characters and AWS allows {limit}")
+    return None
 
 
 class TargetHealthCheck(TypedDict):
@@ -96,9 +119,17 @@ class WebServiceArgs(TypedDict):
     capacity_provider_strategy: NotRequired[list[CapacityProviderStrategyItem]]
     """Where tasks run. Default: FARGATE, weight 1, base 1."""
     deployment: NotRequired[Deployment]
-    """Rolling deployment bounds, waiting for rollouts and ECS Exec. Default: 100% to 200%, no waiting, ECS Exec off."""
+    """Deployment strategy and bounds, waiting for rollouts and ECS Exec. Default: rolling, 100% to 200%, no waiting,
+    ECS Exec off."""
     autoscaling: NotRequired[WebAutoscaling]
     """Scaling bounds and targets. Default: 2 to 10 tasks at 70% CPU."""
+    service_connect: NotRequired[ServiceConnect]
+    """Join a Service Connect namespace and expose the container port there under a discovery name; callers are let
+    in with admit(). Default: none."""
+    alarms: NotRequired[ServiceAlarms]
+    """On-call alarms (5XX rate, unhealthy targets, p95 latency, tasks below desired, CPU, memory) and the topics
+    they tell. Default: none; a progressive deployment still gets the 5XX and unhealthy-target alarms it rolls back
+    on."""
 
 
 class WebService(pulumi.ComponentResource):
@@ -119,6 +150,8 @@ class WebService(pulumi.ComponentResource):
     """Log group the containers write to."""
     task_role_arn: pulumi.Output[str]
     """Role the application runs as."""
+    alternate_target_group_arn: pulumi.Output[Optional[str]]
+    """Target group a progressive deployment starts the new revision in, or none (rolling)."""
 
     def __init__(self, name: str, args: WebServiceArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         naming.check_name("WebService", name, naming.WEB_SERVICE_CHILDREN)
@@ -143,6 +176,15 @@ class WebService(pulumi.ComponentResource):
         placement = args["placement"]
         if not 1 <= port <= 65535:
             raise ValueError(f"container_port must be 1 to 65535; got {port}")
+        connect = checked_service_connect(name, args.get("service_connect"), default_port=port)
+        if connect is not None and connect.port != port:
+            raise ValueError(f"service_connect.port must be the container_port {port}: the web service names only "
+                             f"that port mapping; got {connect.port}")
+        alarm_settings = dict(args.get("alarms", {}))
+        for problem in (alarm_thresholds_problem(alarm_settings, web=True),
+                        alternate_target_group_problem(name) if deployment.progressive else None):
+            if problem:
+                raise ValueError(problem)
         if not 1 <= priority <= MAX_PRIORITY:
             raise ValueError(f"priority must be 1 to {MAX_PRIORITY}; got {priority}")
         if not paths and not hosts:
@@ -163,28 +205,46 @@ class WebService(pulumi.ComponentResource):
             enable_execute_command=deployment.enable_execute_command,
             execute_command_log_group=placement.get("execute_command_log_group_name"),
         )
-        target_group = aws.lb.TargetGroup(
-            f"{name}-tg",
-            vpc_id=placement["vpc_id"],
-            port=port,
-            protocol="HTTP",
-            target_type="ip",
-            deregistration_delay=int(args.get("deregistration_delay_seconds", defaults.DEREGISTRATION_DELAY_SECONDS)),
-            health_check={**health, "enabled": True, "protocol": "HTTP", "port": "traffic-port"},
-            opts=child,
-        )
+
+        def group(suffix: str) -> aws.lb.TargetGroup:
+            return aws.lb.TargetGroup(
+                f"{name}{suffix}",
+                vpc_id=placement["vpc_id"],
+                port=port,
+                protocol="HTTP",
+                target_type="ip",
+                deregistration_delay=int(
+                    args.get("deregistration_delay_seconds", defaults.DEREGISTRATION_DELAY_SECONDS)),
+                health_check={**health, "enabled": True, "protocol": "HTTP", "port": "traffic-port"},
+                opts=child,
+            )
+
+        target_group = group("-tg")
+        # A progressive deployment starts the new revision in the alternate group, with the same health check.
+        alternate = group(ALTERNATE_TARGET_GROUP_SUFFIX) if deployment.progressive else None
+        groups = [target_group] + ([alternate] if alternate is not None else [])
         conditions = []
         if paths:
             conditions.append({"path_pattern": {"values": paths}})
         if hosts:
             conditions.append({"host_header": {"values": hosts}})
+        if alternate is None:
+            actions: list[dict[str, Any]] = [{"type": "forward", "target_group_arn": target_group.arn}]
+            rule_opts = child
+        else:
+            # ECS shifts traffic by reweighting the production rule, which must forward to both groups ("Both
+            # targetGroup and alternateTargetGroup must be associated with the productionListenerRule"). After a
+            # deployment the weights belong to ECS: a later `pulumi up` must not send traffic back to the old revision.
+            actions = [{"type": "forward", "forward": {"target_groups": [
+                {"arn": target_group.arn, "weight": 100}, {"arn": alternate.arn, "weight": 0}]}}]
+            rule_opts = pulumi.ResourceOptions(parent=self, ignore_changes=["actions"])
         rule = aws.lb.ListenerRule(
             f"{name}-route",
             listener_arn=args["listener_arn"],
             priority=priority,
-            actions=[{"type": "forward", "target_group_arn": target_group.arn}],
+            actions=actions,
             conditions=conditions,
-            opts=child,
+            opts=rule_opts,
         )
 
         security_group = task_security_group(
@@ -201,6 +261,28 @@ class WebService(pulumi.ComponentResource):
             opts=child,
         )
 
+        load_balancer: dict[str, Any] = {"target_group_arn": target_group.arn, "container_name": name,
+                                         "container_port": port}
+        permissions = list(task.permissions)
+        oncall = OnCallAlarms(name, alarm_settings, child)
+        extra: dict[str, Any] = {}
+        if alternate is not None:
+            role, policy = _traffic_role(name, self, [target_group, alternate])
+            permissions.append(policy)
+            load_balancer["advanced_configuration"] = {
+                "alternate_target_group_arn": alternate.arn,
+                "production_listener_rule": rule.arn,
+                "role_arn": AccountContext.of(self).role_arn(role.name),
+            }
+        lb_suffix = args["load_balancer_arn_suffix"]
+        rollback_alarms = _load_balancer_alarms(oncall, groups, lb_suffix, rollback=deployment.progressive)
+        if deployment.progressive:
+            # ECS fails and rolls back a deployment during which either alarm fires.
+            extra["alarms"] = {"alarm_names": [a.name for a in rollback_alarms], "enable": True, "rollback": True}
+        if connect is not None:
+            extra["service_connect_configuration"] = service_connect_configuration(
+                connect, task.log_group.name, AccountContext.of(self).region)
+
         service = fargate_service(
             name,
             cluster_arn=placement["cluster_arn"],
@@ -211,14 +293,16 @@ class WebService(pulumi.ComponentResource):
             security_group=security_group,
             deployment=deployment,
             parent=self,
-            permissions=task.permissions,
+            permissions=permissions,
             # ECS refuses a target group that no listener rule uses yet.
             depends_on=[rule],
-            load_balancers=[{"target_group_arn": target_group.arn, "container_name": name, "container_port": port}],
+            load_balancers=[load_balancer],
             health_check_grace_period_seconds=int(
                 args.get("health_check_grace_period_seconds", defaults.HEALTH_CHECK_GRACE_PERIOD_SECONDS)
             ),
+            **extra,
         )
+        oncall.service_health(placement["cluster_name"], service.name)
 
         target = scalable_target(f"{name}-scaling", placement["cluster_name"], service, min_tasks, max_tasks, child)
         cooldowns = {
@@ -227,21 +311,31 @@ class WebService(pulumi.ComponentResource):
         }
         trackers: list[tuple[str, float, dict]] = [
             ("cpu", scaling.get("cpu_target_percent", defaults.CPU_TARGET_PERCENT),
-             {"predefined_metric_type": "ECSServiceAverageCPUUtilization"}),
+             {"predefined_metric_specification": {"predefined_metric_type": "ECSServiceAverageCPUUtilization"}}),
         ]
         if "memory_target_percent" in scaling:
-            trackers.append(("memory", scaling["memory_target_percent"],
-                             {"predefined_metric_type": "ECSServiceAverageMemoryUtilization"}))
-        if "requests_per_target" in scaling:
-            trackers.append(("requests", scaling["requests_per_target"], {
+            trackers.append(("memory", scaling["memory_target_percent"], {"predefined_metric_specification": {
+                "predefined_metric_type": "ECSServiceAverageMemoryUtilization"}}))
+        if "requests_per_target" in scaling and alternate is None:
+            trackers.append(("requests", scaling["requests_per_target"], {"predefined_metric_specification": {
                 "predefined_metric_type": "ALBRequestCountPerTarget",
                 "resource_label": pulumi.Output.concat(args["load_balancer_arn_suffix"], "/", target_group.arn_suffix),
-            }))
+            }}))
+        elif "requests_per_target" in scaling:
+            # After a progressive deployment the alternate group serves: track the requests of both (ALBRequestCount-
+            # PerTarget takes one target group).
+            trackers.append(("requests", scaling["requests_per_target"], {"customized_metric_specification": {
+                "metrics": [
+                    *[_requests_per_target(f"requests{i}", g, lb_suffix) for i, g in enumerate(groups)],
+                    {"id": "requests", "expression": "FILL(requests0, 0) + FILL(requests1, 0)",
+                     "label": "Requests per target of the serving target group", "return_data": True},
+                ],
+            }}))
         policies = ScalingPolicies(name, target, self)
         for suffix, value, metric in trackers:
             policies.add(suffix, "TargetTrackingScaling", target_tracking_scaling_policy_configuration={
                 "target_value": float(value),
-                "predefined_metric_specification": metric,
+                **metric,
                 **cooldowns,
             })
 
@@ -254,6 +348,9 @@ class WebService(pulumi.ComponentResource):
         self.security_group_id = security_group.id
         self.log_group_name = task.log_group.name
         self.task_role_arn = task.task_role.arn
+        self.alternate_target_group_arn = (
+            alternate.arn if alternate is not None else pulumi.Output.from_input(None))
+        self._admission = (name, connect.port if connect is not None else None, security_group)
         self.register_outputs(
             {
                 "service_name": self.service_name,
@@ -263,8 +360,150 @@ class WebService(pulumi.ComponentResource):
                 "security_group_id": self.security_group_id,
                 "log_group_name": self.log_group_name,
                 "task_role_arn": self.task_role_arn,
+                "alternate_target_group_arn": self.alternate_target_group_arn,
             }
         )
+
+    def admit(self, caller: str, security_group_id: pulumi.Input[str]) -> aws.vpc.SecurityGroupIngressRule:
+        """Let the tasks in ``security_group_id`` (the service ``caller``) reach this service's Service Connect port,
+        and only that port: an ingress rule `<name>-from-<caller>` from that security group, plus the matching egress
+        rule on it. ValueError when the service exposes no Service Connect port."""
+        name, port, group = self._admission
+        return admit_caller(self, name, caller, security_group_id, port, group)
+
+
+def _traffic_role(name: str, parent: pulumi.Resource,
+                  groups: list[aws.lb.TargetGroup]) -> tuple[aws.iam.Role, aws.iam.RolePolicy]:
+    """The role ECS assumes to move this service's tasks between its two target groups and reweight its listener
+    rule (ECS Developer Guide, "Amazon ECS infrastructure IAM role for load balancers").
+
+    The statements are those of the managed AmazonECSInfrastructureRolePolicyForLoadBalancers for an Application
+    Load Balancer, narrowed. The managed policy lets ECS register targets in every target group and rewrite every
+    listener and rule, in any account and region the role is used for; here targets go only into this service's two
+    groups, and rules and listeners are those of Application Load Balancers of this account and region. The groups
+    are named by name (`targetgroup/<name>/*`: a name is unique per account and region, the suffix is the id ELB
+    assigns), so the policy is known, and judged, at a stack's first preview; the rule and the listener get their ids
+    from ELB only when they are created, hence the narrower wildcard there. The price of not using the managed
+    policy: a permission AWS adds to it for a new ECS feature has to be added here too."""
+    opts = pulumi.ResourceOptions(parent=parent)
+    account = AccountContext.of(parent)
+    role = aws.iam.Role(
+        f"{name}-traffic",
+        description=f"ECS shifts the traffic of {name} between its target groups during deployments",
+        assume_role_policy=service_trust_policy("ecs.amazonaws.com", source_account=account.account_id),
+        opts=opts,
+    )
+    statements: list[dict[str, Any]] = [
+        {
+            "Effect": "Allow",
+            # Describe actions support no resource-level permissions.
+            "Action": ["elasticloadbalancing:DescribeListeners", "elasticloadbalancing:DescribeRules",
+                       "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetHealth"],
+            "Resource": "*",
+        },
+        {"Effect": "Allow",
+         "Action": ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"],
+         "Resource": [pulumi.Output.concat(account.arn("elasticloadbalancing", "targetgroup/"), g.name, "/*")
+                      for g in groups]},
+        {"Effect": "Allow", "Action": "elasticloadbalancing:ModifyRule",
+         "Resource": account.arn("elasticloadbalancing", "listener-rule/app/*")},
+        {"Effect": "Allow", "Action": "elasticloadbalancing:ModifyListener",
+         "Resource": account.arn("elasticloadbalancing", "listener/app/*")},
+    ]
+    policy = aws.iam.RolePolicy(
+        f"{name}-traffic",
+        role=role.name,
+        policy=pulumi.Output.json_dumps(policy_document(*statements)),
+        opts=opts,
+    )
+    return role, policy
+
+
+def _alb_metric(query_id: str, metric: str, group: aws.lb.TargetGroup, lb_suffix: pulumi.Input[str],
+                stat: str, *, returned: bool = False) -> dict[str, Any]:
+    return {
+        "id": query_id,
+        "return_data": returned,
+        "metric": {
+            "namespace": "AWS/ApplicationELB",
+            "metric_name": metric,
+            "dimensions": {"TargetGroup": group.arn_suffix, "LoadBalancer": lb_suffix},
+            "period": defaults.ALARM_PERIOD_SECONDS,
+            "stat": stat,
+        },
+    }
+
+
+def _requests_per_target(query_id: str, group: aws.lb.TargetGroup, lb_suffix: pulumi.Input[str]) -> dict[str, Any]:
+    return {
+        "id": query_id,
+        "return_data": False,
+        "metric_stat": {
+            "stat": "Sum",
+            "metric": {
+                "namespace": "AWS/ApplicationELB",
+                "metric_name": "RequestCountPerTarget",
+                "dimensions": [{"name": "TargetGroup", "value": group.arn_suffix},
+                               {"name": "LoadBalancer", "value": lb_suffix}],
+            },
+        },
+    }
+
+
+def _load_balancer_alarms(oncall: OnCallAlarms, groups: list[aws.lb.TargetGroup], lb_suffix: pulumi.Input[str], *,
+                          rollback: bool) -> list[aws.cloudwatch.MetricAlarm]:
+    """The load balancer's view of the service, per target group: 5XX rate and unhealthy targets (the alarms a
+    progressive deployment rolls back on, so they exist for one even without topics) and p95 latency. With two
+    groups (a progressive deployment) each alarm reads both and takes the worse, so a failing new revision alarms
+    at any canary share, and the alarms keep working whichever group serves after a deployment."""
+    if not (oncall.paging or rollback):
+        return []
+    settings = oncall.settings
+    rate = float(settings.get("target_5xx_rate_percent", defaults.TARGET_5XX_RATE_PERCENT))
+    queries: list[dict[str, Any]] = []
+    for i, group in enumerate(groups):
+        queries += [
+            _alb_metric(f"errors{i}", "HTTPCode_Target_5XX_Count", group, lb_suffix, "Sum"),
+            _alb_metric(f"requests{i}", "RequestCount", group, lb_suffix, "Sum"),
+            # No request, no rate: ALB publishes the 5XX count only when there are some.
+            {"id": f"rate{i}", "expression": f"IF(FILL(requests{i}, 0) > 0, 100 * FILL(errors{i}, 0) / requests{i}, 0)",
+             "label": "Percent of requests answered 5XX by the tasks", "return_data": len(groups) == 1},
+        ]
+    if len(groups) > 1:
+        queries.append({"id": "rate", "expression": "IF(rate0 > rate1, rate0, rate1)",
+                        "label": "Percent of requests answered 5XX, worse target group", "return_data": True})
+    errors = oncall.add(
+        "5xx-rate", f"{oncall.name} answers more than {rate:g}% of requests with 5XX",
+        comparison_operator="GreaterThanThreshold", threshold=rate,
+        evaluation_periods=defaults.TARGET_5XX_EVALUATION_MINUTES, datapoints_to_alarm=defaults.TARGET_5XX_DATAPOINTS,
+        metric_queries=queries)
+
+    hosts = int(settings.get("unhealthy_hosts", defaults.UNHEALTHY_HOSTS))
+    minutes = defaults.UNHEALTHY_HOSTS_MINUTES
+    queries = [_alb_metric(f"unhealthy{i}", "UnHealthyHostCount", g, lb_suffix, "Maximum", returned=len(groups) == 1)
+               for i, g in enumerate(groups)]
+    if len(groups) > 1:
+        queries.append({"id": "unhealthy", "expression": "FILL(unhealthy0, 0) + FILL(unhealthy1, 0)",
+                        "label": "Unhealthy targets in both target groups", "return_data": True})
+    unhealthy = oncall.add(
+        "unhealthy-hosts", f"{oncall.name} has had more than {hosts} unhealthy targets for {minutes} minutes",
+        comparison_operator="GreaterThanThreshold", threshold=hosts, evaluation_periods=minutes,
+        datapoints_to_alarm=minutes, metric_queries=queries)
+
+    if oncall.paging:
+        latency = float(settings.get("p95_latency_seconds", defaults.P95_LATENCY_SECONDS))
+        minutes = defaults.LATENCY_MINUTES
+        queries = [_alb_metric(f"latency{i}", "TargetResponseTime", g, lb_suffix, "p95", returned=len(groups) == 1)
+                   for i, g in enumerate(groups)]
+        if len(groups) > 1:
+            queries.append({"id": "latency",
+                            "expression": "IF(FILL(latency0, 0) > FILL(latency1, 0), FILL(latency0, 0), "
+                                          "FILL(latency1, 0))",
+                            "label": "p95 target response time, slower target group", "return_data": True})
+        oncall.add("p95-latency", f"{oncall.name} answers 5% of requests slower than {latency:g} s",
+                   comparison_operator="GreaterThanThreshold", threshold=latency, evaluation_periods=minutes,
+                   datapoints_to_alarm=minutes, metric_queries=queries)
+    return [errors, unhealthy]
 
 
 def _target_health_check(check: TargetHealthCheck) -> dict:

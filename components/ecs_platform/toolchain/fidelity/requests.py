@@ -167,7 +167,93 @@ def _strategy_item(item: dict[str, Any]) -> dict[str, Any]:
 
 def _service_load_balancer(lb: dict[str, Any]) -> dict[str, Any]:
     return {"targetGroupArn": lb.get("targetGroupArn"), "loadBalancerName": lb.get("elbName"),
-            "containerName": lb.get("containerName"), "containerPort": lb.get("containerPort")}
+            "containerName": lb.get("containerName"), "containerPort": lb.get("containerPort"),
+            "advancedConfiguration": _block(lb.get("advancedConfiguration"), lambda a: {
+                "alternateTargetGroupArn": a.get("alternateTargetGroupArn"),
+                "productionListenerRule": a.get("productionListenerRule"),
+                "testListenerRule": a.get("testListenerRule"), "roleArn": a.get("roleArn")})}
+
+
+def _minutes(value: Any) -> Any:
+    """A bake time: the provider takes it as a string (its Terraform schema) and sends the API an integer."""
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return value
+
+
+def _lifecycle_hook(hook: dict[str, Any]) -> dict[str, Any]:
+    return {"hookTargetArn": hook.get("hookTargetArn"), "roleArn": hook.get("roleArn"),
+            "lifecycleStages": hook.get("lifecycleStages"), "hookDetails": _json(hook.get("hookDetails")),
+            "targetType": hook.get("targetType"),
+            "timeoutConfiguration": _block(hook.get("timeoutConfiguration"), lambda t: {
+                "timeoutInMinutes": _minutes(t.get("timeoutInMinutes")), "action": t.get("action")})}
+
+
+def _deployment_configuration(i: dict[str, Any]) -> dict[str, Any]:
+    """The provider's top-level rolling settings and alarms, and its `deploymentConfiguration` block (strategy and
+    bake times), as the one DeploymentConfiguration the API takes."""
+    config = i.get("deploymentConfiguration")
+    if config == UNKNOWN:
+        config = dict.fromkeys(("strategy", "bakeTimeInMinutes", "canaryConfiguration", "linearConfiguration"),
+                               UNKNOWN)
+    config = config or {}
+    return {
+        "deploymentCircuitBreaker": i.get("deploymentCircuitBreaker"),
+        "maximumPercent": i.get("deploymentMaximumPercent"),
+        "minimumHealthyPercent": i.get("deploymentMinimumHealthyPercent"),
+        "alarms": i.get("alarms"),
+        "strategy": config.get("strategy"),
+        "bakeTimeInMinutes": _minutes(config.get("bakeTimeInMinutes")),
+        "canaryConfiguration": _block(config.get("canaryConfiguration"), lambda c: {
+            "canaryPercent": _float(c.get("canaryPercent")),
+            "canaryBakeTimeInMinutes": _minutes(c.get("canaryBakeTimeInMinutes"))}),
+        "linearConfiguration": _block(config.get("linearConfiguration"), lambda c: {
+            "stepPercent": _float(c.get("stepPercent")),
+            "stepBakeTimeInMinutes": _minutes(c.get("stepBakeTimeInMinutes"))}),
+        "lifecycleHooks": _each(config.get("lifecycleHooks"), _lifecycle_hook),
+    }
+
+
+def _log_configuration(log: dict[str, Any]) -> dict[str, Any]:
+    return {"logDriver": log.get("logDriver"), "options": log.get("options"),
+            "secretOptions": _each(log.get("secretOptions"),
+                                   lambda o: {"name": o.get("name"), "valueFrom": o.get("valueFrom")})}
+
+
+def _client_alias(alias: dict[str, Any]) -> dict[str, Any]:
+    return {"port": alias.get("port"), "dnsName": alias.get("dnsName"),
+            "testTrafficRules": _each(alias.get("testTrafficRules"), lambda r: {"header": _block(
+                r.get("header"), lambda h: {"name": h.get("name"),
+                                            "value": _block(h.get("value"), lambda v: {"exact": v.get("exact")})})})}
+
+
+def _service_connect_service(service: dict[str, Any]) -> dict[str, Any]:
+    # The provider's `clientAlias` list is the API's clientAliases; its issuerCertAuthority the
+    # issuerCertificateAuthority.
+    return {
+        "portName": service.get("portName"),
+        "discoveryName": service.get("discoveryName"),
+        "clientAliases": _each(service.get("clientAlias"), _client_alias),
+        "ingressPortOverride": service.get("ingressPortOverride"),
+        "timeout": _block(service.get("timeout"), lambda t: {
+            "idleTimeoutSeconds": t.get("idleTimeoutSeconds"),
+            "perRequestTimeoutSeconds": t.get("perRequestTimeoutSeconds")}),
+        "tls": _block(service.get("tls"), lambda t: {
+            "issuerCertificateAuthority": _block(t.get("issuerCertAuthority"), lambda a: {
+                "awsPcaAuthorityArn": a.get("awsPcaAuthorityArn")}),
+            "kmsKey": t.get("kmsKey"), "roleArn": t.get("roleArn")}),
+    }
+
+
+def _service_connect(config: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "enabled": config.get("enabled"),
+        "namespace": config.get("namespace"),
+        "services": _each(config.get("services"), _service_connect_service),
+        "logConfiguration": _block(config.get("logConfiguration"), _log_configuration),
+        "accessLogConfiguration": _block(config.get("accessLogConfiguration"), lambda a: {
+            "format": a.get("format"), "includeQueryParameters": a.get("includeQueryParameters")}),
+    }
 
 
 def _awsvpc(network: dict[str, Any]) -> dict[str, Any]:
@@ -190,12 +276,7 @@ def service(r: Registration) -> Iterator[ApiRequest]:
         "launchType": i.get("launchType"),
         "capacityProviderStrategy": _each(i.get("capacityProviderStrategies"), _strategy_item),
         "platformVersion": i.get("platformVersion"),
-        "deploymentConfiguration": {
-            "deploymentCircuitBreaker": i.get("deploymentCircuitBreaker"),
-            "maximumPercent": i.get("deploymentMaximumPercent"),
-            "minimumHealthyPercent": i.get("deploymentMinimumHealthyPercent"),
-            "alarms": i.get("alarms"),
-        },
+        "deploymentConfiguration": _deployment_configuration(i),
         "deploymentController": _block(i.get("deploymentController"), lambda c: {"type": c.get("type")}),
         "schedulingStrategy": i.get("schedulingStrategy"),
         "placementConstraints": _each(i.get("placementConstraints"), _placement_constraint),
@@ -206,6 +287,7 @@ def service(r: Registration) -> Iterator[ApiRequest]:
         "enableECSManagedTags": i.get("enableEcsManagedTags"),
         "propagateTags": i.get("propagateTags"),
         "enableExecuteCommand": i.get("enableExecuteCommand"),
+        "serviceConnectConfiguration": _block(i.get("serviceConnectConfiguration"), _service_connect),
     }, r)
 
 
