@@ -43,12 +43,21 @@ services = {
             listener_arn=load_balancer.listener_arn,
             load_balancer_security_group_id=load_balancer.security_group_id,
             load_balancer_arn_suffix=load_balancer.arn_suffix,
+            namespace=cluster.service_connect_namespace_arn,
         ),
         opts,
     )
     for name in settings.services
 }
-workers = {name: QueueWorker(name, settings.queue_worker_args(name, placement), opts) for name in settings.workers}
+workers = {
+    name: QueueWorker(name, settings.queue_worker_args(name, placement, namespace=cluster.service_connect_namespace_arn),
+                      opts)
+    for name in settings.workers
+}
+# Service Connect: each service's port opens to the security groups of its declared callers, and nothing else.
+members = {**services, **workers}
+for callee, caller in settings.callers():
+    services[callee].admit(caller, members[caller].security_group_id)
 
 # The exports are a contract other stacks build on (docs/outputs.md, stack-outputs.schema.json): add, never rename.
 pulumi.export("vpcId", network.vpc_id)

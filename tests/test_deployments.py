@@ -174,7 +174,7 @@ def test_linear_shifts_equal_steps_with_a_bake_after_each(run_component) -> None
 
 
 def test_blue_green_shifts_everything_at_once_and_keeps_the_old_revision_for_the_bake_time(run_component) -> None:
-    run = web(run_component, strategy="blue_green", bake_time_minutes=30)
+    run = web(run_component, strategy="blueGreen", bake_time_minutes=30)
     assert run.one(SERVICE).inputs["deploymentConfiguration"] == {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": "30"}
     assert run.one(SERVICE).inputs["loadBalancers"][0]["advancedConfiguration"]["alternateTargetGroupArn"] == (
         run.one(GROUP, "api-tg-alt").outputs["arn"])
@@ -212,13 +212,13 @@ def refusal(run_component, build) -> str:
     ("deployment", "message"),
     [
         ({"strategy": "canary", "maximum_percent": 150}, "deployment.maximum_percent must be 200 with strategy canary"),
-        ({"strategy": "blue_green", "bake_time_minutes": 1441}, "deployment.bake_time_minutes must be 0 to 1440"),
+        ({"strategy": "blueGreen", "bake_time_minutes": 1441}, "deployment.bake_time_minutes must be 0 to 1440"),
         ({"strategy": "canary", "canary_percent": 0.05}, "deployment.canary_percent must be 0.1 to 100"),
         ({"strategy": "canary", "canary_percent": 12.34}, "in steps of 0.1; got 12.34"),
         ({"strategy": "canary", "canary_bake_time_minutes": -1}, "deployment.canary_bake_time_minutes must be 0"),
         ({"strategy": "linear", "linear_step_percent": 2}, "deployment.linear_step_percent must be 3 to 100"),
         ({"strategy": "linear", "linear_step_bake_time_minutes": 2000}, "linear_step_bake_time_minutes must be 0"),
-        ({"strategy": "gradual"}, "deployment.strategy must be one of rolling, blue_green, canary, linear"),
+        ({"strategy": "gradual"}, "deployment.strategy must be one of rolling, blueGreen, canary, linear"),
         ({"strategy": "canary", "wait_for_steady_state": True, "steady_state_timeout_minutes": 20},
          "steady_state_timeout_minutes \\(20\\) must be longer than the 20 minutes a canary deployment bakes"),
     ],
@@ -230,7 +230,7 @@ def test_what_ecs_rejects_is_refused_before_registration(run_component, deployme
     assert re.search(message, found), found
 
 
-@pytest.mark.parametrize("strategy", ["blue_green", "canary", "linear"])
+@pytest.mark.parametrize("strategy", ["blueGreen", "canary", "linear"])
 def test_a_queue_worker_deploys_rolling_only(run_component, strategy: str) -> None:
     found = refusal(run_component, lambda: QueueWorker(
         "orders", {"placement": PLACEMENT, "task": {"image": "x:1"}, "deployment": {"strategy": strategy}}))
@@ -283,7 +283,7 @@ def check(build) -> fidelity.FidelityReport:
     return fidelity.check(run(build, project="fidelity", stack="test", config={"aws:region": "us-east-1"}))
 
 
-@pytest.mark.parametrize("strategy", ["blue_green", "canary", "linear"])
+@pytest.mark.parametrize("strategy", ["blueGreen", "canary", "linear"])
 def test_progressive_deployment_requests_pass_the_fidelity_check(strategy: str) -> None:
     report = check(lambda: WebService("api", web_args(
         deployment={"strategy": strategy}, autoscaling={"requests_per_target": 100},

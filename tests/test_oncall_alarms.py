@@ -124,7 +124,7 @@ def test_unhealthy_targets_alarm_after_three_minutes(run_component) -> None:
 
 
 def test_unhealthy_targets_of_both_groups_count_during_a_deployment(run_component) -> None:
-    alarm = paged(web(run_component, deployment={"strategy": "blue_green"}), "api-")["unhealthy-hosts"]
+    alarm = paged(web(run_component, deployment={"strategy": "blueGreen"}), "api-")["unhealthy-hosts"]
     assert breaches(alarm, alarm_expression(alarm)(unhealthy0=0, unhealthy1=1))
     assert not breaches(alarm, alarm_expression(alarm)(unhealthy0=0, unhealthy1=None))
 

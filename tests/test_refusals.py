@@ -186,6 +186,61 @@ REFUSALS: list[tuple[str, Union[Edit, str], str]] = [
      f"{NS}:workers.orders.queue.messageRetentionSeconds"),
     ("min above max", setting("workers.orders.scaling.minTasks", 9), f"{NS}:workers.orders.scaling.minTasks"),
     ("desired outside the bounds", setting("services.api.desiredCount", 5), f"{NS}:services.api.desiredCount"),
+    # Operations: Service Connect, progressive deployments, on-call alarms
+    ("Service Connect without a namespace", setting("services.api.serviceConnect", {}),
+     f"{NS}:services.api.serviceConnect"),
+    ("a namespace given as an ARN", setting("cluster.serviceConnectNamespace",
+                                            "arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-1"),
+     f"{NS}:cluster.serviceConnectNamespace"),
+    ("a caller that does not exist", both(
+        setting("cluster.serviceConnectNamespace", "internal"),
+        setting("services.api.serviceConnect", {"callers": ["admn"]})), f"{NS}:services.api.serviceConnect.callers"),
+    ("a caller outside the namespace", both(
+        setting("cluster.serviceConnectNamespace", "internal"),
+        setting("services.api.serviceConnect", {"callers": ["orders"]})), f"{NS}:services.api.serviceConnect.callers"),
+    ("callers of a worker", both(
+        setting("cluster.serviceConnectNamespace", "internal"),
+        setting("workers.orders.serviceConnect", {"callers": ["api"]})),
+     f"{NS}:workers.orders.serviceConnect.callers"),
+    ("a discovery name with capitals", both(
+        setting("cluster.serviceConnectNamespace", "internal"),
+        setting("services.api.serviceConnect", {"discoveryName": "Api"})),
+     f"{NS}:services.api.serviceConnect.discoveryName"),
+    ("two services under one discovery name", both(
+        setting("cluster.serviceConnectNamespace", "internal"),
+        setting("services.api.serviceConnect", {}),
+        setting("services.admin.serviceConnect", {"discoveryName": "api"})),
+     f"{NS}:services.admin.serviceConnect.discoveryName"),
+    ("an unknown deployment strategy", setting("services.api.deployment", {"strategy": "gradual"}),
+     f"{NS}:services.api.deployment.strategy"),
+    ("a canary without an alarm topic", setting("services.api.deployment", {"strategy": "canary"}),
+     f"{NS}:services.api.deployment.strategy"),
+    ("a canary without room for two revisions", both(
+        setting("alarmTopicArn", "arn:aws:sns:us-east-1:123456789012:oncall"),
+        setting("serviceDefaults.maximumPercent", 150),
+        setting("services.api.deployment", {"strategy": "canary"})), f"{NS}:services.api.deployment.strategy"),
+    ("bake times longer than pulumi up waits", both(
+        setting("alarmTopicArn", "arn:aws:sns:us-east-1:123456789012:oncall"),
+        setting("serviceDefaults.waitForSteadyState", True),
+        setting("services.api.deployment", {"strategy": "blueGreen", "bakeTimeMinutes": 60})),
+     f"{NS}:services.api.deployment.strategy"),
+    ("a canary share below 0.1", both(
+        setting("alarmTopicArn", "arn:aws:sns:us-east-1:123456789012:oncall"),
+        setting("services.api.deployment", {"strategy": "canary", "canaryPercent": 0.05})),
+     f"{NS}:services.api.deployment.canaryPercent"),
+    ("a linear key on a canary", setting("services.api.deployment", {"strategy": "canary", "linearStepPercent": 10}),
+     f"{NS}:services.api.deployment.linearStepPercent"),
+    ("a deployment strategy on a worker", setting("workers.orders.deployment", {"strategy": "canary"}),
+     f"{NS}:workers.orders.deployment"),
+    ("alarm thresholds without a topic", setting("alarms", {"cpuPercent": 80}), f"{NS}:alarms"),
+    ("a 5XX rate above 100%", both(
+        setting("alarmTopicArn", "arn:aws:sns:us-east-1:123456789012:oncall"),
+        setting("services.api.alarms", {"target5xxRatePercent": 150})),
+     f"{NS}:services.api.alarms.target5xxRatePercent"),
+    ("a queue alarm on a web service", both(
+        setting("alarmTopicArn", "arn:aws:sns:us-east-1:123456789012:oncall"),
+        setting("services.api.alarms", {"oldestMessageAgeSeconds": 60})),
+     f"{NS}:services.api.alarms.oldestMessageAgeSeconds"),
     # Budgets
     ("a negative budget", setting("budget", {"monthlyUsd": -5}), f"{NS}:budget.monthlyUsd"),
     ("an unknown budget enforcement", setting("budget", {"monthlyUsd": 50, "enforcement": "strict"}),

@@ -47,11 +47,11 @@ class Deployment(TypedDict):
     """How long `pulumi up` waits for the rollout (the service's create and update timeouts), 5 to 1440. Only with
     wait_for_steady_state. Default: 30."""
     strategy: NotRequired[DeploymentStrategy]
-    """rolling, or (web services only: ECS shifts traffic through the load balancer) blue_green, canary or linear,
+    """rolling, or (web services only: ECS shifts traffic through the load balancer) blueGreen, canary or linear,
     which run the new revision beside the old one and roll back automatically on the service's 5XX and
     unhealthy-target alarms. Default: rolling."""
     bake_time_minutes: NotRequired[int]
-    """blue_green, canary, linear: minutes the old revision keeps running once all traffic has shifted, 0 to 1440.
+    """blueGreen, canary, linear: minutes the old revision keeps running once all traffic has shifted, 0 to 1440.
     Default: 10."""
     canary_percent: NotRequired[float]
     """canary: share of the traffic shifted first, 0.1 to 100 in steps of 0.1. Default: 10."""
@@ -81,7 +81,7 @@ class CheckedDeployment:
 
     @property
     def progressive(self) -> bool:
-        """Whether ECS runs the new revision beside the old one and shifts traffic (blue_green, canary, linear)."""
+        """Whether ECS runs the new revision beside the old one and shifts traffic (blueGreen, canary, linear)."""
         return self.strategy in PROGRESSIVE_STRATEGIES
 
     @property
@@ -183,7 +183,7 @@ def traffic_percent_problem(percent: float, key: str, low: float) -> Optional[st
 
 
 def progressive_maximum_percent_problem(strategy: DeploymentStrategy, maximum_percent: int) -> Optional[str]:
-    """Why ``maximum_percent`` leaves a progressive deployment no room, or None. blue_green, canary and linear start
+    """Why ``maximum_percent`` leaves a progressive deployment no room, or None. blueGreen, canary and linear start
     the whole new revision beside the old one and keep both until the bake time ends (ECS Developer Guide, "Amazon
     ECS blue/green deployments": both revisions run simultaneously), so the service needs room for twice its tasks."""
     progressive = DeploymentStrategy(strategy) in PROGRESSIVE_STRATEGIES

@@ -105,13 +105,13 @@ class DeploymentStrategy(str, Enum):
     ROLLING = "rolling"
     """Replace tasks a few at a time within minimum healthy and maximum percent, the circuit breaker rolling back a
     rollout that cannot become healthy."""
-    BLUE_GREEN = "blue_green"
+    BLUE_GREEN = "blueGreen"
     """Start the whole new revision beside the old one, shift all traffic at once, keep the old one for the bake time
     so a rollback is a switch back."""
     CANARY = "canary"
-    """Like blue_green, but shift a small share of traffic first and the rest after the canary bake time."""
+    """Like blueGreen, but shift a small share of traffic first and the rest after the canary bake time."""
     LINEAR = "linear"
-    """Like blue_green, but shift traffic in equal steps with a bake time after each."""
+    """Like blueGreen, but shift traffic in equal steps with a bake time after each."""
 
 
 ECS_DEPLOYMENT_STRATEGY: dict[DeploymentStrategy, str] = {

@@ -28,12 +28,24 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from pydantic.alias_generators import to_camel
 
 from . import defaults, naming, validation
-from ._service import Deployment, Placement
-from .cluster import CapacityProviderStrategyItem, ClusterArgs
+from ._service import (
+    WEB_ONLY_ALARMS,
+    WORKER_ONLY_ALARMS,
+    Deployment,
+    Placement,
+    ServiceAlarms,
+    ServiceConnect,
+    deployment_problems,
+    discovery_name_problem,
+    rollback_alarm_actions_problem,
+)
+from .cluster import CapacityProviderStrategyItem, ClusterArgs, namespace_name_problem
 from .enums import (
+    PROGRESSIVE_STRATEGIES,
     CapacityProvider,
     ContainerInsights,
     CpuArchitecture,
+    DeploymentStrategy,
     ListenerProtocol,
     NatGatewayStrategy,
     VpcEndpointService,
@@ -43,7 +55,7 @@ from .load_balancer import LoadBalancerArgs
 from .network import NetworkArgs
 from .queue_worker import QueueWorkerArgs
 from .task_definition import TaskArgs, scratch_path_problem, secret_arn_problem
-from .web_service import MAX_CONDITION_VALUES, MAX_PRIORITY, WebServiceArgs
+from .web_service import MAX_CONDITION_VALUES, MAX_PRIORITY, WebServiceArgs, alternate_target_group_problem
 
 # AWS tag limits (Tagging Best Practices, "Tag naming limits and requirements").
 _TAG_KEY = re.compile(r"^(?!aws:)[\w\s+=.:/@-]{1,128}$")
@@ -212,10 +224,21 @@ class ClusterSettings(_Settings):
         description="Where tasks of services without their own strategy run.",
     )
 
+    service_connect_namespace: Optional[str] = Field(
+        None, description="Cloud Map namespace services join with serviceConnect, for example internal. Default: none.")
+
     @field_validator("default_capacity_provider_strategy")
     @classmethod
     def _check_strategy(cls, value: list[CapacityProviderSettings]) -> list[CapacityProviderSettings]:
         return _strategy(value)
+
+    @field_validator("service_connect_namespace")
+    @classmethod
+    def _namespace(cls, value: Optional[str]) -> Optional[str]:
+        problem = namespace_name_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem.removeprefix("service_connect_namespace "))
+        return value
 
 
 # Services and workers ------------------------------------------------------------------------------------------
@@ -307,6 +330,117 @@ class PolicyStatementSettings(_Settings):
 
     _actions = field_validator("actions")(classmethod(lambda cls, v: [validation.iam_action(a) for a in v]))
     _resources = field_validator("resources")(classmethod(lambda cls, v: [validation.iam_resource(r) for r in v]))
+
+
+_SECTION_KEY = re.compile(r"^([a-z_]+)\.([a-z0-9_]+) (.*)$")
+_STACK_WIDE = ("minimum_healthy_percent", "maximum_percent", "steady_state_timeout_minutes")
+"""Deployment keys a stack file sets under serviceDefaults, not per service."""
+
+
+def _blame(problem: str, prefix: str = "") -> KeyProblem:
+    """A component's one-line problem (``deployment.bake_time_minutes must be ...``) blamed on the stack-file key
+    that said it (``services.api.deployment.bakeTimeMinutes``)."""
+    match = _SECTION_KEY.match(problem)
+    if not match:
+        return KeyProblem(prefix.rstrip("."), problem)
+    section, key, rest = match.groups()
+    if section == "deployment" and key in _STACK_WIDE:
+        return KeyProblem(f"{prefix}deployment.strategy", f"serviceDefaults.{to_camel(key)} {rest}")
+    return KeyProblem(f"{prefix}{to_camel(section)}.{to_camel(key)}", rest)
+
+
+class ServiceConnectSettings(_Settings):
+    """Membership of the cluster's Service Connect namespace (cluster.serviceConnectNamespace)."""
+
+    discovery_name: Optional[str] = Field(
+        None, description="Name other services call it by (http://<name>:<containerPort>). Default: its own name.")
+    callers: list[str] = Field(
+        default_factory=list,
+        description="Services and workers allowed to call it: its port opens to their security groups only.")
+
+    @field_validator("discovery_name")
+    @classmethod
+    def _discovery_name(cls, value: Optional[str]) -> Optional[str]:
+        problem = discovery_name_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem.removeprefix("service_connect.discovery_name "))
+        return value
+
+    @field_validator("callers")
+    @classmethod
+    def _unique_callers(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"lists a caller twice: {value}")
+        return value
+
+    def args(self, name: str, namespace: pulumi.Input[str]) -> ServiceConnect:
+        return {"namespace": namespace, "discovery_name": self.discovery_name or name}
+
+
+class DeploymentSettings(_Settings):
+    """How a web service rolls out a new revision (serviceDefaults sets the percentages and the waiting)."""
+
+    strategy: DeploymentStrategy = Field(defaults.DEPLOYMENT_STRATEGY,
+                                         description="rolling, blueGreen, canary or linear.")
+    bake_time_minutes: int = Field(defaults.BAKE_TIME_MINUTES,
+                                   description="Progressive: minutes the old revision stays after all traffic moved.")
+    canary_percent: float = Field(defaults.CANARY_PERCENT, description="canary: share of traffic moved first.")
+    canary_bake_time_minutes: int = Field(defaults.CANARY_BAKE_TIME_MINUTES,
+                                          description="canary: minutes before the rest of the traffic moves.")
+    linear_step_percent: float = Field(defaults.LINEAR_STEP_PERCENT, description="linear: share moved per step.")
+    linear_step_bake_time_minutes: int = Field(defaults.LINEAR_STEP_BAKE_TIME_MINUTES,
+                                               description="linear: minutes between steps.")
+
+    @model_validator(mode="after")
+    def _keys_of_the_strategy(self) -> "DeploymentSettings":
+        used = {DeploymentStrategy.ROLLING: (),
+                DeploymentStrategy.BLUE_GREEN: ("bake_time_minutes",),
+                DeploymentStrategy.CANARY: ("bake_time_minutes", "canary_percent", "canary_bake_time_minutes"),
+                DeploymentStrategy.LINEAR: ("bake_time_minutes", "linear_step_percent",
+                                            "linear_step_bake_time_minutes")}[self.strategy]
+        for name in sorted(self.model_fields_set - {"strategy", *used}):
+            raise KeyProblem(to_camel(name), f"is not used by strategy {self.strategy.value}; remove it")
+        return self
+
+
+class AlarmSettings(_Settings):
+    """Thresholds of the on-call alarms every workload has, which tell alarmTopicArn. Unset keys keep the platform's
+    defaults."""
+
+    running_below_desired_minutes: Optional[int] = Field(
+        None, ge=1, le=60, description="Minutes below the desired task count (needs Container Insights). "
+                                       f"Default: {defaults.RUNNING_BELOW_DESIRED_MINUTES}.")
+    cpu_percent: Optional[float] = Field(
+        None, gt=0, le=100, description=f"Average CPU. Default: {defaults.CPU_ALARM_PERCENT:g}.")
+    memory_percent: Optional[float] = Field(
+        None, gt=0, le=100, description=f"Average memory. Default: {defaults.MEMORY_ALARM_PERCENT:g}.")
+
+    def thresholds(self) -> dict[str, Any]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class WebAlarmSettings(AlarmSettings):
+    """A web service's alarm thresholds: the load balancer's view too."""
+
+    target_5xx_rate_percent: Optional[float] = Field(
+        None, alias="target5xxRatePercent", gt=0, le=100,
+        description=f"Share of requests answered 5XX. Default: {defaults.TARGET_5XX_RATE_PERCENT:g}.")
+    unhealthy_hosts: Optional[int] = Field(
+        None, ge=0, description=f"Unhealthy targets tolerated. Default: {defaults.UNHEALTHY_HOSTS}.")
+    p95_latency_seconds: Optional[float] = Field(
+        None, gt=0, description=f"p95 response time. Default: {defaults.P95_LATENCY_SECONDS:g}.")
+
+
+class WorkerAlarmSettings(AlarmSettings):
+    """A queue worker's alarm thresholds: its queue too."""
+
+    oldest_message_age_seconds: Optional[float] = Field(
+        None, gt=0, description="Age of the oldest waiting message. Default: acceptableLatencySeconds in backlog "
+                                "mode, else 300.")
+
+
+class StackAlarmSettings(WebAlarmSettings, WorkerAlarmSettings):
+    """Every threshold, for every workload it fits."""
 
 
 class TaskSettings(_Settings):
@@ -489,6 +623,10 @@ class ServiceSettings(TaskSettings):
     health_check_grace_period_seconds: int = Field(defaults.HEALTH_CHECK_GRACE_PERIOD_SECONDS, ge=0, le=2147483647)
     desired_count: Optional[int] = Field(None, ge=1, le=1000, description="Default: 2, within minTasks..maxTasks.")
     autoscaling: WebAutoscalingSettings = Field(default_factory=WebAutoscalingSettings)
+    deployment: DeploymentSettings = Field(default_factory=DeploymentSettings)
+    service_connect: Optional[ServiceConnectSettings] = Field(
+        None, description="Join the cluster's Service Connect namespace, reachable on containerPort. Default: no.")
+    alarms: WebAlarmSettings = Field(default_factory=WebAlarmSettings, description="This service's alarm thresholds.")
 
     _paths = field_validator("path_patterns")(classmethod(lambda cls, v: [validation.path_pattern(p) for p in v]))
     _hosts = field_validator("host_headers")(classmethod(lambda cls, v: [validation.host_header(h) for h in v]))
@@ -610,6 +748,17 @@ class WorkerSettings(TaskSettings):
     stop_timeout_seconds: int = Field(defaults.WORKER_STOP_TIMEOUT_SECONDS, ge=2, le=120)
     queue: QueueSettings = Field(default_factory=QueueSettings)
     scaling: WorkerScalingSettings = Field(default_factory=WorkerScalingSettings)
+    service_connect: Optional[ServiceConnectSettings] = Field(
+        None, description="Join the cluster's Service Connect namespace to call services there. Default: no.")
+    alarms: WorkerAlarmSettings = Field(default_factory=WorkerAlarmSettings,
+                                        description="This worker's alarm thresholds.")
+
+    @model_validator(mode="after")
+    def _a_client_only(self) -> "WorkerSettings":
+        if self.service_connect is not None and self.service_connect.callers:
+            raise KeyProblem("serviceConnect.callers", "a queue worker exposes no port to call; only web services "
+                                                       "take callers")
+        return self
 
     @model_validator(mode="after")
     def _visibility(self) -> "WorkerSettings":
@@ -666,7 +815,10 @@ class StackSettings(_Settings):
     load_balancer: LoadBalancerSettings = Field(default_factory=lambda: {})  # type: ignore[arg-type]
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     service_defaults: ServiceDefaultsSettings = Field(default_factory=ServiceDefaultsSettings)
-    alarm_topic_arn: Optional[str] = Field(None, description="SNS topic told about dead-letter messages.")
+    alarm_topic_arn: Optional[str] = Field(
+        None, description="SNS topic the on-call alarms and dead-letter alarms tell. Default: none, no on-call alarms.")
+    alarms: StackAlarmSettings = Field(default_factory=StackAlarmSettings,
+                                       description="Alarm thresholds of every service and worker (each may override).")
     services: dict[str, ServiceSettings] = Field(default_factory=dict, description="Web services by name.")
     workers: dict[str, WorkerSettings] = Field(default_factory=dict, description="Queue workers by name.")
     budget: Optional[BudgetSettings] = Field(None, description="Monthly budget the offline plan checks.")
@@ -722,6 +874,64 @@ class StackSettings(_Settings):
                     raise KeyProblem(f"workers.{name}.scaling.mode",
                                      "backlog reads the running task count from Container Insights, which "
                                      "cluster.containerInsights disables; use steps or enable Container Insights")
+        return self
+
+    @model_validator(mode="after")
+    def _deployments(self) -> "StackSettings":
+        """What ECS would refuse of each service's strategy, with the stack's deployment percentages and waiting."""
+        for name, service in self.services.items():
+            prefix = f"services.{name}."
+            for problem in deployment_problems({**self._deployment(), **self._strategy(service)}):
+                raise _blame(problem, prefix)
+            strategy = service.deployment.strategy
+            problem = rollback_alarm_actions_problem(strategy, self._alarm_actions())
+            if problem:
+                raise KeyProblem(f"{prefix}deployment.strategy",
+                                 f"{strategy.value} creates the alarms ECS rolls back on; set alarmTopicArn so they "
+                                 "tell someone (CloudWatch.15 wants an ALARM action on every alarm)")
+            problem = alternate_target_group_problem(name) if strategy in PROGRESSIVE_STRATEGIES else None
+            if problem:
+                raise KeyProblem(f"{prefix}deployment.strategy", problem)
+        return self
+
+    @model_validator(mode="after")
+    def _service_connect(self) -> "StackSettings":
+        """Members need the namespace; callers must be members of it too (their proxy makes the call)."""
+        members = {name: w.service_connect for kind in (self.services, self.workers) for name, w in kind.items()
+                   if w.service_connect is not None}
+        kinds = {**{n: "services" for n in self.services}, **{n: "workers" for n in self.workers}}
+        discovery: dict[str, str] = {}
+        for name, connect in members.items():
+            key = f"{kinds[name]}.{name}.serviceConnect"
+            if self.cluster.service_connect_namespace is None:
+                raise KeyProblem(key, "needs cluster.serviceConnectNamespace, the namespace to join")
+            for caller in connect.callers:
+                if caller == name:
+                    raise KeyProblem(f"{key}.callers", f"{name} cannot be its own caller")
+                if caller not in kinds:
+                    raise KeyProblem(f"{key}.callers", f"{caller!r} is not a service or worker of this stack"
+                                                       f"{validation.did_you_mean(caller, list(kinds))}")
+                if caller not in members:
+                    raise KeyProblem(f"{key}.callers", f"{caller} calls through Service Connect only as a member; "
+                                                       f"give {kinds[caller]}.{caller} a serviceConnect section")
+            if name in self.services:
+                dns = connect.discovery_name or name
+                if dns in discovery:
+                    raise KeyProblem(f"{key}.discoveryName", f"{dns!r} is already the name of service "
+                                                             f"{discovery[dns]} in the namespace")
+                discovery[dns] = name
+        return self
+
+    @model_validator(mode="after")
+    def _alarms_tell_someone(self) -> "StackSettings":
+        if self.alarm_topic_arn is None:
+            configured = [("alarms", self.alarms)] + [
+                (f"{kind}.{name}.alarms", w.alarms)
+                for kind, workloads in (("services", self.services), ("workers", self.workers))
+                for name, w in workloads.items()]
+            for key, alarms in configured:
+                if alarms.model_fields_set:
+                    raise KeyProblem(key, "on-call alarms tell alarmTopicArn; set it, or remove these thresholds")
         return self
 
     @model_validator(mode="after")
@@ -817,13 +1027,54 @@ class StackSettings(_Settings):
             "steady_state_timeout_minutes": d.steady_state_timeout_minutes,
         }
 
-    def web_service_args(self, name: str, placement: Placement, **wiring: Any) -> WebServiceArgs:
-        """Args of the WebService `name`; `wiring` supplies the load balancer outputs."""
+    @staticmethod
+    def _strategy(service: ServiceSettings) -> dict[str, Any]:
+        """The service's strategy and the keys it uses (ECS rejects a canary configuration on a linear rollout)."""
+        d = service.deployment
+        return {"strategy": d.strategy, **{k: getattr(d, k) for k in d.model_fields_set if k != "strategy"}}
+
+    def _alarm_actions(self) -> list[str]:
+        return [self.alarm_topic_arn] if self.alarm_topic_arn else []
+
+    def _alarms(self, own: AlarmSettings, *, web: bool) -> Optional[ServiceAlarms]:
+        """On-call alarms with the stack's thresholds under the workload's own, telling alarmTopicArn; none without
+        it."""
+        if not self.alarm_topic_arn:
+            return None
+        elsewhere = WORKER_ONLY_ALARMS if web else WEB_ONLY_ALARMS
+        stack = {k: v for k, v in self.alarms.thresholds().items() if k not in elsewhere}
+        return {  # type: ignore[typeddict-item]
+            "actions": self._alarm_actions(),
+            **stack,
+            **own.thresholds(),
+            "container_insights": self.cluster.container_insights is not ContainerInsights.DISABLED,
+        }
+
+    def _connect_args(self, name: str, own: Optional[ServiceConnectSettings],
+                         namespace: Optional[pulumi.Input[str]]) -> dict[str, Any]:
+        if own is None:
+            return {}
+        if namespace is None:
+            raise ValueError(f"{name} joins Service Connect: pass the cluster's service_connect_namespace_arn")
+        return {"service_connect": own.args(name, namespace)}
+
+    def callers(self) -> list[tuple[str, str]]:
+        """(callee, caller) pairs of the stack's Service Connect: who may call whom."""
+        return [(name, caller) for name, s in self.services.items() if s.service_connect is not None
+                for caller in s.service_connect.callers]
+
+    def web_service_args(self, name: str, placement: Placement, *,
+                         namespace: Optional[pulumi.Input[str]] = None, **wiring: Any) -> WebServiceArgs:
+        """Args of the WebService `name`; `wiring` supplies the load balancer outputs, `namespace` the cluster's
+        Service Connect namespace ARN."""
         s = self.services[name]
+        alarms = self._alarms(s.alarms, web=True)
         args: dict[str, Any] = {
             **wiring,
+            **self._connect_args(name, s.service_connect, namespace),
+            **({"alarms": alarms} if alarms else {}),
             "placement": placement,
-            "deployment": self._deployment(),
+            "deployment": {**self._deployment(), **self._strategy(s)},
             "task": s.task_args(self.log_retention_days),
             "priority": s.priority,
             "path_patterns": list(s.path_patterns),
@@ -839,12 +1090,16 @@ class StackSettings(_Settings):
             args["desired_count"] = s.desired_count
         return args  # type: ignore[return-value]
 
-    def queue_worker_args(self, name: str, placement: Placement) -> QueueWorkerArgs:
-        """Args of the QueueWorker `name`."""
+    def queue_worker_args(self, name: str, placement: Placement, *,
+                          namespace: Optional[pulumi.Input[str]] = None) -> QueueWorkerArgs:
+        """Args of the QueueWorker `name`; `namespace` is the cluster's Service Connect namespace ARN."""
         w = self.workers[name]
         queue = {k: v for k, v in w.queue.model_dump().items() if v is not None}
         scaling = w.scaling.model_dump()
+        alarms = self._alarms(w.alarms, web=False)
         args: dict[str, Any] = {
+            **self._connect_args(name, w.service_connect, namespace),
+            **({"alarms": alarms} if alarms else {}),
             "placement": placement,
             "deployment": self._deployment(),
             "task": w.task_args(self.log_retention_days),
@@ -861,11 +1116,14 @@ class StackSettings(_Settings):
             {"capacity_provider": i.capacity_provider, "weight": i.weight, "base": i.base}
             for i in self.cluster.default_capacity_provider_strategy
         ]
-        return {
+        args: ClusterArgs = {
             "container_insights": self.cluster.container_insights,
             "default_capacity_provider_strategy": strategy,
             "exec_log_retention_days": self.log_retention_days,
         }
+        if self.cluster.service_connect_namespace is not None:
+            args["service_connect_namespace"] = self.cluster.service_connect_namespace
+        return args
 
 
 # Reading the config --------------------------------------------------------------------------------------------

@@ -242,7 +242,10 @@ def _read_port(process: subprocess.Popen, timeout: float) -> int:
 
     def read() -> None:
         assert process.stdout is not None
-        result["line"] = process.stdout.readline()
+        try:
+            result["line"] = process.stdout.readline()
+        except (ValueError, OSError):  # the pipe was closed: the plan ended (a refused stack) before the pack spoke
+            pass
 
     reader = threading.Thread(target=read, daemon=True)
     reader.start()
