@@ -35,6 +35,7 @@ NAME_LIMITS: dict[str, tuple[str, int]] = {
     "aws:ec2/securityGroup:SecurityGroup": ("name", 255),
     "aws:s3/bucket:Bucket": ("bucket", 63),
     "aws:appautoscaling/policy:Policy": ("name", 256),
+    "aws:scheduler/schedule:Schedule": ("name", 64),
 }
 
 # The auto-named children of each component: type -> the suffixes appended to the component's name.
@@ -52,6 +53,16 @@ QUEUE_WORKER_CHILDREN: dict[str, tuple[str, ...]] = {
     **TASK_CHILDREN,
     "aws:sqs/queue:Queue": ("", "-dlq"),
     "aws:cloudwatch/metricAlarm:MetricAlarm": ("-dlq-not-empty", "-wake", "-scale-out", "-scale-in"),
+}
+SCHEDULED_TASK_CHILDREN: dict[str, tuple[str, ...]] = {
+    "aws:cloudwatch/logGroup:LogGroup": ("-logs",),
+    "aws:iam/role:Role": ("-execution", "-task", "-scheduler"),
+    "aws:iam/rolePolicy:RolePolicy": ("-secrets", "-task", "-scheduler"),
+    "aws:ec2/securityGroup:SecurityGroup": ("-tasks",),
+    "aws:sqs/queue:Queue": ("-dlq",),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("-dlq-not-empty",),
+    # EventBridge Scheduler CreateSchedule Name: 1 to 64 characters.
+    "aws:scheduler/schedule:Schedule": ("",),
 }
 LOAD_BALANCER_CHILDREN: dict[str, tuple[str, ...]] = {
     "aws:lb/loadBalancer:LoadBalancer": ("-alb",),

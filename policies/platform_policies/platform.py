@@ -26,6 +26,7 @@ from .ecs import SERVICE, TASK_DEFINITION
 ROLE = "aws:iam/role:Role"
 SCALING_POLICY = "aws:appautoscaling/policy:Policy"
 SCALABLE_TARGET = "aws:appautoscaling/target:Target"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
 
 Findings = Iterator[tuple[str, Optional[str]]]
 
@@ -136,6 +137,14 @@ def _dead_letter_targets(queue: Any, queues: list[Any]) -> list[Any]:
     return [q for q in queues if target and known(q.props, "arn") == target]
 
 
+def _schedule_dead_letter_targets(schedule: Any, queues: list[Any]) -> list[Any]:
+    """The queue an EventBridge Scheduler schedule sends the runs it could not start to (target.deadLetterConfig):
+    by property dependency, or by its known ARN."""
+    found = {id(q) for q in linked(schedule, "target", QUEUE)}
+    target = known(known(known(schedule.props, "target") or {}, "deadLetterConfig") or {}, "arn")
+    return [q for q in queues if id(q) in found or (target and known(q.props, "arn") == target)]
+
+
 def _watched_queues(alarm: Any, queues: list[Any]) -> list[Any]:
     """Queues an alarm reads a metric of: by property dependency, or by a known QueueName dimension."""
     found = linked(alarm, "dimensions", QUEUE) + linked(alarm, "metricQueries", QUEUE)
@@ -149,6 +158,7 @@ def _watched_queues(alarm: Any, queues: list[Any]) -> list[Any]:
 def _dead_letters(resources: list[Any], _: Mapping[str, Any]) -> Findings:
     queues = by_type(resources, QUEUE)
     dead_letter_queues = {id(t): t for q in queues for t in _dead_letter_targets(q, queues)}
+    dead_letter_queues |= {id(t): t for s in by_type(resources, SCHEDULE) for t in _schedule_dead_letter_targets(s, queues)}
     watched = {id(q) for alarm in by_type(resources, ALARM) for q in _watched_queues(alarm, queues)}
     for queue in queues:
         if id(queue) in dead_letter_queues:
@@ -181,5 +191,5 @@ POLICIES = [
                  config={"minTasks": {"type": "integer", "minimum": 0, "default": 2,
                                       "description": "Fewest tasks a web service may scale down to."}}),
     stack_policy("sqs-dead-letter-queues", _platform("PLATFORM.SQS-DEAD-LETTERS", Severity.MEDIUM),
-                 "Every work queue has a dead-letter queue, and every dead-letter queue an alarm.", _dead_letters),
+                 "Every work queue has a dead-letter queue, and every dead-letter queue (of a queue or a schedule) an alarm.", _dead_letters),
 ]

@@ -98,6 +98,7 @@ AUTO_NAMED: dict[str, str] = {
     "aws:sqs/queue:Queue": "name",
     "aws:s3/bucket:Bucket": "bucket",
     "aws:appautoscaling/policy:Policy": "name",
+    "aws:scheduler/schedule:Schedule": "name",
 }
 
 
