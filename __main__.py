@@ -3,7 +3,7 @@
 import pulumi
 import pulumi_aws as aws
 
-from ecs_platform import Cluster, LoadBalancer, Network, QueueWorker, WebService
+from ecs_platform import Cluster, LoadBalancer, Network, QueueWorker, ScheduledTask, WebService
 from ecs_platform.settings import from_pulumi_config
 
 settings = from_pulumi_config()
@@ -53,6 +53,9 @@ workers = {
     name: QueueWorker(name, settings.queue_worker_args(name, placement, namespace=cluster.service_connect_namespace_arn),
                       opts)
     for name in settings.workers
+}
+scheduled_tasks = {
+    name: ScheduledTask(name, settings.scheduled_task_args(name, placement), opts) for name in settings.scheduled_tasks
 }
 # Service Connect: each service's port opens to the security groups of its declared callers, and nothing else.
 members = {**services, **workers}

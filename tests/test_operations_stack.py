@@ -114,3 +114,29 @@ def test_dev_has_no_oncall_alarms_without_a_topic(dev: ProgramRun) -> None:
 def test_dev_has_no_service_connect(dev: ProgramRun) -> None:
     assert not dev.of_type("aws:servicediscovery/httpNamespace:HttpNamespace")
     assert not [s for s in dev.of_type(SERVICE) if s.inputs.get("serviceConnectConfiguration")]
+
+
+def test_prod_nightly_report_runs_at_three_in_new_york(prod: ProgramRun) -> None:
+    schedule = prod.one("aws:scheduler/schedule:Schedule", "nightly-report").inputs
+    assert schedule["scheduleExpression"] == "cron(0 3 * * ? *)"
+    assert schedule["scheduleExpressionTimezone"] == "America/New_York"
+
+
+def test_prod_nightly_report_runs_its_own_task_definition_in_the_cluster_on_spot(prod: ProgramRun) -> None:
+    target = prod.one("aws:scheduler/schedule:Schedule", "nightly-report").inputs["target"]
+    assert target["arn"] == prod.one("aws:ecs/cluster:Cluster").outputs["arn"]
+    ecs = target["ecsParameters"]
+    assert ecs["taskDefinitionArn"] == prod.one("aws:ecs/taskDefinition:TaskDefinition",
+                                                "nightly-report-task").outputs["arn"]
+    assert [s["capacityProvider"] for s in ecs["capacityProviderStrategies"]] == ["FARGATE_SPOT"]
+
+
+def test_prod_nightly_report_dead_letters_page_the_oncall_topic(prod: ProgramRun) -> None:
+    schedule = prod.one("aws:scheduler/schedule:Schedule", "nightly-report").inputs
+    queue = prod.one("aws:sqs/queue:Queue", "nightly-report-dlq")
+    assert schedule["target"]["deadLetterConfig"]["arn"] == queue.outputs["arn"]
+    assert prod.one(ALARM, "nightly-report-dlq-not-empty").inputs["alarmActions"] == [TOPIC]
+
+
+def test_dev_has_no_scheduled_tasks(dev: ProgramRun) -> None:
+    assert not dev.of_type("aws:scheduler/schedule:Schedule")

@@ -103,6 +103,7 @@ def delete(path: str) -> Edit:
 
 DEV_TEXT = (ROOT / "Pulumi.dev.yaml").read_text()
 SIDECAR = {"name": "proxy", "image": "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine"}
+REPORT = {"image": "public.ecr.aws/aws-cli/aws-cli:2.22.35", "schedule": "cron(0 3 * * ? *)"}
 
 # (what was done, the edit, a key path the one line must name)
 REFUSALS: list[tuple[str, Union[Edit, str], str]] = [
@@ -241,6 +242,21 @@ REFUSALS: list[tuple[str, Union[Edit, str], str]] = [
         setting("alarmTopicArn", "arn:aws:sns:us-east-1:123456789012:oncall"),
         setting("services.api.alarms", {"oldestMessageAgeSeconds": 60})),
      f"{NS}:services.api.alarms.oldestMessageAgeSeconds"),
+    # Scheduled tasks
+    ("a five-field cron", setting("scheduledTasks", {"report": {**REPORT, "schedule": "cron(0 3 * * *)"}}),
+     f"{NS}:scheduledTasks.report.schedule"),
+    ("a rate with a plural unit for 1", setting("scheduledTasks", {"report": {**REPORT, "schedule": "rate(1 days)"}}),
+     f"{NS}:scheduledTasks.report.schedule"),
+    ("a time zone that does not exist", setting("scheduledTasks", {"report": {**REPORT, "timezone": "Europe/Pariss"}}),
+     f"{NS}:scheduledTasks.report.timezone"),
+    ("more retries than Scheduler allows", setting("scheduledTasks", {"report": {
+        **REPORT, "retry": {"maximumRetryAttempts": 200}}}), f"{NS}:scheduledTasks.report.retry.maximumRetryAttempts"),
+    ("a capacity strategy on a scheduled task", setting("scheduledTasks", {"report": {
+        **REPORT, "capacityProviderStrategy": [{"capacityProvider": "FARGATE", "weight": 1}]}}),
+     f"{NS}:scheduledTasks.report.capacityProviderStrategy"),
+    ("a scheduled task named like a worker", setting("scheduledTasks", {"orders": REPORT}), f"{NS}:scheduledTasks"),
+    ("a scheduled task without a schedule", setting("scheduledTasks", {"report": {"image": REPORT["image"]}}),
+     f"{NS}:scheduledTasks.report.schedule"),
     # Budgets
     ("a negative budget", setting("budget", {"monthlyUsd": -5}), f"{NS}:budget.monthlyUsd"),
     ("an unknown budget enforcement", setting("budget", {"monthlyUsd": 50, "enforcement": "strict"}),

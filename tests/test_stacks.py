@@ -294,9 +294,14 @@ def test_prod_worker_stops_gracefully_and_scales_from_zero(prod: ProgramRun) -> 
     assert {"orders-wake", "orders-scale-out", "orders-scale-in", "orders-dlq-not-empty"} <= alarms
 
 
-def test_queues_are_protected_in_prod_only(dev: ProgramRun, prod: ProgramRun) -> None:
-    assert all(q.protect for q in prod.of_type("aws:sqs/queue:Queue"))
-    assert not any(q.protect for q in dev.of_type("aws:sqs/queue:Queue"))
+def _worker_queues(run: ProgramRun) -> list:
+    workers = {r.urn for r in run.of_type("ecs-platform:index:QueueWorker")}
+    return [q for q in run.of_type("aws:sqs/queue:Queue") if q.parent in workers]
+
+
+def test_worker_queues_are_protected_in_prod_only(dev: ProgramRun, prod: ProgramRun) -> None:
+    assert _worker_queues(prod) and all(q.protect for q in _worker_queues(prod))
+    assert _worker_queues(dev) and not any(q.protect for q in _worker_queues(dev))
 
 
 def test_dev_allows_exec_and_prod_does_not(dev: ProgramRun, prod: ProgramRun) -> None:

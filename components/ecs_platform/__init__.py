@@ -7,12 +7,13 @@ programs under mocks.
 
 __version__ = "0.2.0"
 
-from ._service import Deployment, Placement
+from ._service import Deployment, Placement, ServiceAlarms, ServiceConnect
 from .cluster import CapacityProviderStrategyItem, Cluster, ClusterArgs
 from .enums import (
     CapacityProvider,
     ContainerInsights,
     CpuArchitecture,
+    DeploymentStrategy,
     ListenerProtocol,
     NatGatewayStrategy,
     VpcEndpointService,
@@ -21,6 +22,7 @@ from .enums import (
 from .load_balancer import LoadBalancer, LoadBalancerArgs
 from .network import Network, NetworkArgs
 from .queue_worker import QueueArgs, QueueWorker, QueueWorkerArgs, ScalingStep, WorkerScaling
+from .scheduled_task import ScheduledTask, ScheduledTaskArgs, ScheduleRetry
 from .task_definition import ContainerHealthCheck, PolicyStatement, Sidecar, TaskArgs
 from .web_service import TargetHealthCheck, WebAutoscaling, WebService, WebServiceArgs
 
@@ -32,8 +34,9 @@ __all__ = [
     "ClusterArgs",
     "ContainerHealthCheck",
     "ContainerInsights",
-    "Deployment",
     "CpuArchitecture",
+    "Deployment",
+    "DeploymentStrategy",
     "ListenerProtocol",
     "LoadBalancer",
     "LoadBalancerArgs",
@@ -46,6 +49,11 @@ __all__ = [
     "QueueWorker",
     "QueueWorkerArgs",
     "ScalingStep",
+    "ScheduleRetry",
+    "ScheduledTask",
+    "ScheduledTaskArgs",
+    "ServiceAlarms",
+    "ServiceConnect",
     "Sidecar",
     "TargetHealthCheck",
     "TaskArgs",

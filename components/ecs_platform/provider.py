@@ -14,11 +14,14 @@ from .cluster import Cluster
 from .load_balancer import LoadBalancer
 from .network import Network
 from .queue_worker import QueueWorker
+from .scheduled_task import ScheduledTask
 from .web_service import WebService
 
 PACKAGE = "ecs-platform"
 VERSION = __version__
-COMPONENTS: list[type[pulumi.ComponentResource]] = [Network, LoadBalancer, Cluster, WebService, QueueWorker]
+COMPONENTS: list[type[pulumi.ComponentResource]] = [
+    Network, LoadBalancer, Cluster, WebService, QueueWorker, ScheduledTask,
+]
 
 
 def schema() -> dict[str, Any]:

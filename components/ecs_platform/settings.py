@@ -54,6 +54,7 @@ from .enums import (
 from .load_balancer import LoadBalancerArgs
 from .network import NetworkArgs
 from .queue_worker import QueueWorkerArgs
+from .scheduled_task import ScheduledTaskArgs, retry_problem, schedule_problem, timezone_problem
 from .task_definition import TaskArgs, scratch_path_problem, secret_arn_problem
 from .web_service import MAX_CONDITION_VALUES, MAX_PRIORITY, WebServiceArgs, alternate_target_group_problem
 
@@ -772,6 +773,54 @@ class WorkerSettings(TaskSettings):
         return self
 
 
+class ScheduleRetrySettings(_Settings):
+    maximum_retry_attempts: int = Field(defaults.SCHEDULE_RETRY_ATTEMPTS,
+                                        description="Retries of a run that could not start, 0 to 185.")
+    maximum_event_age_seconds: int = Field(defaults.SCHEDULE_MAX_EVENT_AGE_SECONDS,
+                                           description="Seconds a run is retried, 60 to 86400.")
+
+    @model_validator(mode="after")
+    def _ranges(self) -> "ScheduleRetrySettings":
+        problem = retry_problem(self.maximum_retry_attempts, self.maximum_event_age_seconds)
+        if problem:
+            blamed = _blame(problem)
+            raise KeyProblem(blamed.key.removeprefix("retry."), str(blamed))
+        return self
+
+
+class ScheduledTaskSettings(TaskSettings):
+    """A task EventBridge Scheduler starts on a schedule, on Spot unless onDemand."""
+
+    schedule: str = Field(description="rate(1 day) or cron(0 3 * * ? *), as EventBridge Scheduler reads them. Required.")
+    timezone: str = Field(defaults.SCHEDULE_TIMEZONE, description="IANA time zone of a cron expression.")
+    retry: ScheduleRetrySettings = Field(default_factory=ScheduleRetrySettings)
+    on_demand: bool = Field(defaults.SCHEDULED_TASK_ON_DEMAND, description="Run on FARGATE instead of FARGATE_SPOT.")
+    enabled: bool = Field(defaults.SCHEDULE_ENABLED, description="false keeps everything but starts nothing.")
+
+    @field_validator("schedule")
+    @classmethod
+    def _expression(cls, value: str) -> str:
+        problem = schedule_problem(value)
+        if problem:
+            raise ValueError(problem.removeprefix("schedule "))
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        problem = timezone_problem(value)
+        if problem:
+            raise ValueError(problem.removeprefix("timezone "))
+        return value
+
+    @model_validator(mode="after")
+    def _capacity(self) -> "ScheduledTaskSettings":
+        if self.capacity_provider_strategy is not None:
+            raise KeyProblem("capacityProviderStrategy", "a scheduled task runs on FARGATE_SPOT, or FARGATE with "
+                                                         "onDemand: true; remove it")
+        return self
+
+
 class ServiceDefaultsSettings(_Settings):
     """How every service and worker of the stack is deployed."""
 
@@ -821,6 +870,8 @@ class StackSettings(_Settings):
                                        description="Alarm thresholds of every service and worker (each may override).")
     services: dict[str, ServiceSettings] = Field(default_factory=dict, description="Web services by name.")
     workers: dict[str, WorkerSettings] = Field(default_factory=dict, description="Queue workers by name.")
+    scheduled_tasks: dict[str, ScheduledTaskSettings] = Field(default_factory=dict,
+                                                              description="Scheduled tasks by name.")
     budget: Optional[BudgetSettings] = Field(None, description="Monthly budget the offline plan checks.")
     provider: dict[str, Any] = Field(
         default_factory=dict, alias="aws:*",
@@ -832,11 +883,12 @@ class StackSettings(_Settings):
     def _topic(cls, value: Optional[str]) -> Optional[str]:
         return None if value is None else validation.arn(value, "sns")
 
-    @field_validator("services", "workers")
+    @field_validator("services", "workers", "scheduled_tasks")
     @classmethod
     def _names(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
         kind, children = {"services": ("service", naming.WEB_SERVICE_CHILDREN),
-                          "workers": ("worker", naming.QUEUE_WORKER_CHILDREN)}[info.field_name]
+                          "workers": ("worker", naming.QUEUE_WORKER_CHILDREN),
+                          "scheduled_tasks": ("scheduled task", naming.SCHEDULED_TASK_CHILDREN)}[info.field_name]
         for name in value:
             _check_name(kind, name, children)
         return value
@@ -857,7 +909,10 @@ class StackSettings(_Settings):
     def _workloads(self) -> "StackSettings":
         for name in set(self.services) & set(self.workers):
             raise KeyProblem("workers", f"{name} is also a service; names must be unique across both")
-        for kind, workloads in (("services", self.services), ("workers", self.workers)):
+        for name in sorted(set(self.scheduled_tasks) & (set(self.services) | set(self.workers))):
+            raise KeyProblem("scheduledTasks", f"{name} is also a service or worker; names must be unique")
+        for kind, workloads in (("services", self.services), ("workers", self.workers),
+                                ("scheduledTasks", self.scheduled_tasks)):
             for name, workload in workloads.items():
                 for index, sidecar in enumerate(workload.sidecars):
                     if sidecar.name == name:
@@ -960,7 +1015,8 @@ class StackSettings(_Settings):
             ("loadBalancer.certificateArn", self.load_balancer.certificate_arn),
             ("alarmTopicArn", self.alarm_topic_arn),
         ]
-        for kind, workloads in (("services", self.services), ("workers", self.workers)):
+        for kind, workloads in (("services", self.services), ("workers", self.workers),
+                                ("scheduledTasks", self.scheduled_tasks)):
             arns += [(f"{kind}.{name}.secretsKmsKeyArn", w.secrets_kms_key_arn) for name, w in workloads.items()]
         arns += [(f"workers.{name}.queue.kmsKeyArn", w.queue.kms_key_arn) for name, w in self.workers.items()]
         for key, arn in arns:
@@ -1110,6 +1166,20 @@ class StackSettings(_Settings):
             "alarm_actions": [self.alarm_topic_arn] if self.alarm_topic_arn else [],
         }
         return args  # type: ignore[return-value]
+
+    def scheduled_task_args(self, name: str, placement: Placement) -> ScheduledTaskArgs:
+        """Args of the ScheduledTask `name`; its dead-letter alarm tells alarmTopicArn."""
+        t = self.scheduled_tasks[name]
+        return {
+            "placement": placement,
+            "task": t.task_args(self.log_retention_days),
+            "schedule": t.schedule,
+            "timezone": t.timezone,
+            "retry": t.retry.model_dump(),  # type: ignore[typeddict-item]
+            "on_demand": t.on_demand,
+            "enabled": t.enabled,
+            "alarm_actions": self._alarm_actions(),  # type: ignore[typeddict-item]
+        }
 
     def cluster_args(self) -> ClusterArgs:
         strategy: list[CapacityProviderStrategyItem] = [
