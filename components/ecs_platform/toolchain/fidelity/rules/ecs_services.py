@@ -270,8 +270,11 @@ def service_connect_port_names(stack: Stack) -> Iterator[Finding]:
         listed = all_containers(definition) if definition is not None else None
         if listed is None:
             continue
-        mappings = [m for c in listed for _, m in indexed(c.get("portMappings"))]
-        if not all(known(m.get("name")) for m in mappings):
+        lists = [whole_list(c.get("portMappings")) for c in listed]
+        if any(mapped is None for mapped in lists):
+            continue  # a container's port mappings are unknown at preview: their names can't be judged
+        mappings = [m for mapped in lists for m in mapped]
+        if not all(isinstance(m, dict) and known(m.get("name")) for m in mappings):
             continue
         names = sorted({str(m["name"]) for m in mappings if m.get("name")})
         for index, entry in entries:
@@ -463,16 +466,16 @@ def _production_rule(stack: Stack, service: ApiRequest, at: str, advanced: dict[
     listener_rule = stack.referenced(service, "loadBalancers", "elbv2:CreateRule", rule_arn) if rule_arn else None
     if listener_rule is None or len(groups) != 2:
         return
-    forwarded: set[str] = set()
-    for action in items(listener_rule.params.get("Actions")):
-        if not isinstance(action, dict):
-            continue
-        forwarded.update(str(g.get("TargetGroupArn")) for g in items(dig(action, "ForwardConfig", "TargetGroups")))
-        if action.get("TargetGroupArn") is not None:
-            forwarded.add(str(action.get("TargetGroupArn")))
+    actions = listener_rule.params.get("Actions")
     arns = [g.resource.outputs.get("arn") for g in groups]
-    if not known(*arns) or any(not known(a) for a in forwarded):
-        return
+    if not known(actions, *arns):
+        return  # the rule's actions or the groups' ARNs are unknown at preview
+    forwarded: set[Any] = set()
+    for action in items(actions):
+        if isinstance(action, dict):
+            forwarded.update(g.get("TargetGroupArn") for g in items(dig(action, "ForwardConfig", "TargetGroups"))
+                             if isinstance(g, dict))
+            forwarded.add(action.get("TargetGroupArn"))
     missing = [g.resource.name for g, arn in zip(groups, arns) if arn not in forwarded]
     if missing:
         yield (service, f"{at}.productionListenerRule",
