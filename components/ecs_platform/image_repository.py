@@ -1,0 +1,308 @@
+"""ImageRepository: a private ECR repository for one service's images, optionally built and pushed from source.
+
+The platform's default stays a plain image reference (`image: <registry>/<repo>:<tag>` in a stack file); a stack
+asks for an ImageRepository when it wants the platform to own the repository, and to build the image.
+"""
+
+import hashlib
+import json
+import os
+import re
+from typing import Optional, TypedDict
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_awsx as awsx
+from typing_extensions import NotRequired
+
+from . import defaults, validation
+from ._args import check_keys
+from .enums import CpuArchitecture
+
+KEEP_IMAGES = 20
+"""Images the lifecycle policy keeps (the most recently pushed, tagged or not)."""
+UNTAGGED_EXPIRE_DAYS = 3
+"""Days an untagged image (a build's leftovers) is kept before it expires."""
+
+# Container platforms Fargate runs Linux tasks on, by the task's CPU architecture.
+PLATFORMS: dict[CpuArchitecture, str] = {CpuArchitecture.X86_64: "linux/amd64", CpuArchitecture.ARM64: "linux/arm64"}
+
+# CreateRepository repositoryName, as the ECR API model constrains it (2 to 256 characters).
+REPOSITORY_NAME = re.compile(r"^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*$")
+REPOSITORY_SUFFIX = "-images"
+MAX_REPOSITORY_NAME = 256
+# A Docker image tag: 128 characters at most, letters, digits, _ . -, not starting with . or - (Docker reference
+# grammar, which ECR applies to PutImage imageTag).
+IMAGE_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+
+MUTABLE_TAGS: tuple[str, ...] = (
+    "latest", "stable", "edge", "nightly", "lts", "current",
+    "main", "master", "trunk", "head",
+    "dev", "develop", "development", "staging", "prod", "production",
+)
+"""Tags that by convention move to a new image on every build or release (branch names, channels, `latest`).
+A task started later from such a tag (a scale-out, a replaced task) can run another image than the last
+deployment did, and a rollback by task definition does not bring the old image back."""
+
+
+def mutable_tag_problem(image: str) -> Optional[str]:
+    """A one-line warning when ``image`` is referenced by a conventionally mutable tag (see :data:`MUTABLE_TAGS`),
+    or by no tag at all (Docker then pulls `latest`), with no digest; None for an image pinned by a digest or by
+    any other tag."""
+    reference = image.strip()
+    if "@" in reference:
+        return None
+    last = reference.rsplit("/", 1)[-1]
+    tag = last.split(":", 1)[1] if ":" in last else None
+    if tag is None:
+        return (f"image {reference!r} has no tag or digest, so every task pulls whatever `latest` is when it "
+                f"starts; pin a version tag ({reference}:1.2.3) or a digest ({reference}@sha256:...)")
+    if tag.lower() in MUTABLE_TAGS:
+        repository = reference[: -len(tag) - 1]
+        return (f"image {reference!r} uses the mutable tag {tag!r} without a digest: a task started later (scaling, "
+                f"a replaced task) can run a different image than the one deployed; pin a version tag "
+                f"({repository}:1.2.3) or a digest ({repository}@sha256:...)")
+    return None
+
+
+class ImageBuild(TypedDict):
+    """How to build the service's image from source and push it to the repository (with awsx.ecr.Image)."""
+
+    context: str
+    """Directory of the Docker build context, relative to the program's working directory."""
+    dockerfile: NotRequired[str]
+    """Path of the Dockerfile, relative to the program's working directory. Default: Dockerfile in the context."""
+    cpu_architecture: NotRequired[CpuArchitecture]
+    """CPU architecture of the tasks that will run the image; it sets the platform. Default: X86_64."""
+    platform: NotRequired[str]
+    """Platform to build for: linux/amd64 or linux/arm64, matching cpu_architecture. Default: linux/amd64 for
+    X86_64, linux/arm64 for ARM64."""
+    tag: NotRequired[str]
+    """Tag pushed with the image; never a mutable tag such as latest. Default: `src-` and 16 hex characters of a
+    SHA-256 over the context's files, the Dockerfile, the platform, the target and the build args, so that changed
+    source gets a new tag (the repository's tags are immutable: ECR refuses a changed image under a tag it
+    holds)."""
+    args: NotRequired[dict[str, str]]
+    """Build-time variables (`--build-arg`). Default: none."""
+    target: NotRequired[str]
+    """Stage of a multi-stage Dockerfile to build. Default: the last stage."""
+
+
+class ImageRepositoryArgs(TypedDict):
+    """Inputs of an ImageRepository."""
+
+    keep_images: NotRequired[int]
+    """Most recent images to keep, tagged or not; older ones expire. Keep more than the images pushed between two
+    deployments, or the image running tasks were started from may expire. Default: 20."""
+    untagged_expire_days: NotRequired[int]
+    """Days after which an untagged image expires. Default: 3."""
+    kms_key_arn: NotRequired[pulumi.Input[str]]
+    """ARN of the KMS key (or alias) that encrypts images at rest; ECR cannot change it after creation (a change
+    replaces the repository). Default: KMS with the AWS managed key aws/ecr."""
+    force_delete: NotRequired[bool]
+    """Delete the repository on destroy even while it holds images. Default: false (a destroy fails instead of
+    deleting images tasks may still pull)."""
+    build: NotRequired[ImageBuild]
+    """Build the image from source and push it. Default: no build (images are pushed by CI)."""
+
+
+class ImageRepository(pulumi.ComponentResource):
+    """A private ECR repository with immutable tags, scan on push, KMS encryption and a lifecycle policy, and
+    optionally the service's image built from source and pushed to it."""
+
+    repository_name: pulumi.Output[str]
+    """Name of the repository (auto-named from `<name>-images`)."""
+    repository_url: pulumi.Output[str]
+    """URL of the repository: `<account>.dkr.ecr.<region>.amazonaws.com/<name>`."""
+    repository_arn: pulumi.Output[str]
+    """ARN of the repository."""
+    image_uri: pulumi.Output[Optional[str]]
+    """The built image by digest (`<repository url>@sha256:<digest>`) when `build` is given; otherwise null."""
+
+    def __init__(self, name: str, args: ImageRepositoryArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        check_keys("ImageRepository", args, ImageRepositoryArgs)
+        _repository_name(name)
+        keep_images = _positive("keep_images", args.get("keep_images", KEEP_IMAGES))
+        untagged_days = _positive("untagged_expire_days", args.get("untagged_expire_days", UNTAGGED_EXPIRE_DAYS))
+        kms_key = args.get("kms_key_arn")
+        if isinstance(kms_key, str):
+            _kms_key(kms_key)
+        force_delete = args.get("force_delete", False)
+        if not isinstance(force_delete, bool):
+            raise ValueError(f"ImageRepository force_delete must be true or false; got {force_delete!r}")
+        build = _build(args["build"]) if "build" in args else None
+
+        super().__init__("ecs-platform:index:ImageRepository", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        encryption: dict[str, pulumi.Input[str]] = {"encryption_type": "KMS"}
+        if kms_key is not None:
+            encryption["kms_key"] = kms_key
+        repository = aws.ecr.Repository(
+            f"{name}{REPOSITORY_SUFFIX}",
+            # A tag names one image for good (Security Hub ECR.2): a task definition that says `:1.4.2` runs
+            # the image that was tested as 1.4.2, whenever the task starts.
+            image_tag_mutability="IMMUTABLE",
+            # Basic scanning of every pushed image for known CVEs (ECR.1); a registry's enhanced scanning, when
+            # the account has it, takes over.
+            image_scanning_configuration={"scan_on_push": True},
+            encryption_configurations=[encryption],
+            force_delete=force_delete,
+            opts=child,
+        )
+        lifecycle = aws.ecr.LifecyclePolicy(
+            f"{name}{REPOSITORY_SUFFIX}",
+            repository=repository.name,
+            policy=lifecycle_policy(keep_images, untagged_days),
+            opts=child,
+        )
+
+        self.repository = repository
+        """The aws.ecr.Repository, for escape hatches (repository policies, replication)."""
+        self.lifecycle_policy = lifecycle
+        """The aws.ecr.LifecyclePolicy."""
+        self.image: Optional[awsx.ecr.Image] = None
+        """The awsx.ecr.Image that builds and pushes the image, when `build` is given; otherwise None."""
+        if build is not None:
+            self.image = awsx.ecr.Image(
+                name,
+                awsx.ecr.ImageArgs(
+                    repository_url=repository.repository_url,
+                    context=build["context"],
+                    dockerfile=build.get("dockerfile"),
+                    platform=build["platform"],
+                    image_tag=build["tag"],
+                    args=build.get("args"),
+                    target=build.get("target"),
+                ),
+                opts=child,
+            )
+
+        self.repository_name = repository.name
+        self.repository_url = repository.repository_url
+        self.repository_arn = repository.arn
+        self.image_uri = self.image.image_uri if self.image is not None else pulumi.Output.from_input(None)
+        self.register_outputs(
+            {
+                "repository_name": self.repository_name,
+                "repository_url": self.repository_url,
+                "repository_arn": self.repository_arn,
+                "image_uri": self.image_uri,
+            }
+        )
+
+
+def lifecycle_policy(keep_images: int, untagged_expire_days: int) -> str:
+    """The lifecycle policy text (ECR User Guide, "Lifecycle policy properties" and "evaluation rules").
+
+    Untagged images expire first, by age, at priority 1. The rule that counts every image must come last (a rule
+    with tagStatus any "must have the highest value for rulePriority"); it still counts the untagged images rule 1
+    has not expired yet, but cannot expire them ("An image that matches the tagging requirements of a rule cannot
+    be expired by a rule with a lower priority")."""
+    return json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": f"Expire untagged images {untagged_expire_days} days after they were pushed",
+                    "selection": {
+                        "tagStatus": "untagged",
+                        "countType": "sinceImagePushed",
+                        "countUnit": "days",
+                        "countNumber": untagged_expire_days,
+                    },
+                    "action": {"type": "expire"},
+                },
+                {
+                    "rulePriority": 2,
+                    "description": f"Keep the {keep_images} most recently pushed images",
+                    "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": keep_images},
+                    "action": {"type": "expire"},
+                },
+            ]
+        }
+    )
+
+
+def _repository_name(name: str) -> None:
+    """The repository is auto-named `<name>-images-<7 hex>`: the whole must be a valid ECR repository name."""
+    stem = f"{name}{REPOSITORY_SUFFIX}"
+    longest = MAX_REPOSITORY_NAME - len(REPOSITORY_SUFFIX) - len("-") - 7
+    if not REPOSITORY_NAME.match(stem):
+        raise ValueError(f"ImageRepository name {name!r} must be lowercase letters and digits separated by single "
+                         ". _ - or / characters (it names the ECR repository)")
+    if len(name) > longest:
+        raise ValueError(f"ImageRepository name {name!r} is {len(name)} characters; at most {longest} fit an ECR "
+                         "repository name with its suffixes")
+
+
+def _positive(key: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"ImageRepository {key} must be a whole number of at least 1 (a lifecycle rule's "
+                         f"countNumber); got {value!r}")
+    return value
+
+
+def _kms_key(value: str) -> None:
+    try:
+        validation.arn(value, "kms")
+    except ValueError as error:
+        raise ValueError(f"ImageRepository kms_key_arn: {error}") from None
+    resource = value.split(":", 5)[5]
+    if not resource.startswith(("key/", "alias/")):
+        raise ValueError(f"ImageRepository kms_key_arn must be the ARN of a KMS key or alias; got {value}")
+
+
+def _build(build: ImageBuild) -> ImageBuild:
+    """The build with its platform and tag decided, checked before anything is registered."""
+    context = build["context"]
+    if not os.path.isdir(context):
+        raise ValueError(f"ImageRepository build.context: no directory {context!r} (from {os.getcwd()})")
+    dockerfile = build.get("dockerfile")
+    if dockerfile is not None and not os.path.isfile(dockerfile):
+        raise ValueError(f"ImageRepository build.dockerfile: no file {dockerfile!r} (from {os.getcwd()})")
+    if dockerfile is None and not os.path.isfile(os.path.join(context, "Dockerfile")):
+        raise ValueError(f"ImageRepository build.context {context!r} has no Dockerfile; add one or set "
+                         "build.dockerfile")
+    architecture = CpuArchitecture(build.get("cpu_architecture", defaults.CPU_ARCHITECTURE))
+    platform = build.get("platform", PLATFORMS[architecture])
+    if platform not in PLATFORMS.values():
+        raise ValueError(f"ImageRepository build.platform must be linux/amd64 or linux/arm64 (what Fargate runs); "
+                         f"got {platform!r}")
+    if platform != PLATFORMS[architecture]:
+        raise ValueError(f"ImageRepository build.platform {platform} does not run on {architecture.value} tasks; "
+                         f"use {PLATFORMS[architecture]} or leave platform out")
+    args = dict(build.get("args") or {})
+    target = build.get("target")
+    tag = build.get("tag") or "src-" + source_digest(context, dockerfile, platform, target, args)[:16]
+    if not IMAGE_TAG.match(tag):
+        raise ValueError(f"ImageRepository build.tag must be 1 to 128 letters, digits, _ . - (not starting with . "
+                         f"or -); got {tag!r}")
+    if tag.lower() in MUTABLE_TAGS:
+        raise ValueError(f"ImageRepository build.tag {tag!r} is a moving tag; the repository's tags are immutable, "
+                         "so a second build could not be pushed under it: leave tag out or use a version")
+    return {**build, "platform": platform, "tag": tag}
+
+
+def source_digest(context: str, dockerfile: Optional[str], platform: str, target: Optional[str],
+                  args: dict[str, str]) -> str:
+    """SHA-256 over what decides the image: every file of the context (path and content, in a fixed order), the
+    Dockerfile when it lives elsewhere, the platform, the target and the build args. It may change when nothing
+    in the image does (a file .dockerignore leaves out), never the other way round."""
+    digest = hashlib.sha256()
+    for root, directories, files in os.walk(context):
+        directories.sort()
+        for file in sorted(files):
+            path = os.path.join(root, file)
+            if not os.path.isfile(path):
+                continue
+            digest.update(os.path.relpath(path, context).replace(os.sep, "/").encode() + b"\0")
+            with open(path, "rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+            digest.update(b"\0")
+    if dockerfile is not None:
+        with open(dockerfile, "rb") as handle:
+            digest.update(b"dockerfile\0" + handle.read() + b"\0")
+    digest.update(json.dumps({"platform": platform, "target": target, "args": args}, sort_keys=True).encode())
+    return digest.hexdigest()
