@@ -172,6 +172,16 @@ def test_outputs_are_the_repository_url_and_arn(run_component) -> None:
     assert arn == f"arn:aws:ecr:us-east-1:123456789012:repository/{url.split('/', 1)[1]}"
 
 
+def test_an_image_pushed_by_ci_is_run_by_its_tag_in_the_repository() -> None:
+    uri = run_component_output(lambda: ImageRepository("api", {"image_tag": "1.4.2"}), "image_uri")
+    url = run_component_output(lambda: ImageRepository("api", {}), "repository_url")
+    assert uri == f"{url}:1.4.2"
+
+
+def test_an_image_tag_builds_nothing(run_component) -> None:
+    assert repository(run_component, {"image_tag": "1.4.2"}).of_type(IMAGE) == []
+
+
 # Refusals, before anything is registered -----------------------------------------------------------------------
 
 
@@ -210,22 +220,29 @@ def test_a_misspelt_arg_is_refused_before_anything_is_registered(args, message: 
     ({"kms_key_arn": "arn:aws:kms:us-east-1:123456789012:grant/abc"}, "the ARN of a KMS key or alias"),
     ({"force_delete": "yes"}, "force_delete must be true or false"),
     ({"build": {"context": "/nonexistent/source"}}, "build.context: no directory '/nonexistent/source'"),
+    ({"image_tag": "latest"}, "image_tag: 'latest' is a moving tag"),
+    ({"image_tag": "1.4.2/x"}, "image_tag: must be 1 to 128 letters"),
 ], ids=["keep none", "fractional days", "alias without arn", "not a kms arn", "not a key", "force delete text",
-        "no context"])
+        "no context", "moving image tag", "bad image tag"])
 def test_a_bad_value_is_refused_before_anything_is_registered(args, message: str, monkeypatch) -> None:
     assert message in refusal(args, monkeypatch)
 
 
 @pytest.mark.parametrize("build, message", [
-    ({"platform": "linux/386"}, "build.platform must be linux/amd64 or linux/arm64"),
+    ({"platform": "linux/386"}, "build.platform: must be linux/amd64 or linux/arm64"),
     ({"platform": "linux/amd64", "cpu_architecture": CpuArchitecture.ARM64},
-     "build.platform linux/amd64 does not run on ARM64 tasks; use linux/arm64"),
-    ({"tag": "latest"}, "build.tag 'latest' is a moving tag"),
-    ({"tag": "-v1"}, "build.tag must be 1 to 128 letters"),
+     "build.platform: linux/amd64 does not run on ARM64 tasks; use linux/arm64"),
+    ({"tag": "latest"}, "build.tag: 'latest' is a moving tag"),
+    ({"tag": "-v1"}, "build.tag: must be 1 to 128 letters"),
     ({"dockerfile": "/nonexistent/Dockerfile"}, "build.dockerfile: no file '/nonexistent/Dockerfile'"),
 ], ids=["not a fargate platform", "platform against architecture", "mutable tag", "bad tag", "no dockerfile"])
 def test_a_bad_build_is_refused_before_anything_is_registered(build, message: str, source: Path, monkeypatch) -> None:
     assert message in refusal({"build": {"context": str(source), **build}}, monkeypatch)
+
+
+def test_a_build_and_an_image_tag_together_are_refused(source: Path, monkeypatch) -> None:
+    assert "build or image_tag, not both" in refusal({"build": {"context": str(source)}, "image_tag": "1.4.2"},
+                                                     monkeypatch)
 
 
 def test_a_context_without_a_dockerfile_is_refused(tmp_path: Path, monkeypatch) -> None:

@@ -103,7 +103,10 @@ class ImageRepositoryArgs(TypedDict):
     """Delete the repository on destroy even while it holds images. Default: false (a destroy fails instead of
     deleting images tasks may still pull)."""
     build: NotRequired[ImageBuild]
-    """Build the image from source and push it. Default: no build (images are pushed by CI)."""
+    """Build the image from source and push it. Not with image_tag. Default: no build (images are pushed by CI)."""
+    image_tag: NotRequired[str]
+    """Tag of an image pushed to the repository outside Pulumi (by CI) that the workload runs; `image_uri` is then
+    `<repository url>:<image_tag>`. Never a mutable tag such as latest. Not with build. Default: none."""
 
 
 class ImageRepository(pulumi.ComponentResource):
@@ -117,7 +120,8 @@ class ImageRepository(pulumi.ComponentResource):
     repository_arn: pulumi.Output[str]
     """ARN of the repository."""
     image_uri: pulumi.Output[Optional[str]]
-    """The built image by digest (`<repository url>@sha256:<digest>`) when `build` is given; otherwise null."""
+    """The image a task definition runs: by digest (`<repository url>@sha256:<digest>`) when `build` is given, by
+    tag (`<repository url>:<image_tag>`) when `image_tag` is; otherwise null."""
 
     def __init__(self, name: str, args: ImageRepositoryArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         check_keys("ImageRepository", args, ImageRepositoryArgs)
@@ -131,6 +135,13 @@ class ImageRepository(pulumi.ComponentResource):
         if not isinstance(force_delete, bool):
             raise ValueError(f"ImageRepository force_delete must be true or false; got {force_delete!r}")
         build = _build(args["build"]) if "build" in args else None
+        image_tag = args.get("image_tag")
+        if image_tag is not None:
+            if build is not None:
+                raise ValueError("ImageRepository takes build or image_tag, not both: a build pushes its own tag")
+            problem = tag_problem(image_tag)
+            if problem:
+                raise ValueError(f"ImageRepository image_tag: {problem}")
 
         super().__init__("ecs-platform:index:ImageRepository", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -181,7 +192,12 @@ class ImageRepository(pulumi.ComponentResource):
         self.repository_name = repository.name
         self.repository_url = repository.repository_url
         self.repository_arn = repository.arn
-        self.image_uri = self.image.image_uri if self.image is not None else pulumi.Output.from_input(None)
+        if self.image is not None:
+            self.image_uri = self.image.image_uri
+        elif image_tag is not None:
+            self.image_uri = pulumi.Output.concat(repository.repository_url, ":", image_tag)
+        else:
+            self.image_uri = pulumi.Output.from_input(None)
         self.register_outputs(
             {
                 "repository_name": self.repository_name,
@@ -253,35 +269,56 @@ def _kms_key(value: str) -> None:
         raise ValueError(f"ImageRepository kms_key_arn must be the ARN of a KMS key or alias; got {value}")
 
 
-def _build(build: ImageBuild) -> ImageBuild:
-    """The build with its platform and tag decided, checked before anything is registered."""
+class BuildProblem(ValueError):
+    """A build setting that cannot work, with the key (under `build`) it is about."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def tag_problem(tag: str) -> Optional[str]:
+    """Why ``tag`` cannot name an image of an immutable repository, or None."""
+    if not IMAGE_TAG.match(tag):
+        return f"must be 1 to 128 letters, digits, _ . - (not starting with . or -); got {tag!r}"
+    if tag.lower() in MUTABLE_TAGS:
+        return (f"{tag!r} is a moving tag; the repository's tags are immutable, so a second image could never be "
+                "pushed under it: use a version such as 1.4.2")
+    return None
+
+
+def check_build(build: ImageBuild) -> ImageBuild:
+    """The build with its platform and tag decided; raises :class:`BuildProblem` before anything is registered.
+    Paths are relative to the working directory (a Pulumi program's is its project directory)."""
     context = build["context"]
     if not os.path.isdir(context):
-        raise ValueError(f"ImageRepository build.context: no directory {context!r} (from {os.getcwd()})")
+        raise BuildProblem("context", f"no directory {context!r} (from {os.getcwd()})")
     dockerfile = build.get("dockerfile")
     if dockerfile is not None and not os.path.isfile(dockerfile):
-        raise ValueError(f"ImageRepository build.dockerfile: no file {dockerfile!r} (from {os.getcwd()})")
+        raise BuildProblem("dockerfile", f"no file {dockerfile!r} (from {os.getcwd()})")
     if dockerfile is None and not os.path.isfile(os.path.join(context, "Dockerfile")):
-        raise ValueError(f"ImageRepository build.context {context!r} has no Dockerfile; add one or set "
-                         "build.dockerfile")
+        raise BuildProblem("context", f"{context!r} has no Dockerfile; add one or set dockerfile")
     architecture = CpuArchitecture(build.get("cpu_architecture", defaults.CPU_ARCHITECTURE))
     platform = build.get("platform", PLATFORMS[architecture])
     if platform not in PLATFORMS.values():
-        raise ValueError(f"ImageRepository build.platform must be linux/amd64 or linux/arm64 (what Fargate runs); "
-                         f"got {platform!r}")
+        raise BuildProblem("platform", f"must be linux/amd64 or linux/arm64 (what Fargate runs); got {platform!r}")
     if platform != PLATFORMS[architecture]:
-        raise ValueError(f"ImageRepository build.platform {platform} does not run on {architecture.value} tasks; "
-                         f"use {PLATFORMS[architecture]} or leave platform out")
+        raise BuildProblem("platform", f"{platform} does not run on {architecture.value} tasks; use "
+                                       f"{PLATFORMS[architecture]} or leave platform out")
     args = dict(build.get("args") or {})
     target = build.get("target")
     tag = build.get("tag") or "src-" + source_digest(context, dockerfile, platform, target, args)[:16]
-    if not IMAGE_TAG.match(tag):
-        raise ValueError(f"ImageRepository build.tag must be 1 to 128 letters, digits, _ . - (not starting with . "
-                         f"or -); got {tag!r}")
-    if tag.lower() in MUTABLE_TAGS:
-        raise ValueError(f"ImageRepository build.tag {tag!r} is a moving tag; the repository's tags are immutable, "
-                         "so a second build could not be pushed under it: leave tag out or use a version")
+    problem = tag_problem(tag)
+    if problem:
+        raise BuildProblem("tag", problem)
     return {**build, "platform": platform, "tag": tag}
+
+
+def _build(build: ImageBuild) -> ImageBuild:
+    try:
+        return check_build(build)
+    except BuildProblem as problem:
+        raise ValueError(f"ImageRepository build.{problem.key}: {problem}") from None
 
 
 def source_digest(context: str, dockerfile: Optional[str], platform: str, target: Optional[str],
