@@ -3,7 +3,7 @@
 import pulumi
 import pulumi_aws as aws
 
-from ecs_platform import Cluster, LoadBalancer, Network, QueueWorker, ScheduledTask, WebService
+from ecs_platform import Cluster, ImageRepository, LoadBalancer, Network, QueueWorker, ScheduledTask, WebService
 from ecs_platform.settings import from_pulumi_config
 
 settings = from_pulumi_config()
@@ -18,6 +18,10 @@ provider = aws.Provider(
     **settings.provider,
 )
 opts = pulumi.ResourceOptions(providers=[provider])
+
+# A workload with a repository section runs the image of its own ECR repository (the tag CI pushes, or a build).
+repositories = {name: ImageRepository(name, args, opts) for name, args in settings.image_repositories().items()}
+images = {name: repository.image_uri for name, repository in repositories.items()}
 
 network = Network("main", settings.network_args(), opts)
 load_balancer = LoadBalancer(
@@ -44,18 +48,24 @@ services = {
             load_balancer_security_group_id=load_balancer.security_group_id,
             load_balancer_arn_suffix=load_balancer.arn_suffix,
             namespace=cluster.service_connect_namespace_arn,
+            image=images.get(name),
         ),
         opts,
     )
     for name in settings.services
 }
 workers = {
-    name: QueueWorker(name, settings.queue_worker_args(name, placement, namespace=cluster.service_connect_namespace_arn),
-                      opts)
+    name: QueueWorker(
+        name,
+        settings.queue_worker_args(name, placement, namespace=cluster.service_connect_namespace_arn,
+                                   image=images.get(name)),
+        opts,
+    )
     for name in settings.workers
 }
 scheduled_tasks = {
-    name: ScheduledTask(name, settings.scheduled_task_args(name, placement), opts) for name in settings.scheduled_tasks
+    name: ScheduledTask(name, settings.scheduled_task_args(name, placement, image=images.get(name)), opts)
+    for name in settings.scheduled_tasks
 }
 # Service Connect: each service's port opens to the security groups of its declared callers, and nothing else.
 members = {**services, **workers}
@@ -85,4 +95,8 @@ pulumi.export(
 pulumi.export(
     "workers",
     {name: {"queueUrl": w.queue_url, "deadLetterQueueUrl": w.dead_letter_queue_url} for name, w in workers.items()},
+)
+pulumi.export(
+    "repositories",
+    {name: {"repositoryUrl": r.repository_url, "repositoryName": r.repository_name} for name, r in repositories.items()},
 )

@@ -121,13 +121,26 @@ def run_component_output(build, attribute: str) -> Any:
     return found["value"]
 
 
-def test_a_build_pushes_to_the_repository_and_gives_the_image_by_digest(run_component, source: Path) -> None:
+def test_a_build_pushes_to_the_repository_and_gives_the_image_by_its_immutable_tag(run_component,
+                                                                                   source: Path) -> None:
     run = repository(run_component, {"build": {"context": str(source)}})
     image = run.one(IMAGE)
     assert image.remote and image.inputs["repositoryUrl"] == run.one(REPOSITORY).outputs["repositoryUrl"]
     assert DIGEST_URI.match(image.outputs["imageUri"])
     uri = run_component_output(lambda: ImageRepository("api", {"build": {"context": str(source)}}), "image_uri")
-    assert DIGEST_URI.match(uri)
+    assert uri == f"{run.one(REPOSITORY).outputs['repositoryUrl']}:{image.inputs['imageTag']}"
+
+
+def test_what_runs_a_built_image_waits_for_its_push(source: Path) -> None:
+    def program() -> None:
+        repository = ImageRepository("api", {"build": {"context": str(source)}})
+        aws.ecs.TaskDefinition("app", family="app", container_definitions=repository.image_uri.apply(
+            lambda image: json.dumps([{"name": "app", "image": image}])))
+    found = run(program, project="p", stack="s", config={"aws:region": "us-east-1"}, preview=True)
+    definition = found.one("aws:ecs/taskDefinition:TaskDefinition")
+    assert found.one(IMAGE).urn in definition.property_dependencies["containerDefinitions"]
+    (container,) = json.loads(definition.inputs["containerDefinitions"])
+    assert container["image"].endswith(":" + found.one(IMAGE).inputs["imageTag"])
 
 
 def test_the_image_component_answers_with_its_outputs_only(run_component, source: Path) -> None:
@@ -307,6 +320,18 @@ def test_at_a_first_preview_the_name_is_known_and_what_aws_assigns_is_not(source
     repo = found.one(REPOSITORY)
     assert repo.inputs["name"].startswith("api-images-") and repo.outputs["repositoryUrl"] == UNKNOWN
     assert found.one(IMAGE).outputs == {"imageUri": UNKNOWN}
+
+
+def test_at_a_first_preview_the_image_ci_pushed_is_already_known() -> None:
+    # The task definition that runs it is judged at a first preview only if its image is known then.
+    def program() -> None:
+        repository = ImageRepository("api", {"image_tag": "1.4.2"})
+        aws.ecs.TaskDefinition("app", family="app", container_definitions=repository.image_uri.apply(
+            lambda image: json.dumps([{"name": "app", "image": image}])))
+    found = run(program, project="p", stack="s", config={"aws:region": "us-east-1"}, preview=True)
+    name = found.one(REPOSITORY).inputs["name"]
+    (container,) = json.loads(found.one("aws:ecs/taskDefinition:TaskDefinition").inputs["containerDefinitions"])
+    assert container["image"] == f"123456789012.dkr.ecr.us-east-1.amazonaws.com/{name}:1.4.2"
 
 
 # Deploy fidelity -----------------------------------------------------------------------------------------------

@@ -257,6 +257,25 @@ REFUSALS: list[tuple[str, Union[Edit, str], str]] = [
     ("a scheduled task named like a worker", setting("scheduledTasks", {"orders": REPORT}), f"{NS}:scheduledTasks"),
     ("a scheduled task without a schedule", setting("scheduledTasks", {"report": {"image": REPORT["image"]}}),
      f"{NS}:scheduledTasks.report.schedule"),
+    # Image repositories
+    ("a repository and an image", setting("services.api.repository", {"tag": "1.4.2"}),
+     f"{NS}:services.api.repository"),
+    ("no image and no repository", delete("services.api.image"), f"{NS}:services.api.image"),
+    ("a repository with neither tag nor build", both(delete("services.api.image"),
+                                                     setting("services.api.repository", {"keepImages": 5})),
+     f"{NS}:services.api.repository.tag"),
+    ("a repository tag that moves", both(delete("services.api.image"),
+                                         setting("services.api.repository", {"tag": "latest"})),
+     f"{NS}:services.api.repository.tag"),
+    ("a build context that is not there", both(delete("workers.orders.image"), setting(
+        "workers.orders.repository", {"build": {"context": "no-such-dir"}})),
+     f"{NS}:workers.orders.repository.build.context"),
+    ("keeping no image", both(delete("services.api.image"),
+                              setting("services.api.repository", {"tag": "1.4.2", "keepImages": 0})),
+     f"{NS}:services.api.repository.keepImages"),
+    ("a repository key in another region", both(delete("services.api.image"), setting(
+        "services.api.repository", {"tag": "1.4.2", "kmsKeyArn": "arn:aws:kms:eu-west-1:123456789012:key/abc"})),
+     f"{NS}:services.api.repository.kmsKeyArn"),
     # Budgets
     ("a negative budget", setting("budget", {"monthlyUsd": -5}), f"{NS}:budget.monthlyUsd"),
     ("an unknown budget enforcement", setting("budget", {"monthlyUsd": 50, "enforcement": "strict"}),

@@ -21,6 +21,7 @@ def test_schema_publishes_every_component_under_the_package_token(package: dict)
         "ecs-platform:index:WebService",
         "ecs-platform:index:QueueWorker",
         "ecs-platform:index:ScheduledTask",
+        "ecs-platform:index:ImageRepository",
     }
     assert all(r["isComponent"] for r in package["resources"].values())
 

@@ -19,6 +19,7 @@ from .enums import (
     VpcEndpointService,
     WorkerScalingMode,
 )
+from .image_repository import ImageBuild, ImageRepository, ImageRepositoryArgs
 from .load_balancer import LoadBalancer, LoadBalancerArgs
 from .network import Network, NetworkArgs
 from .queue_worker import QueueArgs, QueueWorker, QueueWorkerArgs, ScalingStep, WorkerScaling
@@ -37,6 +38,9 @@ __all__ = [
     "CpuArchitecture",
     "Deployment",
     "DeploymentStrategy",
+    "ImageBuild",
+    "ImageRepository",
+    "ImageRepositoryArgs",
     "ListenerProtocol",
     "LoadBalancer",
     "LoadBalancerArgs",

@@ -75,6 +75,11 @@ class AccountContext:
         """ARN of an SQS queue (SQS Developer Guide, "Amazon SQS resource ARNs")."""
         return pulumi.Output.concat(self.arn("sqs", ""), queue_name)
 
+    def repository_url(self, repository_name: pulumi.Input[str]) -> pulumi.Output[str]:
+        """URL of a private ECR repository: `<account>.dkr.ecr.<region>.<dns suffix>/<name>` (ECR User Guide,
+        "Private registry concepts")."""
+        return pulumi.Output.concat(f"{self.account_id}.dkr.ecr.{self.region}.{self.dns_suffix}/", repository_name)
+
     def queue_url(self, queue_name: pulumi.Input[str]) -> pulumi.Output[str]:
         """URL of an SQS queue (SQS Developer Guide, "Queue and message identifiers")."""
         return pulumi.Output.concat(f"https://sqs.{self.region}.{self.dns_suffix}/{self.account_id}/", queue_name)

@@ -16,6 +16,7 @@ import pulumi_awsx as awsx
 from typing_extensions import NotRequired
 
 from . import defaults, validation
+from ._aws import AccountContext
 from ._args import check_keys
 from .enums import CpuArchitecture
 
@@ -120,8 +121,9 @@ class ImageRepository(pulumi.ComponentResource):
     repository_arn: pulumi.Output[str]
     """ARN of the repository."""
     image_uri: pulumi.Output[Optional[str]]
-    """The image a task definition runs: by digest (`<repository url>@sha256:<digest>`) when `build` is given, by
-    tag (`<repository url>:<image_tag>`) when `image_tag` is; otherwise null."""
+    """The image a task definition runs, by its tag in this repository (`<repository url>:<tag>`): the tag CI
+    pushed (`image_tag`), or the build's tag, once the build is pushed; null with neither. Tags here are immutable, so
+    a tag names one image; the value is known at a first preview. The build's digest is `image.image_uri`."""
 
     def __init__(self, name: str, args: ImageRepositoryArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         check_keys("ImageRepository", args, ImageRepositoryArgs)
@@ -192,10 +194,16 @@ class ImageRepository(pulumi.ComponentResource):
         self.repository_name = repository.name
         self.repository_url = repository.repository_url
         self.repository_arn = repository.arn
+        # Built from the repository's name, which is known at a first preview (the provider's repositoryUrl and the
+        # build's digest are not), so a task definition that runs it is judged then.
+        url = AccountContext.of(self).repository_url(repository.name)
         if self.image is not None:
-            self.image_uri = self.image.image_uri
+            # The image's URN resolves once the image is pushed (and is known at preview): a task definition that
+            # runs this tag waits for the push.
+            pushed = self.image.urn.apply(lambda _: "")
+            self.image_uri = pulumi.Output.concat(url, ":", build["tag"], pushed)  # type: ignore[index]
         elif image_tag is not None:
-            self.image_uri = pulumi.Output.concat(repository.repository_url, ":", image_tag)
+            self.image_uri = pulumi.Output.concat(url, ":", image_tag)
         else:
             self.image_uri = pulumi.Output.from_input(None)
         self.register_outputs(

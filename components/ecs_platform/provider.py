@@ -11,6 +11,7 @@ import pulumi
 
 from . import __version__
 from .cluster import Cluster
+from .image_repository import ImageRepository
 from .load_balancer import LoadBalancer
 from .network import Network
 from .queue_worker import QueueWorker
@@ -20,7 +21,7 @@ from .web_service import WebService
 PACKAGE = "ecs-platform"
 VERSION = __version__
 COMPONENTS: list[type[pulumi.ComponentResource]] = [
-    Network, LoadBalancer, Cluster, WebService, QueueWorker, ScheduledTask,
+    Network, LoadBalancer, Cluster, WebService, QueueWorker, ScheduledTask, ImageRepository,
 ]
 
 

@@ -51,6 +51,15 @@ from .enums import (
     VpcEndpointService,
     WorkerScalingMode,
 )
+from .image_repository import (
+    KEEP_IMAGES,
+    UNTAGGED_EXPIRE_DAYS,
+    BuildProblem,
+    ImageRepositoryArgs,
+    check_build,
+    mutable_tag_problem,
+    tag_problem,
+)
 from .load_balancer import LoadBalancerArgs
 from .network import NetworkArgs
 from .queue_worker import QueueWorkerArgs
@@ -444,10 +453,73 @@ class StackAlarmSettings(WebAlarmSettings, WorkerAlarmSettings):
     """Every threshold, for every workload it fits."""
 
 
+class ImageBuildSettings(_Settings):
+    """Build the image from a Dockerfile and push it to the workload's repository (awsx.ecr.Image); the tag is a
+    digest of the source, so changed source is a new image."""
+
+    context: str = Field(description="Directory of the Docker build context, relative to the project. Required.")
+    dockerfile: Optional[str] = Field(None, description="Path of the Dockerfile, relative to the project. Default: "
+                                                        "Dockerfile in the context.")
+    target: Optional[str] = Field(None, description="Stage of a multi-stage Dockerfile. Default: the last.")
+    args: dict[str, str] = Field(default_factory=dict, description="Build arguments (--build-arg).")
+
+
+class RepositorySettings(_Settings):
+    """An ECR repository the platform owns for the workload's images: immutable tags, scan on push, KMS encryption
+    and a lifecycle policy. The workload runs `tag` from it (pushed by CI), or the image `build` makes."""
+
+    keep_images: int = Field(KEEP_IMAGES, ge=1, le=1000, description="Most recent images kept, tagged or not.")
+    untagged_expire_days: int = Field(UNTAGGED_EXPIRE_DAYS, ge=1, le=365,
+                                      description="Days an untagged image is kept.")
+    kms_key_arn: Optional[str] = Field(None, description="KMS key or alias ARN. Default: the AWS managed aws/ecr key.")
+    force_delete: bool = Field(False, description="Delete the repository on destroy even while it holds images.")
+    tag: Optional[str] = Field(None, description="Tag of the image CI pushes that the workload runs, e.g. 1.4.2.")
+    build: Optional[ImageBuildSettings] = None
+
+    @field_validator("kms_key_arn")
+    @classmethod
+    def _kms(cls, value: Optional[str]) -> Optional[str]:
+        if value is None:
+            return None
+        validation.arn(value, "kms")
+        if not value.split(":", 5)[5].startswith(("key/", "alias/")):
+            raise ValueError(f"must be the ARN of a KMS key or alias; got {value}")
+        return value
+
+    @field_validator("tag")
+    @classmethod
+    def _tag(cls, value: Optional[str]) -> Optional[str]:
+        problem = None if value is None else tag_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @model_validator(mode="after")
+    def _source(self) -> "RepositorySettings":
+        if (self.tag is None) == (self.build is None):
+            raise KeyProblem("tag", "give the tag CI pushes (tag: 1.4.2) or a build section, one of the two")
+        return self
+
+    def args(self, cpu_architecture: CpuArchitecture) -> ImageRepositoryArgs:
+        args: ImageRepositoryArgs = {"keep_images": self.keep_images, "untagged_expire_days": self.untagged_expire_days,
+                                     "force_delete": self.force_delete}
+        if self.kms_key_arn:
+            args["kms_key_arn"] = self.kms_key_arn
+        if self.tag:
+            args["image_tag"] = self.tag
+        if self.build:
+            build = {k: v for k, v in self.build.model_dump().items() if v}
+            args["build"] = {**build, "cpu_architecture": cpu_architecture}  # type: ignore[typeddict-item]
+        return args
+
+
 class TaskSettings(_Settings):
     """What runs: shared by services and workers."""
 
-    image: str = Field(description="Container image, pinned by tag or digest. Required.")
+    image: Optional[str] = Field(None, description="Container image, pinned by tag or digest. Required unless "
+                                                   "repository gives it.")
+    repository: Optional[RepositorySettings] = Field(None, description="An ECR repository for the images, and the "
+                                                                      "image from it. Default: none.")
     cpu: int = defaults.TASK_CPU
     memory: int = defaults.TASK_MEMORY
     cpu_architecture: CpuArchitecture = defaults.CPU_ARCHITECTURE
@@ -467,7 +539,7 @@ class TaskSettings(_Settings):
 
     _environment = field_validator("environment")(classmethod(lambda cls, v: _check_environment(v)))
     _secrets = field_validator("secrets")(classmethod(lambda cls, v: _check_secrets(v)))
-    _image = field_validator("image")(classmethod(lambda cls, v: validation.pinned_image(v)))
+    _image = field_validator("image")(classmethod(lambda cls, v: None if v is None else validation.pinned_image(v)))
 
     @field_validator("scratch_paths")
     @classmethod
@@ -507,6 +579,23 @@ class TaskSettings(_Settings):
         return None if value is None else _strategy(value)
 
     @model_validator(mode="after")
+    def _image_source(self) -> "TaskSettings":
+        if self.image is None and self.repository is None:
+            raise KeyProblem("image", "required: an image reference pinned by tag or digest, or a repository "
+                                      "section that gives the image")
+        if self.image is not None and self.repository is not None:
+            raise KeyProblem("repository", "the image comes from image or from repository, not both; remove image "
+                                           "to run the repository's tag or build")
+        build = self.repository.build if self.repository else None
+        if build is not None:
+            try:
+                check_build({**build.model_dump(exclude_none=True),  # type: ignore[typeddict-item]
+                             "cpu_architecture": self.cpu_architecture})
+            except BuildProblem as problem:
+                raise KeyProblem(f"repository.build.{problem.key}", str(problem)) from None
+        return self
+
+    @model_validator(mode="after")
     def _task(self) -> "TaskSettings":
         if self.cpu not in validation.FARGATE_MEMORY:
             raise KeyProblem("cpu", validation.one_of(self.cpu, validation.FARGATE_MEMORY))
@@ -528,9 +617,16 @@ class TaskSettings(_Settings):
                                          "for the main container")
         return self
 
-    def task_args(self, log_retention_days: int) -> TaskArgs:
+    def image_warning(self) -> Optional[str]:
+        """Why the image may change under a running service (a mutable tag such as latest), or None."""
+        return mutable_tag_problem(self.image) if self.image else None
+
+    def task_args(self, log_retention_days: int, image: Optional[pulumi.Input[str]] = None) -> TaskArgs:
+        """The task's args; ``image`` is the image of its repository, when it has one."""
+        if image is None and self.image is None:
+            raise ValueError("the workload's image comes from its repository: pass the ImageRepository's image_uri")
         args: TaskArgs = {
-            "image": self.image,
+            "image": image if image is not None else self.image,  # type: ignore[typeddict-item]
             "cpu": self.cpu,
             "memory": self.memory,
             "cpu_architecture": self.cpu_architecture,
@@ -911,13 +1007,11 @@ class StackSettings(_Settings):
             raise KeyProblem("workers", f"{name} is also a service; names must be unique across both")
         for name in sorted(set(self.scheduled_tasks) & (set(self.services) | set(self.workers))):
             raise KeyProblem("scheduledTasks", f"{name} is also a service or worker; names must be unique")
-        for kind, workloads in (("services", self.services), ("workers", self.workers),
-                                ("scheduledTasks", self.scheduled_tasks)):
-            for name, workload in workloads.items():
-                for index, sidecar in enumerate(workload.sidecars):
-                    if sidecar.name == name:
-                        raise KeyProblem(f"{kind}.{name}.sidecars[{index}].name",
-                                         f"{name!r} is the name of the main container; give the sidecar another name")
+        for kind, name, workload in self._each_workload():
+            for index, sidecar in enumerate(workload.sidecars):
+                if sidecar.name == name:
+                    raise KeyProblem(f"{kind}.{name}.sidecars[{index}].name",
+                                     f"{name!r} is the name of the main container; give the sidecar another name")
         return self
 
     @model_validator(mode="after")
@@ -1015,10 +1109,10 @@ class StackSettings(_Settings):
             ("loadBalancer.certificateArn", self.load_balancer.certificate_arn),
             ("alarmTopicArn", self.alarm_topic_arn),
         ]
-        for kind, workloads in (("services", self.services), ("workers", self.workers),
-                                ("scheduledTasks", self.scheduled_tasks)):
-            arns += [(f"{kind}.{name}.secretsKmsKeyArn", w.secrets_kms_key_arn) for name, w in workloads.items()]
+        arns += [(f"{kind}.{name}.secretsKmsKeyArn", w.secrets_kms_key_arn) for kind, name, w in self._each_workload()]
         arns += [(f"workers.{name}.queue.kmsKeyArn", w.queue.kms_key_arn) for name, w in self.workers.items()]
+        arns += [(f"{kind}.{name}.repository.kmsKeyArn", w.repository.kms_key_arn)
+                 for kind, name, w in self._each_workload() if w.repository is not None]
         for key, arn in arns:
             if arn is not None:
                 try:
@@ -1036,6 +1130,29 @@ class StackSettings(_Settings):
     @classmethod
     def _retention(cls, value: int) -> int:
         return validation.log_retention_days(value)
+
+    def _each_workload(self) -> list[tuple[str, str, TaskSettings]]:
+        """(stack-file section, name, settings) of every service, worker and scheduled task."""
+        return [(kind, name, w) for kind, workloads in (("services", self.services), ("workers", self.workers),
+                                                        ("scheduledTasks", self.scheduled_tasks))
+                for name, w in workloads.items()]
+
+    def image_repositories(self) -> dict[str, ImageRepositoryArgs]:
+        """Args of the ImageRepository of each workload that has a repository section, by workload name."""
+        return {name: w.repository.args(w.cpu_architecture) for _, name, w in self._each_workload()
+                if w.repository is not None}
+
+    def warnings(self, namespace: str) -> list[str]:
+        """One line per image that can change under a running workload (a mutable tag such as latest, or no tag),
+        naming its key: worth fixing, not worth refusing (the policy pack advises the same)."""
+        found = []
+        for kind, name, w in self._each_workload():
+            images = [("image", w.image)] + [(f"sidecars[{i}].image", c.image) for i, c in enumerate(w.sidecars)]
+            for key, image in images:
+                problem = mutable_tag_problem(image) if image else None
+                if problem:
+                    found.append(f"{namespace}:{kind}.{name}.{key}: {problem}")
+        return found
 
     def default_tags(self, project: str, stack: str) -> dict[str, str]:
         return {"environment": stack, "project": project, "owner": self.tags.owner, **self.tags.extra}
@@ -1119,10 +1236,10 @@ class StackSettings(_Settings):
         return [(name, caller) for name, s in self.services.items() if s.service_connect is not None
                 for caller in s.service_connect.callers]
 
-    def web_service_args(self, name: str, placement: Placement, *,
-                         namespace: Optional[pulumi.Input[str]] = None, **wiring: Any) -> WebServiceArgs:
+    def web_service_args(self, name: str, placement: Placement, *, namespace: Optional[pulumi.Input[str]] = None,
+                         image: Optional[pulumi.Input[str]] = None, **wiring: Any) -> WebServiceArgs:
         """Args of the WebService `name`; `wiring` supplies the load balancer outputs, `namespace` the cluster's
-        Service Connect namespace ARN."""
+        Service Connect namespace ARN, `image` its ImageRepository's image_uri when it has a repository."""
         s = self.services[name]
         alarms = self._alarms(s.alarms, web=True)
         args: dict[str, Any] = {
@@ -1131,7 +1248,7 @@ class StackSettings(_Settings):
             **({"alarms": alarms} if alarms else {}),
             "placement": placement,
             "deployment": {**self._deployment(), **self._strategy(s)},
-            "task": s.task_args(self.log_retention_days),
+            "task": s.task_args(self.log_retention_days, image),
             "priority": s.priority,
             "path_patterns": list(s.path_patterns),
             "host_headers": list(s.host_headers),
@@ -1146,9 +1263,10 @@ class StackSettings(_Settings):
             args["desired_count"] = s.desired_count
         return args  # type: ignore[return-value]
 
-    def queue_worker_args(self, name: str, placement: Placement, *,
-                          namespace: Optional[pulumi.Input[str]] = None) -> QueueWorkerArgs:
-        """Args of the QueueWorker `name`; `namespace` is the cluster's Service Connect namespace ARN."""
+    def queue_worker_args(self, name: str, placement: Placement, *, namespace: Optional[pulumi.Input[str]] = None,
+                          image: Optional[pulumi.Input[str]] = None) -> QueueWorkerArgs:
+        """Args of the QueueWorker `name`; `namespace` is the cluster's Service Connect namespace ARN, `image` its
+        ImageRepository's image_uri when it has a repository."""
         w = self.workers[name]
         queue = {k: v for k, v in w.queue.model_dump().items() if v is not None}
         scaling = w.scaling.model_dump()
@@ -1158,7 +1276,7 @@ class StackSettings(_Settings):
             **({"alarms": alarms} if alarms else {}),
             "placement": placement,
             "deployment": self._deployment(),
-            "task": w.task_args(self.log_retention_days),
+            "task": w.task_args(self.log_retention_days, image),
             "queue": queue,
             "protect_queues": self.service_defaults.protect_queues,
             "scaling": scaling,
@@ -1167,12 +1285,14 @@ class StackSettings(_Settings):
         }
         return args  # type: ignore[return-value]
 
-    def scheduled_task_args(self, name: str, placement: Placement) -> ScheduledTaskArgs:
-        """Args of the ScheduledTask `name`; its dead-letter alarm tells alarmTopicArn."""
+    def scheduled_task_args(self, name: str, placement: Placement, *,
+                            image: Optional[pulumi.Input[str]] = None) -> ScheduledTaskArgs:
+        """Args of the ScheduledTask `name`; its dead-letter alarm tells alarmTopicArn; `image` is its
+        ImageRepository's image_uri when it has a repository."""
         t = self.scheduled_tasks[name]
         return {
             "placement": placement,
-            "task": t.task_args(self.log_retention_days),
+            "task": t.task_args(self.log_retention_days, image),
             "schedule": t.schedule,
             "timezone": t.timezone,
             "retry": t.retry.model_dump(),  # type: ignore[typeddict-item]
@@ -1282,9 +1402,12 @@ def from_pulumi_config() -> StackSettings:
 
     merged = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     try:
-        return parse(merged, pulumi.get_project())
+        settings = parse(merged, pulumi.get_project())
     except SettingsError as error:
         raise SettingsError(error.key, f"{str(error)[len(error.key) + 2:]} (stack file Pulumi.{pulumi.get_stack()}.yaml)") from None
+    for warning in settings.warnings(pulumi.get_project()):
+        pulumi.log.warn(warning)
+    return settings
 
 
 def _decode(value: Any) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import runpy
 import sys
@@ -74,6 +75,8 @@ class ProgramRun:
     """Whether the run was a first preview: values AWS assigns are the engine's unknown marker."""
     root: Optional[Registration] = None
     """The ``pulumi:pulumi:Stack`` resource every top-level resource is a child of; its outputs are the exports."""
+    warnings: list[str] = field(default_factory=list)
+    """What the program logged at warning level (``pulumi.log.warn``), in order, as the CLI would show it."""
 
     def of_type(self, *types: str) -> list[Registration]:
         return [r for r in self.resources if r.type in types]
@@ -298,7 +301,9 @@ def run(
         # A fresh root stack for every run: without this, a second program in the same process would be parented
         # to (and export through) the first program's stack.
         pulumi.runtime.reset_options(project=project, stack=stack, preview=preview)
-        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+        warnings = _Warnings()
+        pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor,
+                                 logger=warnings.logger)
         _sync_await(run_pulumi_func(body))
         root = get_root_resource()
         exported = dict(getattr(root, "outputs", {}) or {})
@@ -307,7 +312,21 @@ def run(
         monitor.root.outputs = _plain(outputs or {})
     resources = [r for r in monitor.registrations if r is not monitor.root]
     return ProgramRun(project=project, stack=stack, resources=resources, outputs=_plain(outputs or {}),
-                      preview=preview, root=monitor.root)
+                      preview=preview, root=monitor.root, warnings=warnings.messages)
+
+
+class _Warnings(logging.Handler):
+    """The program's log at warning level and above, kept instead of printed (set_mocks takes the logger the
+    mock engine writes ``pulumi.log`` messages to)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+        self.logger = logging.Logger("ecs_platform.offline.program", logging.WARNING)
+        self.logger.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
 
 
 def run_stack(program_dir: Union[str, Path], stack: str, mocks: Optional[pulumi.runtime.Mocks] = None,

@@ -169,7 +169,7 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
             raise PlanError("settings-error", f"{error}; give them with --stack-outputs STACK=FILE") from None
         except Exception as error:  # noqa: BLE001 - reported as the program's failure
             raise PlanError("program-error", f"{type(error).__name__}: {error}") from None
-        plan = Plan(project=project, stack=stack, run=run, notes=notes)
+        plan = Plan(project=project, stack=stack, run=run, notes=notes + [f"warning: {w}" for w in run.warnings])
         pending = None
         if session is not None:
             try:
