@@ -115,6 +115,15 @@ def test_prod_prices_a_nat_gateway_and_endpoints_per_zone(prod_plan) -> None:
     assert items["Interface VPC endpoints"].desired == pytest.approx(HOURS * 5 * 3 * 0.01)
 
 
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_a_first_preview_prices_each_task_as_the_full_run_does(request, stack: str) -> None:
+    # At a first preview a service's taskDefinition (and a schedule's) is an unknown ARN: the task is found through
+    # the dependency instead, never by matching one unknown with another.
+    full = request.getfixturevalue(f"{stack}_plan").cost.items
+    preview = build_plan(ROOT, stack, preview=True).cost.items
+    assert [(i.item, i.detail, i.desired) for i in preview] == [(i.item, i.detail, i.desired) for i in full]
+
+
 def test_price_file_names_its_source_and_date() -> None:
     assert PRICES["date"] and PRICES["source"] and PRICES["region"] == "us-east-1"
 

@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Any, Optional
 
 from ecs_platform.offline.engine import ProgramRun, Registration
+from ecs_platform.offline.mocks import UNKNOWN
 
 NOT_INCLUDED = [
     "data transfer out and between AZs",
@@ -112,7 +113,8 @@ class _Services:
     target and its cluster's default strategy."""
 
     def __init__(self, run: ProgramRun) -> None:
-        self.definitions = {d.outputs.get("arn"): d for d in run.of_type("aws:ecs/taskDefinition:TaskDefinition")}
+        self.all_definitions = run.of_type("aws:ecs/taskDefinition:TaskDefinition")
+        self.definitions = {d.outputs.get("arn"): d for d in self.all_definitions if d.outputs.get("arn") != UNKNOWN}
         self.bounds = {
             str(t.inputs.get("resourceId", "")).rsplit("/", 1)[-1]: (int(t.inputs["minCapacity"]),
                                                                     int(t.inputs["maxCapacity"]))
@@ -139,7 +141,13 @@ class _Services:
         return low, desired, high
 
     def task_definition(self, service: Registration) -> Optional[Registration]:
-        return self.definitions.get(service.inputs.get("taskDefinition"))
+        """The service's task definition: by ARN, or at a first preview (ARNs unknown) through the dependency the
+        service's taskDefinition input has on it."""
+        wanted = service.inputs.get("taskDefinition")
+        if wanted != UNKNOWN and wanted in self.definitions:
+            return self.definitions[wanted]
+        linked = set(service.property_dependencies.get("taskDefinition", []))
+        return next((d for d in self.all_definitions if d.urn in linked), None)
 
 
 def _tuples(strategy: Any) -> list[tuple[str, int, int]]:
@@ -305,7 +313,7 @@ def _runs_a_month(expression: str) -> Optional[float]:
 def _scheduled_definition(run: ProgramRun, schedule: Registration) -> Optional[Registration]:
     definitions = run.of_type("aws:ecs/taskDefinition:TaskDefinition")
     wanted = ((schedule.inputs.get("target") or {}).get("ecsParameters") or {}).get("taskDefinitionArn")
-    for definition in definitions:
+    for definition in definitions if wanted != UNKNOWN else []:
         if wanted in (definition.outputs.get("arn"), definition.outputs.get("arnWithoutRevision")):
             return definition
     linked = set(schedule.property_dependencies.get("target", []))
