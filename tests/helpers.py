@@ -1,4 +1,5 @@
-"""Helpers the tests share: reading container definitions and evaluating CloudWatch metric math."""
+"""Helpers the tests share: reading container definitions, watching program runs and evaluating CloudWatch metric
+math."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import re
 from typing import Any, Optional
 
+from ecs_platform.offline import engine
 from ecs_platform.testing import ProgramRun, Registration
 
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
@@ -23,6 +25,20 @@ def containers(run: ProgramRun, name: Optional[str] = None) -> list[dict[str, An
     """The container definitions of the task definition `<name>-task` (or the only one), as ECS receives them."""
     definition = run.one(TASK_DEFINITION, f"{name}-task" if name else None)
     return json.loads(definition.inputs["containerDefinitions"])
+
+
+def watch_runs(monkeypatch: Any) -> list[engine.RecordingMonitor]:
+    """The monitor of every program run started from now on (in order), to see what each one registered, even a
+    run that ended in an exception."""
+    monitors: list[engine.RecordingMonitor] = []
+    original = engine.RecordingMonitor.__init__
+
+    def spy(self: engine.RecordingMonitor, *a: Any, **k: Any) -> None:
+        original(self, *a, **k)
+        monitors.append(self)
+
+    monkeypatch.setattr(engine.RecordingMonitor, "__init__", spy)
+    return monitors
 
 
 def policy(resource: Registration, key: str = "policy") -> dict[str, Any]:

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from ecs_platform import Cluster, LoadBalancer, Network, QueueWorker, WebService
-from ecs_platform.offline import engine, run
+from ecs_platform.offline import run
 
-from .helpers import PLACEMENT
+from .helpers import PLACEMENT, watch_runs
 
 TASK = {"image": "example/app:1.0"}
 WEB = {"placement": PLACEMENT, "listener_arn": "arn:listener", "load_balancer_security_group_id": "sg-1",
@@ -35,14 +35,7 @@ CASES: list[tuple[str, Any, dict[str, Any], str]] = [
 @pytest.mark.parametrize("component, args, message", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_a_misspelt_arg_is_refused_before_anything_is_registered(component, args, message: str,
                                                                 monkeypatch) -> None:
-    monitors: list[engine.RecordingMonitor] = []
-    original = engine.RecordingMonitor.__init__
-
-    def spy(self, *a: Any, **k: Any) -> None:
-        original(self, *a, **k)
-        monitors.append(self)
-
-    monkeypatch.setattr(engine.RecordingMonitor, "__init__", spy)
+    monitors = watch_runs(monkeypatch)
     with pytest.raises(ValueError, match=message.replace("?", r"\?")):
         run(lambda: component("x", args), project="p", stack="s", config={"aws:region": "us-east-1"})
     assert [r.type for r in monitors[0].registrations] == ["pulumi:pulumi:Stack"]

@@ -14,8 +14,10 @@ import pytest
 
 from ecs_platform.enums import CpuArchitecture
 from ecs_platform.image_repository import ImageRepository, lifecycle_policy, mutable_tag_problem
-from ecs_platform.offline import UNKNOWN, engine, run
+from ecs_platform.offline import UNKNOWN, run
 from ecs_platform.toolchain import fidelity
+
+from .helpers import watch_runs
 
 REPOSITORY = "aws:ecr/repository:Repository"
 LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
@@ -201,14 +203,7 @@ def test_an_image_tag_builds_nothing(run_component) -> None:
 def refusal(args: dict[str, Any], monkeypatch, name: str = "api") -> str:
     """The message the component refuses ``args`` with, having checked that nothing but the stack was registered
     before it."""
-    monitors: list[engine.RecordingMonitor] = []
-    original = engine.RecordingMonitor.__init__
-
-    def spy(self, *a: Any, **k: Any) -> None:
-        original(self, *a, **k)
-        monitors.append(self)
-
-    monkeypatch.setattr(engine.RecordingMonitor, "__init__", spy)
+    monitors = watch_runs(monkeypatch)
     with pytest.raises(ValueError) as refused:
         run(lambda: ImageRepository(name, args), project="p", stack="s", config={"aws:region": "us-east-1"})
     assert [r.type for r in monitors[0].registrations] == ["pulumi:pulumi:Stack"]

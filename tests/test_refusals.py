@@ -18,6 +18,7 @@ from ecs_platform.toolchain.cli import main
 from ecs_platform.offline import engine
 
 from .conftest import ROOT
+from .helpers import watch_runs
 
 DEV = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
 NS = "ecs-platform"
@@ -50,14 +51,7 @@ def plan_stack(tmp_path: Path, capsys, monkeypatch) -> Callable[..., Outcome]:
                 change(stack["config"])
             text = yaml.safe_dump(stack, sort_keys=False)
         (program / "Pulumi.bad.yaml").write_text(text)
-        monitors: list[engine.RecordingMonitor] = []
-        original = engine.RecordingMonitor.__init__
-
-        def spy(self, *a: Any, **k: Any) -> None:
-            original(self, *a, **k)
-            monitors.append(self)
-
-        monkeypatch.setattr(engine.RecordingMonitor, "__init__", spy)
+        monitors = watch_runs(monkeypatch)
         capsys.readouterr()
         code = main(["plan", "--stack", "bad", "--dir", str(program), "--pack", str(ROOT / "policies"), *args])
         out = capsys.readouterr()
