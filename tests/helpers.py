@@ -19,6 +19,41 @@ PLACEMENT = {
     "subnet_ids": ["subnet-private-a", "subnet-private-b"],
 }
 """Where the component tests place their services."""
+LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/0123456789abcdef/fedcba9876543210"
+ALB_SG = "sg-0a1b2c3d4e5f60718"
+LB_ARN_SUFFIX = "app/web/0123456789abcdef"
+
+
+def web_args(**overrides: Any) -> dict[str, Any]:
+    """The args of a WebService `api` on /api/* behind the test load balancer, with ``overrides``."""
+    return {
+        "placement": PLACEMENT,
+        "listener_arn": LISTENER,
+        "load_balancer_security_group_id": ALB_SG,
+        "load_balancer_arn_suffix": LB_ARN_SUFFIX,
+        "task": {"image": "example/api:1.0"},
+        "priority": 10,
+        "path_patterns": ["/api/*"],
+        **overrides,
+    }
+
+
+def refusal_of(run_component: Any, build: Any) -> str:
+    """The one-line ValueError ``build`` refuses with, checked to come before the component or any child
+    registers."""
+    errors: list[str] = []
+
+    def program() -> None:
+        try:
+            build()
+        except ValueError as error:
+            errors.append(str(error))
+
+    run = run_component(program)
+    assert not [r for r in run.resources if r.type.startswith(("ecs-platform:", "aws:"))]
+    (message,) = errors
+    assert "\n" not in message
+    return message
 
 
 def containers(run: ProgramRun, name: Optional[str] = None) -> list[dict[str, Any]]:

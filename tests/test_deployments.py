@@ -24,27 +24,13 @@ from ecs_platform.testing import ProgramRun, run
 from ecs_platform.toolchain import fidelity
 from ecs_platform.web_service import alternate_target_group_problem
 
-from .helpers import PLACEMENT, policy
+from .helpers import LISTENER, PLACEMENT, policy, refusal_of, web_args
 
-LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/0123456789abcdef/fedcba9876543210"
 SERVICE = "aws:ecs/service:Service"
 GROUP = "aws:lb/targetGroup:TargetGroup"
 RULE = "aws:lb/listenerRule:ListenerRule"
 ROLE = "aws:iam/role:Role"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
-
-
-def web_args(**overrides: Any) -> dict[str, Any]:
-    return {
-        "placement": PLACEMENT,
-        "listener_arn": LISTENER,
-        "load_balancer_security_group_id": "sg-0a1b2c3d4e5f60718",
-        "load_balancer_arn_suffix": "app/web/0123456789abcdef",
-        "task": {"image": "example/api:1.0"},
-        "priority": 10,
-        "path_patterns": ["/api/*"],
-        **overrides,
-    }
 
 
 def web(run_component, **deployment: Any) -> ProgramRun:
@@ -192,20 +178,7 @@ def test_defaults_of_the_progressive_strategies(run_component) -> None:
 
 
 def refusal(run_component, build) -> str:
-    """The one-line refusal of a component, checked to come before the component or any child registers."""
-    errors: list[str] = []
-
-    def program() -> None:
-        try:
-            build()
-        except ValueError as error:
-            errors.append(str(error))
-
-    run = run_component(program)
-    assert not [r for r in run.resources if r.type.startswith(("ecs-platform:", "aws:"))]
-    (message,) = errors
-    assert "\n" not in message
-    return message
+    return refusal_of(run_component, build)
 
 
 @pytest.mark.parametrize(

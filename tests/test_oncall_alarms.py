@@ -11,28 +11,17 @@ from ecs_platform._service import alarm_thresholds_problem
 from ecs_platform.testing import ProgramRun, Registration, run
 from ecs_platform.toolchain import fidelity
 
-from .helpers import PLACEMENT, MetricMath, alarm_expression, breaches
+from .helpers import LB_ARN_SUFFIX as LB
+from .helpers import PLACEMENT, MetricMath, alarm_expression, breaches, web_args
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:oncall"
 PAGER = "arn:aws:sns:us-east-1:123456789012:pager"
-LB = "app/web/0123456789abcdef"
-LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/0123456789abcdef/fedcba9876543210"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 GROUP = "aws:lb/targetGroup:TargetGroup"
 
 
 def web(run_component, **overrides: Any) -> ProgramRun:
-    args: dict[str, Any] = {
-        "placement": PLACEMENT,
-        "listener_arn": LISTENER,
-        "load_balancer_security_group_id": "sg-0a1b2c3d4e5f60718",
-        "load_balancer_arn_suffix": LB,
-        "task": {"image": "example/api:1.0"},
-        "priority": 10,
-        "path_patterns": ["/api/*"],
-        **overrides,
-    }
-    return run_component(lambda: WebService("api", args))
+    return run_component(lambda: WebService("api", web_args(**overrides)))
 
 
 def worker(run_component, **overrides: Any) -> ProgramRun:
@@ -233,10 +222,7 @@ def test_a_worker_refuses_web_thresholds_before_registration(run_component) -> N
 
 def test_alarm_requests_pass_the_fidelity_check() -> None:
     def program() -> None:
-        WebService("api", {"placement": PLACEMENT, "listener_arn": LISTENER,
-                           "load_balancer_security_group_id": "sg-0a1b2c3d4e5f60718", "load_balancer_arn_suffix": LB,
-                           "task": {"image": "x:1"}, "priority": 10, "path_patterns": ["/api/*"],
-                           "alarms": {"actions": [TOPIC]}})
+        WebService("api", web_args(alarms={"actions": [TOPIC]}))
         QueueWorker("orders", {"placement": PLACEMENT, "task": {"image": "x:1"}, "alarms": {"actions": [TOPIC]}})
 
     report = fidelity.check(run(program, project="fidelity", stack="test", config={"aws:region": "us-east-1"}))

@@ -11,7 +11,7 @@ from ecs_platform import CapacityProvider, CpuArchitecture, QueueWorker, WorkerS
 from ecs_platform.queue_worker import dead_letter_retention_problem, visibility_timeout_problem
 from ecs_platform.testing import ProgramRun
 
-from .helpers import PLACEMENT, alarm_expression, breaches, containers, policy, statements_by_action
+from .helpers import PLACEMENT, alarm_expression, breaches, containers, policy, refusal_of, statements_by_action
 
 QUEUE = "aws:sqs/queue:Queue"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -81,20 +81,8 @@ def test_only_this_queue_may_redrive_into_the_dead_letter_queue(run_component) -
 
 def refusal(run_component, **overrides: Any) -> str:
     """The one-line refusal of a QueueWorker, checked to come before the component or any child registers."""
-    errors: list[str] = []
     args: dict[str, Any] = {"placement": PLACEMENT, "task": {"image": "example/orders:1.0"}, **overrides}
-
-    def program() -> None:
-        try:
-            QueueWorker("orders", args)
-        except ValueError as error:
-            errors.append(str(error))
-
-    run = run_component(program)
-    assert not [r for r in run.resources if r.type.startswith(("ecs-platform:", "aws:"))]
-    (message,) = errors
-    assert "\n" not in message
-    return message
+    return refusal_of(run_component, lambda: QueueWorker("orders", args))
 
 
 def test_visibility_timeout_not_above_the_stop_timeout_is_refused_before_registration(run_component) -> None:

@@ -19,7 +19,7 @@ from ecs_platform.toolchain import fidelity
 from ecs_platform.toolchain.policy_runner import run_policies
 
 from .conftest import ROOT
-from .helpers import PLACEMENT, containers, policy
+from .helpers import PLACEMENT, containers, policy, refusal_of
 
 SCHEDULE = "aws:scheduler/schedule:Schedule"
 QUEUE = "aws:sqs/queue:Queue"
@@ -271,22 +271,10 @@ def test_task_definition_comes_from_the_shared_builder(run_component) -> None:
 
 def refusal(run_component, name: str = "report", **overrides: Any) -> str:
     """The one-line refusal of a ScheduledTask, checked to come before the component or any child registers."""
-    errors: list[str] = []
     given = args(**{k: v for k, v in overrides.items() if v is not None})
     for key in [k for k, v in overrides.items() if v is None]:
         given.pop(key)
-
-    def program() -> None:
-        try:
-            ScheduledTask(name, given)
-        except ValueError as error:
-            errors.append(str(error))
-
-    run = run_component(program)
-    assert not [r for r in run.resources if r.type.startswith(("ecs-platform:", "aws:"))]
-    (message,) = errors
-    assert "\n" not in message
-    return message
+    return refusal_of(run_component, lambda: ScheduledTask(name, given))
 
 
 @pytest.mark.parametrize("overrides, expected", [

@@ -13,27 +13,13 @@ from ecs_platform._service import discovery_name_problem
 from ecs_platform.testing import ProgramRun
 from ecs_platform.toolchain import fidelity
 
-from .helpers import PLACEMENT, containers
+from .helpers import PLACEMENT, containers, web_args
 
 NAMESPACE = "arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-0123456789abcdef"
-LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/0123456789abcdef/fedcba9876543210"
 SERVICE = "aws:ecs/service:Service"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 CALLER_SG = "sg-0caller000000000001"
-
-
-def web_args(**overrides: Any) -> dict[str, Any]:
-    return {
-        "placement": PLACEMENT,
-        "listener_arn": LISTENER,
-        "load_balancer_security_group_id": "sg-0a1b2c3d4e5f60718",
-        "load_balancer_arn_suffix": "app/web/0123456789abcdef",
-        "task": {"image": "example/api:1.0"},
-        "priority": 10,
-        "path_patterns": ["/api/*"],
-        **overrides,
-    }
 
 
 def worker_args(**overrides: Any) -> dict[str, Any]:

@@ -9,26 +9,14 @@ import pytest
 from ecs_platform import CapacityProvider, WebService
 from ecs_platform.offline.engine import RecordingMonitor
 
-from .helpers import PLACEMENT, containers, policy, statements_by_action
+from .helpers import ALB_SG, LISTENER, PLACEMENT, containers, policy, statements_by_action, web_args
 
-ALB_SG = "sg-0a1b2c3d4e5f60718"
-LISTENER = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/0123456789abcdef/fedcba9876543210"
 SERVICE = "aws:ecs/service:Service"
 POLICY = "aws:appautoscaling/policy:Policy"
 
 
 def web(run_component, **overrides: Any):
-    args: dict[str, Any] = {
-        "placement": PLACEMENT,
-        "listener_arn": LISTENER,
-        "load_balancer_security_group_id": ALB_SG,
-        "load_balancer_arn_suffix": "app/web/0123456789abcdef",
-        "task": {"image": "example/api:1.0"},
-        "priority": 10,
-        "path_patterns": ["/api/*"],
-    }
-    args.update(overrides)
-    return run_component(lambda: WebService("api", args))
+    return run_component(lambda: WebService("api", web_args(**overrides)))
 
 
 def test_target_group_registers_task_ips_with_the_health_check(run_component) -> None:

@@ -20,7 +20,7 @@ import json
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal, Optional
 
 import pulumi
@@ -87,6 +87,17 @@ class KeyProblem(ValueError):
     def __init__(self, key: str, message: str) -> None:
         super().__init__(message)
         self.key = key
+
+
+def _component_check(problem_of: Callable[[Any], Optional[str]], key: str) -> Any:
+    """A field validator that refuses what a component's own check refuses (its message without the component's
+    key, which the settings' key path replaces); an absent value is not checked."""
+    def check(cls: Any, value: Any) -> Any:
+        problem = problem_of(value) if value is not None else None
+        if problem:
+            raise ValueError(problem.removeprefix(f"{key} "))
+        return value
+    return classmethod(check)
 
 
 class _Settings(BaseModel):
@@ -242,13 +253,8 @@ class ClusterSettings(_Settings):
     def _check_strategy(cls, value: list[CapacityProviderSettings]) -> list[CapacityProviderSettings]:
         return _strategy(value)
 
-    @field_validator("service_connect_namespace")
-    @classmethod
-    def _namespace(cls, value: Optional[str]) -> Optional[str]:
-        problem = namespace_name_problem(value) if value is not None else None
-        if problem:
-            raise ValueError(problem.removeprefix("service_connect_namespace "))
-        return value
+    _namespace = field_validator("service_connect_namespace")(
+        _component_check(namespace_name_problem, "service_connect_namespace"))
 
 
 # Services and workers ------------------------------------------------------------------------------------------
@@ -368,13 +374,8 @@ class ServiceConnectSettings(_Settings):
         default_factory=list,
         description="Services and workers allowed to call it: its port opens to their security groups only.")
 
-    @field_validator("discovery_name")
-    @classmethod
-    def _discovery_name(cls, value: Optional[str]) -> Optional[str]:
-        problem = discovery_name_problem(value) if value is not None else None
-        if problem:
-            raise ValueError(problem.removeprefix("service_connect.discovery_name "))
-        return value
+    _discovery_name = field_validator("discovery_name")(
+        _component_check(discovery_name_problem, "service_connect.discovery_name"))
 
     @field_validator("callers")
     @classmethod
@@ -893,21 +894,8 @@ class ScheduledTaskSettings(TaskSettings):
     on_demand: bool = Field(defaults.SCHEDULED_TASK_ON_DEMAND, description="Run on FARGATE instead of FARGATE_SPOT.")
     enabled: bool = Field(defaults.SCHEDULE_ENABLED, description="false keeps everything but starts nothing.")
 
-    @field_validator("schedule")
-    @classmethod
-    def _expression(cls, value: str) -> str:
-        problem = schedule_problem(value)
-        if problem:
-            raise ValueError(problem.removeprefix("schedule "))
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone(cls, value: str) -> str:
-        problem = timezone_problem(value)
-        if problem:
-            raise ValueError(problem.removeprefix("timezone "))
-        return value
+    _expression = field_validator("schedule")(_component_check(schedule_problem, "schedule"))
+    _timezone = field_validator("timezone")(_component_check(timezone_problem, "timezone"))
 
     @model_validator(mode="after")
     def _capacity(self) -> "ScheduledTaskSettings":
