@@ -269,12 +269,9 @@ def _positive(key: str, value: object) -> int:
 
 def _kms_key(value: str) -> None:
     try:
-        validation.arn(value, "kms")
+        validation.kms_key_or_alias_arn(value)
     except ValueError as error:
         raise ValueError(f"ImageRepository kms_key_arn: {error}") from None
-    resource = value.split(":", 5)[5]
-    if not resource.startswith(("key/", "alias/")):
-        raise ValueError(f"ImageRepository kms_key_arn must be the ARN of a KMS key or alias; got {value}")
 
 
 class BuildProblem(ValueError):
@@ -296,8 +293,9 @@ def tag_problem(tag: str) -> Optional[str]:
 
 
 def check_build(build: ImageBuild) -> ImageBuild:
-    """The build with its platform and tag decided; raises :class:`BuildProblem` before anything is registered.
-    Paths are relative to the working directory (a Pulumi program's is its project directory)."""
+    """The build with its platform decided; raises :class:`BuildProblem` before anything is registered. Paths are
+    relative to the working directory (a Pulumi program's is its project directory). A tag left out is not made
+    here (that reads the whole context): :func:`_build` makes it."""
     context = build["context"]
     if not os.path.isdir(context):
         raise BuildProblem("context", f"no directory {context!r} (from {os.getcwd()})")
@@ -313,20 +311,24 @@ def check_build(build: ImageBuild) -> ImageBuild:
     if platform != PLATFORMS[architecture]:
         raise BuildProblem("platform", f"{platform} does not run on {architecture.value} tasks; use "
                                        f"{PLATFORMS[architecture]} or leave platform out")
-    args = dict(build.get("args") or {})
-    target = build.get("target")
-    tag = build.get("tag") or "src-" + source_digest(context, dockerfile, platform, target, args)[:16]
-    problem = tag_problem(tag)
+    problem = tag_problem(build["tag"]) if "tag" in build else None
     if problem:
         raise BuildProblem("tag", problem)
-    return {**build, "platform": platform, "tag": tag}
+    return {**build, "platform": platform}
 
 
 def _build(build: ImageBuild) -> ImageBuild:
+    """The build checked, with its platform and tag decided (a tag left out is `src-` and a digest of the
+    source)."""
     try:
-        return check_build(build)
+        checked = check_build(build)
     except BuildProblem as problem:
         raise ValueError(f"ImageRepository build.{problem.key}: {problem}") from None
+    if "tag" not in checked:
+        digest = source_digest(checked["context"], checked.get("dockerfile"), checked["platform"],
+                               checked.get("target"), dict(checked.get("args") or {}))
+        checked["tag"] = "src-" + digest[:16]
+    return checked
 
 
 def source_digest(context: str, dockerfile: Optional[str], platform: str, target: Optional[str],

@@ -55,6 +55,7 @@ from .image_repository import (
     KEEP_IMAGES,
     UNTAGGED_EXPIRE_DAYS,
     BuildProblem,
+    ImageBuild,
     ImageRepositoryArgs,
     check_build,
     mutable_tag_problem,
@@ -464,6 +465,11 @@ class ImageBuildSettings(_Settings):
     target: Optional[str] = Field(None, description="Stage of a multi-stage Dockerfile. Default: the last.")
     args: dict[str, str] = Field(default_factory=dict, description="Build arguments (--build-arg).")
 
+    def image_build(self, cpu_architecture: CpuArchitecture) -> ImageBuild:
+        """The ImageRepository build for tasks of ``cpu_architecture`` (which decides the platform)."""
+        build = {k: v for k, v in self.model_dump().items() if v}
+        return {**build, "cpu_architecture": cpu_architecture}  # type: ignore[typeddict-item]
+
 
 class RepositorySettings(_Settings):
     """An ECR repository the platform owns for the workload's images: immutable tags, scan on push, KMS encryption
@@ -480,12 +486,7 @@ class RepositorySettings(_Settings):
     @field_validator("kms_key_arn")
     @classmethod
     def _kms(cls, value: Optional[str]) -> Optional[str]:
-        if value is None:
-            return None
-        validation.arn(value, "kms")
-        if not value.split(":", 5)[5].startswith(("key/", "alias/")):
-            raise ValueError(f"must be the ARN of a KMS key or alias; got {value}")
-        return value
+        return None if value is None else validation.kms_key_or_alias_arn(value)
 
     @field_validator("tag")
     @classmethod
@@ -509,8 +510,7 @@ class RepositorySettings(_Settings):
         if self.tag:
             args["image_tag"] = self.tag
         if self.build:
-            build = {k: v for k, v in self.build.model_dump().items() if v}
-            args["build"] = {**build, "cpu_architecture": cpu_architecture}  # type: ignore[typeddict-item]
+            args["build"] = self.build.image_build(cpu_architecture)
         return args
 
 
@@ -590,8 +590,7 @@ class TaskSettings(_Settings):
         build = self.repository.build if self.repository else None
         if build is not None:
             try:
-                check_build({**build.model_dump(exclude_none=True),  # type: ignore[typeddict-item]
-                             "cpu_architecture": self.cpu_architecture})
+                check_build(build.image_build(self.cpu_architecture))
             except BuildProblem as problem:
                 raise KeyProblem(f"repository.build.{problem.key}", str(problem)) from None
         return self
@@ -617,10 +616,6 @@ class TaskSettings(_Settings):
             raise KeyProblem("sidecars", f"the sidecars reserve {cpu} of the task's {self.cpu} CPU units; leave CPU "
                                          "for the main container")
         return self
-
-    def image_warning(self) -> Optional[str]:
-        """Why the image may change under a running service (a mutable tag such as latest), or None."""
-        return mutable_tag_problem(self.image) if self.image else None
 
     def task_args(self, log_retention_days: int, image: Optional[pulumi.Input[str]] = None) -> TaskArgs:
         """The task's args; ``image`` is the image of its repository, when it has one."""

@@ -77,6 +77,15 @@ def arn(value: str, service: str, resource_prefix: str = "") -> str:
     return value
 
 
+def kms_key_or_alias_arn(value: str) -> str:
+    """Accept the ARN of a KMS key (`key/<id>`) or of an alias (`alias/<name>`), as services that encrypt with a
+    customer key take it."""
+    arn(value, "kms")
+    if not value.split(":", 5)[5].startswith(("key/", "alias/")):
+        raise ValueError(f"must be the ARN of a KMS key or alias; got {value}")
+    return value
+
+
 def ipv4_network(value: str) -> ipaddress.IPv4Network:
     try:
         return ipaddress.IPv4Network(value, strict=True)
