@@ -14,11 +14,11 @@ from ecs_platform.testing import ProgramRun, run_stack
 from ecs_platform.toolchain.cli import main
 
 from .conftest import ROOT
+from .helpers import containers
 
 NS = "ecs-platform"
 REPOSITORY = "aws:ecr/repository:Repository"
 LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
-TASK = "aws:ecs/taskDefinition:TaskDefinition"
 IMAGE = "awsx:ecr:Image"
 PROD = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())["config"]
 WORKLOADS = {name: w["repository"]["tag"] for kind in ("services", "workers", "scheduledTasks")
@@ -26,9 +26,7 @@ WORKLOADS = {name: w["repository"]["tag"] for kind in ("services", "workers", "s
 
 
 def _main_image(run: ProgramRun, workload: str) -> str:
-    (definition,) = [r for r in run.of_type(TASK) if r.name == f"{workload}-task"]
-    containers = json.loads(definition.inputs["containerDefinitions"])
-    return next(c["image"] for c in containers if c["name"] == workload)
+    return next(c["image"] for c in containers(run, workload) if c["name"] == workload)
 
 
 def _repository(run: ProgramRun, workload: str):

@@ -16,7 +16,7 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
@@ -129,34 +129,22 @@ def _common(parser: argparse.ArgumentParser) -> None:
                              "or the --json of that stack's plan (repeatable)")
 
 
-def _discount(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1; got {text!r}") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"must be from 0 to 1 (0.7 is a 70% discount); got {text}")
-    return value
+def _number(accepts: Callable[[float], bool], a_number: str, in_range: str) -> Callable[[str], float]:
+    """An argparse type: a number that ``accepts`` takes; refused as not ``a_number``, or not ``in_range``."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {a_number}; got {text!r}") from None
+        if not accepts(value):
+            raise argparse.ArgumentTypeError(f"must be {in_range}; got {text}")
+        return value
+    return parse
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number above 0; got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be above 0; got {text}")
-    return value
-
-
-def _not_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number, 0 or more; got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more; got {text}")
-    return value
+_discount = _number(lambda v: 0 <= v <= 1, "a number from 0 to 1", "from 0 to 1 (0.7 is a 70% discount)")
+_positive = _number(lambda v: v > 0, "a number above 0", "above 0")
+_not_negative = _number(lambda v: v >= 0, "a number, 0 or more", "0 or more")
 
 
 def _fail(code: int, message: str) -> int:

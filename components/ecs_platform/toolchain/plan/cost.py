@@ -313,9 +313,10 @@ def _runs_a_month(expression: str) -> Optional[float]:
 def _scheduled_definition(run: ProgramRun, schedule: Registration) -> Optional[Registration]:
     definitions = run.of_type("aws:ecs/taskDefinition:TaskDefinition")
     wanted = ((schedule.inputs.get("target") or {}).get("ecsParameters") or {}).get("taskDefinitionArn")
-    for definition in definitions if wanted != UNKNOWN else []:
-        if wanted in (definition.outputs.get("arn"), definition.outputs.get("arnWithoutRevision")):
-            return definition
+    if wanted != UNKNOWN:
+        for definition in definitions:
+            if wanted in (definition.outputs.get("arn"), definition.outputs.get("arnWithoutRevision")):
+                return definition
     linked = set(schedule.property_dependencies.get("target", []))
     return next((d for d in definitions if d.urn in linked), None)
 
