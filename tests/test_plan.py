@@ -152,7 +152,7 @@ def test_json_report_has_the_documented_structure(tmp_path: Path) -> None:
     assert main(["plan", "--stack", "prod", "--dir", str(ROOT), "--json", str(out)]) == 0
     report = json.loads(out.read_text())
     assert set(report) == {"schemaVersion", "project", "stack", "preview", "status", "error", "resources", "outputs",
-                           "policy", "fidelity", "cost", "notes", "budget", "comparison"}
+                           "policy", "fidelity", "cost", "notes", "budget", "comparison", "config"}
     documented = (ROOT / "docs" / "plan.md").read_text()
     assert all(f"`{key}`" in documented for key in report)
     assert report["cost"]["total"]["desired"] == pytest.approx(sum(i["desired"] for i in report["cost"]["lineItems"]),

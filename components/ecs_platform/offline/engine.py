@@ -57,6 +57,11 @@ class Registration:
     ignore_changes: list[str]
     delete_before_replace: bool
     retain_on_delete: bool
+    aliases: list[str] = field(default_factory=list)
+    """URNs this resource was known by before (its ``aliases`` option, and those it inherits from its parent's)."""
+    auto_named: Optional[str] = None
+    """The input the provider filled with an auto-name (``name``, ``bucket``), when the program left it out: on a
+    later ``pulumi up`` the provider keeps the name it chose first, whatever the logical name is now."""
 
     @property
     def is_component(self) -> bool:
@@ -121,6 +126,7 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
         self.on_register = on_register
         self.config = dict(config or {})
         self.default_providers: dict[tuple[str, str], str] = {}
+        self.aliases: dict[str, list[str]] = {}
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         # The engine qualifies a child's type with its parent's, except under the root stack.
@@ -180,6 +186,9 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
         auto_named = AUTO_NAMED.get(request.type)
         if auto_named and auto_named not in inputs and isinstance(state, dict) and auto_named in state:
             inputs = {**inputs, auto_named: state[auto_named]}
+        else:
+            auto_named = None
+        aliases = self._alias_urns(request, urn)
         obj_proto = sdk_mocks._sync_await(rpc.serialize_properties(state, {}))
         self.resources[urn] = sdk_mocks.MockMonitor.ResourceRegistration(urn, id_, state)
         self._record(Registration(
@@ -200,8 +209,39 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
             ignore_changes=list(request.ignoreChanges),
             delete_before_replace=bool(request.deleteBeforeReplace),
             retain_on_delete=bool(request.retainOnDelete),
+            aliases=aliases,
+            auto_named=auto_named,
         ))
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
+
+    def _alias_urns(self, request: Any, urn: str) -> list[str]:
+        """The URNs the engine would look for in the old state besides ``urn``: each alias the program gave (a URN,
+        or a spec whose unset parts are the resource's own), each under the parent's own URN and under every alias
+        of the parent (a child of a renamed component is found under the component's old URN)."""
+        names: list[tuple[str, str, Optional[str]]] = [(request.name, request.type, None)]
+        found: list[str] = []
+        for alias in request.aliases:
+            if alias.urn:
+                found.append(alias.urn)
+                continue
+            spec = alias.spec
+            parent = "" if spec.noParent else (spec.parentUrn or None)
+            names.append((spec.name or request.name, spec.type or request.type, parent))
+        for name, type_, parent in names:
+            if parent is not None:
+                found.append(self.make_urn(parent, type_, name))
+                continue
+            found.append(self.make_urn(request.parent, type_, name))
+            # Under each old URN of the parent, with the parent's old name in place of its new one where the child's
+            # name starts with it (the SDK's and the engine's inherited child alias).
+            parent_name = request.parent.rsplit("::", 1)[-1] if request.parent else ""
+            for old_parent in self.aliases.get(request.parent, []):
+                old_name = old_parent.rsplit("::", 1)[-1]
+                inherited = old_name + name[len(parent_name):] if parent_name and name.startswith(parent_name) else name
+                found.append(self.make_urn(old_parent, type_, inherited))
+        unique = [u for u in dict.fromkeys(found) if u != urn]
+        self.aliases[urn] = unique
+        return unique
 
 
 def _default_id(urn: str) -> str:

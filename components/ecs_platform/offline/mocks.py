@@ -99,6 +99,7 @@ AUTO_NAMED: dict[str, str] = {
     "aws:s3/bucket:Bucket": "bucket",
     "aws:appautoscaling/policy:Policy": "name",
     "aws:scheduler/schedule:Schedule": "name",
+    "aws:servicediscovery/httpNamespace:HttpNamespace": "name",
 }
 
 

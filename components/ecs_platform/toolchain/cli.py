@@ -24,8 +24,9 @@ EXIT_OK, EXIT_VIOLATIONS, EXIT_CONFIG, EXIT_PROGRAM = 0, 1, 2, 3
 
 EXIT_CODES = """exit codes:
   0  the stack passes (advisories allowed)
-  1  a mandatory policy violation, a deploy-fidelity violation, a cost estimate over a mandatory budget, or
-     (plan --preview) a mandatory policy the pack could not judge
+  1  a mandatory policy violation, a deploy-fidelity violation, a cost estimate over a mandatory budget,
+     (plan --preview) a mandatory policy the pack could not judge, or (plan --compare) a mandatory hazard:
+     a change the live stack would lose data or fail half-way on
   2  a settings, stack-file, pack or command-line error (one line, before anything runs)
   3  the program, or the policy pack, failed"""
 
@@ -340,6 +341,11 @@ def _plan(args: argparse.Namespace) -> int:
     if plan.budget is not None and plan.budget.over:
         mandatory = plan.budget.enforcement == "mandatory"
         print(f"{'error' if mandatory else 'warning'}: over budget: {plan.budget.line()}", file=sys.stderr)
+    hazards = [h for h in (plan.comparison or {}).get("hazards", []) if h["severity"] == "mandatory"]
+    if hazards:
+        first = hazards[0]
+        print(f"error: {len(hazards)} mandatory hazard(s) for the live stack; first: {first['key'] or first['resource']}"
+              f": {first['message']}", file=sys.stderr)
     return EXIT_OK if plan.status == "ok" else EXIT_VIOLATIONS
 
 

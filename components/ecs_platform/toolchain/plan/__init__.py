@@ -46,6 +46,8 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     budget: Optional[BudgetCheck] = None
     comparison: Optional[dict[str, Any]] = None
+    config: dict[str, Any] = field(default_factory=dict)
+    """The stack file's config (structured values decoded), so a later plan can say which key changed."""
 
     @property
     def status(self) -> str:
@@ -57,6 +59,8 @@ class Plan:
             return "fidelity-violations"
         if self.budget is not None and self.budget.over and self.budget.enforcement == "mandatory":
             return "over-budget"
+        if self.comparison is not None and any(h["severity"] == "mandatory" for h in self.comparison["hazards"]):
+            return "hazards"
         return "ok"
 
     def tree(self) -> list[dict[str, Any]]:
@@ -95,11 +99,30 @@ class Plan:
             "notes": self.notes,
             "budget": self.budget.to_dict() if self.budget is not None else None,
             "comparison": self.comparison,
+            "config": self.config,
         }
 
     def items(self) -> list[dict[str, Any]]:
-        """Every resource by type and name with a digest of its inputs, so two plans can say what changed."""
-        return [{"type": r.type, "name": r.name, "digest": _digest(r.inputs)}
+        """Every resource with what a later plan needs to say what a `pulumi up` would do to it: its inputs (and a
+        digest of them), the options that decide how it is replaced or deleted, the inputs that come from other
+        resources, its id and ARN, and the top-level component it belongs to."""
+        urns = {r.urn: r for r in self.run.resources}
+
+        def owner(resource: Registration) -> Optional[str]:
+            top = None
+            parent = urns.get(resource.parent)
+            while parent is not None:
+                if not parent.custom and not parent.remote:
+                    top = f"{parent.type}::{parent.name}"
+                parent = urns.get(parent.parent)
+            return top
+
+        return [{"type": r.type, "name": r.name, "digest": _digest(r.inputs), "urn": r.urn,
+                 "id": r.id, "arn": r.outputs.get("arn") if isinstance(r.outputs.get("arn"), str) else "",
+                 "owner": owner(r), "inputs": r.inputs, "autoNamed": r.auto_named, "aliases": r.aliases,
+                 "protect": r.protect, "retainOnDelete": r.retain_on_delete,
+                 "deleteBeforeReplace": r.delete_before_replace, "ignoreChanges": r.ignore_changes,
+                 "propertyDependencies": {k: v for k, v in r.property_dependencies.items() if v}}
                 for r in sorted(self.run.resources, key=lambda r: (r.type, r.name)) if r.custom or r.remote]
 
     def graph(self) -> str:
@@ -112,11 +135,20 @@ def _digest(inputs: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def _decoded(value: str) -> Any:
+    if value[:1] in ("{", "["):
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return value
+
+
 def failed(project: str, stack: str, error: PlanError) -> dict[str, Any]:
     """The JSON of a plan that stopped: same structure, no sections."""
     return {"schemaVersion": SCHEMA_VERSION, "project": project, "stack": stack, "status": error.status,
             "error": str(error), "resources": None, "outputs": None, "policy": None, "fidelity": None,
-            "cost": None, "notes": [], "budget": None, "comparison": None}
+            "cost": None, "notes": [], "budget": None, "comparison": None, "config": None}
 
 
 def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack_config: Optional[Path] = None,
@@ -169,7 +201,8 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
             raise PlanError("settings-error", f"{error}; give them with --stack-outputs STACK=FILE") from None
         except Exception as error:  # noqa: BLE001 - reported as the program's failure
             raise PlanError("program-error", f"{type(error).__name__}: {error}") from None
-        plan = Plan(project=project, stack=stack, run=run, notes=notes + [f"warning: {w}" for w in run.warnings])
+        plan = Plan(project=project, stack=stack, run=run, notes=notes + [f"warning: {w}" for w in run.warnings],
+                    config={key: _decoded(value) for key, value in config.values.items()})
         pending = None
         if session is not None:
             try:
@@ -250,8 +283,13 @@ def render(plan: Plan) -> str:
                   f"max {delta['max']:+,.2f}",
                   f"  resources: {len(resources['added'])} added, {len(resources['removed'])} removed, "
                   f"{len(resources['changed'])} changed"]
-        lines += [f"    {kind}: {r['type']}::{r['name']}" for kind in ("added", "removed", "changed")
-                  for r in resources[kind]]
+        lines += [f"    {kind}: {r['type']}::{r['name']}" for kind in ("added", "removed") for r in resources[kind]]
+        lines += [f"    {r.get('action') or 'changed'}{' (delete first)' if r.get('deleteFirst') else ''}: "
+                  f"{r['type']}::{r['name']}" for r in resources["changed"]]
+        hazards = plan.comparison.get("hazards") or []
+        lines.append(f"  hazards: {sum(h['severity'] == 'mandatory' for h in hazards)} mandatory, "
+                     f"{sum(h['severity'] != 'mandatory' for h in hazards)} advisory")
+        lines += [f"    [{h['severity']}] {h['key'] or h['resource']}: {h['message']}" for h in hazards]
         policy = plan.comparison["policy"]
         lines.append(f"  policy violations: {len(policy['new'])} new, {len(policy['gone'])} gone")
     if plan.notes:

@@ -103,13 +103,32 @@ def _violations(report: dict[str, Any]) -> dict[tuple[str, str, str, str], dict[
             for v in ((report.get("policy") or {}).get("violations") or [])}
 
 
-def compare(base: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]:
-    """What changes from the ``base`` plan report to the ``head`` one (both as ``--json`` writes them)."""
+def _digest_changes(base: dict[str, Any], head: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Added, removed and changed by type, name and digest alone: what a base report without inputs allows."""
     before, after = _resources(base), _resources(head)
-    added = sorted(set(after) - set(before))
-    removed = sorted(set(before) - set(after))
     changed = sorted(k for k in set(before) & set(after)
                      if before[k] is not None and after[k] is not None and before[k] != after[k])
+    return {"added": [{"type": t, "name": n} for t, n in sorted(set(after) - set(before))],
+            "removed": [{"type": t, "name": n} for t, n in sorted(set(before) - set(after))],
+            "changed": [{"type": t, "name": n, "action": "unknown"} for t, n in changed]}
+
+
+def compare(base: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]:
+    """What changes from the ``base`` plan report (the live stack) to the ``head`` one (the change), both as
+    ``--json`` writes them: resources added, removed, updated or replaced, the hazards of doing so, the cost and the
+    policy violations."""
+    from .changes import analyse, legacy
+
+    if legacy(base):
+        resources = _digest_changes(base, head)
+        hazards: list[dict[str, Any]] = []
+    else:
+        analysis = analyse(base, head)
+        key = lambda i: (i.type, i.name)  # noqa: E731
+        resources = {"added": [{"type": i.type, "name": i.name} for i in sorted(analysis.added, key=key)],
+                     "removed": [{"type": i.type, "name": i.name} for i in sorted(analysis.removed, key=key)],
+                     "changed": analysis.changed_dicts()}
+        hazards = [h.to_dict() for h in sorted(analysis.hazards, key=lambda h: h.severity != "mandatory")]
     base_costs, head_costs = _costs(base), _costs(head)
     lines = []
     for item in sorted(set(base_costs) | set(head_costs)):
@@ -124,11 +143,8 @@ def compare(base: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]:
     old_violations, new_violations = _violations(base), _violations(head)
     return {
         "base": {"project": base.get("project"), "stack": base.get("stack"), "status": base.get("status")},
-        "resources": {
-            "added": [{"type": t, "name": n} for t, n in added],
-            "removed": [{"type": t, "name": n} for t, n in removed],
-            "changed": [{"type": t, "name": n} for t, n in changed],
-        },
+        "resources": resources,
+        "hazards": hazards,
         "cost": {"lineItems": lines, "baseTotal": base_total, "headTotal": head_total},
         "totalDelta": {c: round(float(head_total[c]) - float(base_total[c]), 2) for c in COUNTS},
         "policy": {
@@ -157,6 +173,13 @@ def markdown(report: dict[str, Any], comparison: Optional[dict[str, Any]]) -> st
     policy violations the change brings or clears."""
     stack = report.get("stack")
     lines = [MARKER, f"### Plan of `{stack}`: monthly cost and policy", ""]
+    hazards = (comparison or {}).get("hazards") or []
+    if hazards:
+        mandatory = [h for h in hazards if h["severity"] == "mandatory"]
+        lines += [f"**{len(mandatory)} change(s) this `pulumi up` would punish**" if mandatory
+                  else "Changes to a live stack worth knowing:", ""]
+        lines += [f"- {h['severity']}: `{h['key'] or h['resource']}`: {h['message']}" for h in hazards]
+        lines.append("")
     cost = report.get("cost") or {}
     total = cost.get("total") or {}
     if comparison is not None:
@@ -189,7 +212,10 @@ def markdown(report: dict[str, Any], comparison: Optional[dict[str, Any]]) -> st
         lines += ["", f"<details><summary>Resources: {summary}</summary>", ""]
         for kind in ("added", "removed", "changed"):
             for resource in resources[kind]:
-                lines.append(f"- {kind}: `{_short(resource['type'])}` {resource['name']}")
+                action = resource.get("action")
+                shown = {"replace": "replaced" + (" (delete first)" if resource.get("deleteFirst") else ""),
+                         "update": "updated in place"}.get(action or "", kind)
+                lines.append(f"- {shown}: `{_short(resource['type'])}` {resource['name']}")
         lines += ["", "</details>"]
         policy = comparison["policy"]
         if policy["new"] or policy["gone"]:
