@@ -122,7 +122,8 @@ class Plan:
                  "owner": owner(r), "inputs": r.inputs, "autoNamed": r.auto_named, "aliases": r.aliases,
                  "protect": r.protect, "retainOnDelete": r.retain_on_delete,
                  "deleteBeforeReplace": r.delete_before_replace, "ignoreChanges": r.ignore_changes,
-                 "propertyDependencies": {k: v for k, v in r.property_dependencies.items() if v}}
+                 # Sorted: the SDK gathers dependencies in a set, so their order varies from run to run.
+                 "propertyDependencies": {k: sorted(v) for k, v in sorted(r.property_dependencies.items()) if v}}
                 for r in sorted(self.run.resources, key=lambda r: (r.type, r.name)) if r.custom or r.remote]
 
     def graph(self) -> str:
