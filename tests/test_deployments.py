@@ -88,15 +88,20 @@ def test_the_production_rule_forwards_to_both_groups_and_leaves_the_weights_to_e
         {"arn": run.one(GROUP, "api-tg").outputs["arn"], "weight": 100},
         {"arn": run.one(GROUP, "api-tg-alt").outputs["arn"], "weight": 0},
     ]
-    # After a deployment ECS has moved the weights; `pulumi up` must not move traffic back to the old revision.
-    assert run.one(RULE).ignore_changes == ["actions"]
+    # After a deployment ECS has moved the weights; `pulumi up` must not move traffic back to the old revision. The
+    # groups stay the program's: a replaced group must be followed, not kept in use by an ignored action.
+    assert run.one(RULE).ignore_changes == ["actions[0].forward.targetGroups[*].weight"]
 
 
-def test_ecs_assumes_the_traffic_role_only_from_this_account_and_touches_only_this_service(run_component) -> None:
+def test_the_traffic_role_trusts_ecs_as_aws_documents_it(run_component) -> None:
     run = web(run_component, strategy="canary")
-    (trust,) = policy(run.one(ROLE, "api-traffic"), "assumeRolePolicy")["Statement"]
-    assert trust["Principal"] == {"Service": "ecs.amazonaws.com"}
-    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    # ECS Developer Guide, "Amazon ECS infrastructure IAM role for load balancers": no condition in the trust policy.
+    assert policy(run.one(ROLE, "api-traffic"), "assumeRolePolicy")["Statement"] == [
+        {"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+
+
+def test_the_traffic_role_touches_only_this_service(run_component) -> None:
+    run = web(run_component, strategy="canary")
     statements = {tuple(s["Action"]) if isinstance(s["Action"], list) else (s["Action"],): s["Resource"]
                   for s in policy(run.one("aws:iam/rolePolicy:RolePolicy", "api-traffic"))["Statement"]}
     elb = "arn:aws:elasticloadbalancing:us-east-1:123456789012:"
@@ -127,8 +132,12 @@ def test_canary_rolls_back_on_the_5xx_and_unhealthy_target_alarms(run_component)
     assert alarms == {"alarmNames": [run.one(ALARM, "api-5xx-rate").outputs["name"],
                                      run.one(ALARM, "api-unhealthy-hosts").outputs["name"]],
                       "enable": True, "rollback": True}
-    # The circuit breaker keeps watching too ("Amazon ECS deployment failure detection": both methods support
-    # rolling and blue/green deployments).
+    # "Amazon ECS deployment failure detection": the circuit breaker supports rolling and blue/green only.
+    assert run.one(SERVICE).inputs.get("deploymentCircuitBreaker") is None
+
+
+def test_blue_green_keeps_the_circuit_breaker(run_component) -> None:
+    run = web(run_component, strategy="blueGreen")
     assert run.one(SERVICE).inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
 
 
@@ -192,8 +201,9 @@ def refusal(run_component, build) -> str:
         ({"strategy": "linear", "linear_step_percent": 2}, "deployment.linear_step_percent must be 3 to 100"),
         ({"strategy": "linear", "linear_step_bake_time_minutes": 2000}, "linear_step_bake_time_minutes must be 0"),
         ({"strategy": "gradual"}, "deployment.strategy must be one of rolling, blueGreen, canary, linear"),
-        ({"strategy": "canary", "wait_for_steady_state": True, "steady_state_timeout_minutes": 20},
-         "steady_state_timeout_minutes \\(20\\) must be longer than the 20 minutes a canary deployment bakes"),
+        ({"strategy": "canary", "wait_for_steady_state": True, "steady_state_timeout_minutes": 29},
+         "steady_state_timeout_minutes \\(29\\) must be at least 30: a canary deployment bakes 20 minutes, and its "
+         "tasks need 10 more"),
     ],
     ids=["no room", "bake too long", "canary too small", "canary not in tenths", "negative canary bake",
          "linear step too small", "step bake too long", "unknown strategy", "waiting shorter than baking"],

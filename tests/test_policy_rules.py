@@ -151,3 +151,17 @@ def test_an_alarm_that_sets_the_minimum_capacity_when_idle_counts_as_scaling_in(
 
     assert violations("cloudwatch-scale-in-evaluation-periods", build(1))
     assert violations("cloudwatch-scale-in-evaluation-periods", build(3)) == []
+
+
+@pytest.mark.parametrize(("props", "reported"), [
+    ({"deploymentConfiguration": {"strategy": "CANARY"},
+      "alarms": {"alarmNames": ["api-5xx"], "enable": True, "rollback": True}}, False),
+    ({"deploymentConfiguration": {"strategy": "LINEAR"}}, True),
+    ({"deploymentConfiguration": {"strategy": "BLUE_GREEN"},
+      "alarms": {"alarmNames": ["api-5xx"], "enable": True, "rollback": True}}, True),
+    ({"deploymentConfiguration": {"strategy": "BLUE_GREEN"},
+      "deploymentCircuitBreaker": {"enable": True, "rollback": True}}, False),
+], ids=["canary on its alarms", "linear without alarms", "blue/green without the breaker", "blue/green breaker"])
+def test_canary_and_linear_roll_back_on_alarms_where_aws_documents_no_circuit_breaker(props, reported) -> None:
+    response = analyze_props("ecs-deployment-circuit-breaker", "aws:ecs/service:Service", props)
+    assert bool(response.diagnostics) is reported

@@ -245,7 +245,11 @@ def test_every_service_rolls_back_and_stays_private(stack: str, request) -> None
     services = run.of_type("aws:ecs/service:Service")
     assert {s.name for s in services} == {"api", "admin", "orders"}
     for service in services:
-        assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
+        strategy = (service.inputs.get("deploymentConfiguration") or {}).get("strategy", "ROLLING")
+        if strategy in ("CANARY", "LINEAR"):  # roll back on their alarms: AWS documents no circuit breaker there
+            assert service.inputs["alarms"]["rollback"] is True and service.inputs["alarms"]["alarmNames"]
+        else:
+            assert service.inputs["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}
         assert service.inputs["networkConfiguration"]["assignPublicIp"] is False
         assert service.inputs["networkConfiguration"]["subnets"] == run.outputs["privateSubnetIds"]
 

@@ -23,10 +23,24 @@ def test_target_group_registers_task_ips_with_the_health_check(run_component) ->
     run = web(run_component, health_check={"path": "/api/health", "matcher": "200", "interval_seconds": 10,
                                            "timeout_seconds": 3, "healthy_threshold": 2, "unhealthy_threshold": 4})
     group = run.one("aws:lb/targetGroup:TargetGroup").inputs
-    assert (group["targetType"], group["protocol"], group["port"]) == ("ip", "HTTP", 8080)
+    assert (group["targetType"], group["protocol"], group["healthCheck"]["port"]) == ("ip", "HTTP", "traffic-port")
     check = group["healthCheck"]
     assert (check["path"], check["matcher"], check["interval"], check["timeout"]) == ("/api/health", "200", 10, 3)
     assert (check["healthyThreshold"], check["unhealthyThreshold"]) == (2, 4)
+
+
+def test_a_new_container_port_keeps_the_target_group_and_the_security_group(run_component) -> None:
+    # Both inputs are ForceNew: a port in either would replace the groups of a live service with the change.
+    first, second = web(run_component, container_port=8080), web(run_component, container_port=9090)
+    for type_ in ("aws:lb/targetGroup:TargetGroup", "aws:ec2/securityGroup:SecurityGroup"):
+        assert first.one(type_).inputs["port" if "target" in type_ else "description"] == \
+            second.one(type_).inputs["port" if "target" in type_ else "description"]
+    assert second.one("aws:ecs/service:Service").inputs["loadBalancers"][0]["containerPort"] == 9090
+
+
+def test_the_task_security_group_never_changes_its_description(run_component) -> None:
+    group = web(run_component).one("aws:ec2/securityGroup:SecurityGroup")
+    assert group.ignore_changes == ["description"]
 
 
 def test_target_group_drains_for_thirty_seconds_by_default(run_component) -> None:

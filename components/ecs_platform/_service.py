@@ -80,6 +80,11 @@ class CheckedDeployment:
     linear_step_bake_time_minutes: int = defaults.LINEAR_STEP_BAKE_TIME_MINUTES
 
     @property
+    def circuit_breaker(self) -> bool:
+        """Whether AWS documents the deployment circuit breaker for this strategy: rolling and blue/green."""
+        return self.strategy in (DeploymentStrategy.ROLLING, DeploymentStrategy.BLUE_GREEN)
+
+    @property
     def progressive(self) -> bool:
         """Whether ECS runs the new revision beside the old one and shifts traffic (blueGreen, canary, linear)."""
         return self.strategy in PROGRESSIVE_STRATEGIES
@@ -196,10 +201,13 @@ def progressive_maximum_percent_problem(strategy: DeploymentStrategy, maximum_pe
 
 def deployment_wait_problem(deployment: CheckedDeployment) -> Optional[str]:
     """Why waiting for the rollout would fail a healthy progressive deployment, or None: `pulumi up` waits until the
-    deployment completes, which is not before its bake times have passed."""
-    if deployment.wait_for_steady_state and deployment.baking_minutes >= deployment.steady_state_timeout_minutes:
-        return (f"deployment.steady_state_timeout_minutes ({deployment.steady_state_timeout_minutes}) must be longer "
-                f"than the {deployment.baking_minutes} minutes a {deployment.strategy.value} deployment bakes")
+    deployment completes, which is not before its bake times have passed, and the rollout itself (image pull, start,
+    grace period, health checks, draining) needs its margin on top (defaults.ROLLOUT_MARGIN_MINUTES)."""
+    needed = deployment.baking_minutes + defaults.ROLLOUT_MARGIN_MINUTES
+    if deployment.wait_for_steady_state and deployment.progressive and needed > deployment.steady_state_timeout_minutes:
+        return (f"deployment.steady_state_timeout_minutes ({deployment.steady_state_timeout_minutes}) must be at "
+                f"least {needed}: a {deployment.strategy.value} deployment bakes {deployment.baking_minutes} minutes, "
+                f"and its tasks need {defaults.ROLLOUT_MARGIN_MINUTES} more to start, pass health checks and drain")
     return None
 
 
@@ -235,8 +243,13 @@ def checked_bounds(min_tasks: int, max_tasks: int, desired: Optional[int] = None
 def task_security_group(
     name: str, vpc_id: pulumi.Input[str], description: str, opts: pulumi.ResourceOptions
 ) -> aws.ec2.SecurityGroup:
-    """A security group for the tasks, with HTTPS out (AWS APIs, ECR, the queue) and nothing in by default."""
-    group = aws.ec2.SecurityGroup(f"{name}-tasks", description=description, vpc_id=vpc_id, opts=opts)
+    """A security group for the tasks, with HTTPS out (AWS APIs, ECR, the queue) and nothing in by default.
+
+    The description is ForceNew: a new wording, or a workload renamed with renamed_from, would replace the group
+    and every task's network interface with it. It names the workload at creation and is never changed after."""
+    group = aws.ec2.SecurityGroup(f"{name}-tasks", description=description, vpc_id=vpc_id,
+                                  opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(
+                                      ignore_changes=["description"])))
     aws.vpc.SecurityGroupEgressRule(
         f"{name}-tasks-https-out",
         security_group_id=group.id,
@@ -279,9 +292,10 @@ def fargate_service(
             "security_groups": [security_group.id],
             "assign_public_ip": False,
         },
-        # The circuit breaker watches every strategy: "Both methods only support rolling update deployment and
-        # blue/green deployment types" (ECS Developer Guide, "Amazon ECS deployment failure detection").
-        deployment_circuit_breaker={"enable": True, "rollback": True},
+        # "Both methods only support rolling update deployment and blue/green deployment types" (ECS Developer
+        # Guide, "Amazon ECS deployment failure detection"): canary and linear roll back on their alarms instead.
+        deployment_circuit_breaker=(
+            {"enable": True, "rollback": True} if deployment.circuit_breaker else None),
         deployment_configuration=deployment.configuration(),
         deployment_minimum_healthy_percent=deployment.minimum_healthy_percent,
         deployment_maximum_percent=deployment.maximum_percent,

@@ -88,6 +88,11 @@ opt in."""
 STEADY_STATE_TIMEOUT_MINUTES = 30
 """How long `pulumi up` waits for a rollout when it waits at all (the provider's own default is 20 minutes)."""
 MIN_STEADY_STATE_TIMEOUT_MINUTES, MAX_STEADY_STATE_TIMEOUT_MINUTES = 5, 24 * 60
+ROLLOUT_MARGIN_MINUTES = 10
+"""What a progressive deployment needs beyond its bakes before `pulumi up` sees it complete: pulling the image and
+starting the new tasks (2 to 3 minutes on Fargate), the health check grace period and the healthy checks (60 s and
+3 x 15 s by default), then draining the old targets (30 s) and stopping the old tasks (up to 120 s on Spot), with
+room to spare. The steady-state wait must be at least the bakes plus this."""
 
 # Progressive deployments (blue/green, canary, linear) ------------------------------------------------------------
 DEPLOYMENT_STRATEGY = DeploymentStrategy.ROLLING

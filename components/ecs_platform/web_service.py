@@ -1,5 +1,6 @@
 """WebService: an HTTP service on Fargate behind the shared Application Load Balancer."""
 
+import json
 from typing import Any, Optional, TypedDict
 
 import pulumi
@@ -8,7 +9,7 @@ from typing_extensions import NotRequired
 
 from . import defaults, naming
 from ._args import check_keys
-from ._aws import AccountContext, policy_document, service_trust_policy
+from ._aws import AccountContext, policy_document
 from ._service import (
     Deployment,
     OnCallAlarms,
@@ -34,6 +35,10 @@ from .task_definition import TaskArgs, TaskSpec
 # ALB limits (ELB User Guide, "Quotas for your Application Load Balancers").
 MAX_CONDITION_VALUES = 5
 MAX_PRIORITY = 50000
+WEIGHTS_ECS_OWNS = "actions[0].forward.targetGroups[*].weight"
+"""The production rule's weights, which ECS moves during a progressive deployment."""
+TARGET_GROUP_PORT = 80
+"""The target groups' nominal port; tasks register at their container port."""
 ALTERNATE_TARGET_GROUP_SUFFIX = "-tg-alt"
 """The alternate target group a progressive deployment starts the new revision in."""
 
@@ -210,7 +215,11 @@ class WebService(pulumi.ComponentResource):
             return aws.lb.TargetGroup(
                 f"{name}{suffix}",
                 vpc_id=placement["vpc_id"],
-                port=port,
+                # ECS registers each task's IP at the container port, and the health check probes the port a target
+                # registered with (traffic-port): the group's own port is only a default no one uses. A fixed one
+                # keeps the group when container_port changes (port is ForceNew, and replacing the groups of a
+                # live service takes its production traffic with them).
+                port=TARGET_GROUP_PORT,
                 protocol="HTTP",
                 target_type="ip",
                 deregistration_delay=int(
@@ -237,7 +246,9 @@ class WebService(pulumi.ComponentResource):
             # deployment the weights belong to ECS: a later `pulumi up` must not send traffic back to the old revision.
             actions = [{"type": "forward", "forward": {"target_groups": [
                 {"arn": target_group.arn, "weight": 100}, {"arn": alternate.arn, "weight": 0}]}}]
-            rule_opts = pulumi.ResourceOptions(parent=self, ignore_changes=["actions"])
+            # Only the weights are ECS's; the groups stay the program's, so a replaced group is followed, never
+            # left in use. A nested path is not translated, hence camelCase.
+            rule_opts = pulumi.ResourceOptions(parent=self, ignore_changes=[WEIGHTS_ECS_OWNS])
         rule = aws.lb.ListenerRule(
             f"{name}-route",
             listener_arn=args["listener_arn"],
@@ -248,7 +259,7 @@ class WebService(pulumi.ComponentResource):
         )
 
         security_group = task_security_group(
-            name, placement["vpc_id"], f"Tasks of {name}: the load balancer in on port {port}, HTTPS out", child
+            name, placement["vpc_id"], f"Tasks of {name}: the load balancer in, HTTPS out", child
         )
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-tasks-from-alb",
@@ -390,7 +401,10 @@ def _traffic_role(name: str, parent: pulumi.Resource,
     role = aws.iam.Role(
         f"{name}-traffic",
         description=f"ECS shifts the traffic of {name} between its target groups during deployments",
-        assume_role_policy=service_trust_policy("ecs.amazonaws.com", source_account=account.account_id),
+        # As AWS documents this role's trust policy: ecs.amazonaws.com, no condition (ECS Developer Guide,
+        # "Amazon ECS infrastructure IAM role for load balancers").
+        assume_role_policy=json.dumps(policy_document(
+            {"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"})),
         opts=opts,
     )
     statements: list[dict[str, Any]] = [

@@ -146,9 +146,19 @@ def _tagged(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Messages
 
 def _circuit_breaker(args: ResourceValidationArgs, _: Mapping[str, Any]) -> Messages:
     controller = (args.props.get("deploymentController") or {}).get("type", "ECS")
+    strategy = (args.props.get("deploymentConfiguration") or {}).get("strategy") or "ROLLING"
     breaker = args.props.get("deploymentCircuitBreaker") or {}
-    if controller == "ECS" and not (breaker.get("enable") is True and breaker.get("rollback") is True):
-        yield "rolling deployments have no circuit breaker with rollback; a failing release would keep replacing tasks"
+    alarms = args.props.get("alarms") or {}
+    if controller != "ECS":
+        return
+    if strategy in ("CANARY", "LINEAR"):
+        # AWS documents the circuit breaker for rolling and blue/green only; these roll back on their alarms.
+        if not (alarms.get("enable") is True and alarms.get("rollback") is True and alarms.get("alarmNames")):
+            yield (f"{strategy.lower()} deployments have no alarms with rollback; a failing release would take all "
+                   "the traffic")
+    elif not (breaker.get("enable") is True and breaker.get("rollback") is True):
+        yield (f"{strategy.lower().replace('_', '/')} deployments have no circuit breaker with rollback; a failing "
+               "release would keep replacing tasks")
 
 
 def _spot_base(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Messages:
@@ -224,7 +234,7 @@ POLICIES = [
     resource_policy("ecs-task-definition-tags", _ecs("ECS.15", Severity.LOW, "tagged-ecs-taskdefinition"),
                     "ECS task definitions must carry the required tags.", [TASK_DEFINITION], _tagged, config=_TAGS),
     resource_policy("ecs-deployment-circuit-breaker", _platform("PLATFORM.ECS-CIRCUIT-BREAKER", Severity.HIGH),
-                    "ECS services with rolling deployments must have the circuit breaker with rollback.", [SERVICE],
+                    "ECS services roll back failed deployments: the circuit breaker for rolling and blue/green, alarms for canary and linear.", [SERVICE],
                     _circuit_breaker),
     resource_policy("ecs-spot-on-demand-base", _platform("PLATFORM.ECS-SPOT-BASE", Severity.MEDIUM),
                     "Services on FARGATE_SPOT keep an on-demand FARGATE base.", [SERVICE], _spot_base,
