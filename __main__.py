@@ -3,7 +3,8 @@
 import pulumi
 import pulumi_aws as aws
 
-from ecs_platform import Cluster, ImageRepository, LoadBalancer, Network, QueueWorker, ScheduledTask, WebService
+from ecs_platform import (Cluster, ImageRepository, LoadBalancer, Network, QueueWorker, RegistryScanning,
+                          ScheduledTask, WebService)
 from ecs_platform.settings import from_pulumi_config
 
 settings = from_pulumi_config()
@@ -22,6 +23,9 @@ opts = pulumi.ResourceOptions(providers=[provider])
 # A workload with a repository section runs the image of its own ECR repository (the tag CI pushes, or a build).
 repositories = {name: ImageRepository(name, args, opts) for name, args in settings.image_repositories().items()}
 images = {name: repository.image_uri for name, repository in repositories.items()}
+if repositories and settings.registry_scanning == "managed":
+    # One per account and region: every image pushed to any repository is scanned (ECR.1).
+    RegistryScanning("registry", {}, opts)
 
 network = Network("main", settings.network_args(), opts)
 load_balancer = LoadBalancer(
@@ -70,7 +74,7 @@ scheduled_tasks = {
 # Service Connect: each service's port opens to the security groups of its declared callers, and nothing else.
 members = {**services, **workers}
 for callee, caller in settings.callers():
-    services[callee].admit(caller, members[caller].security_group_id)
+    services[callee].admit(caller, members[caller].security_group_id, settings.renamed_from(caller))
 
 # The exports are a contract other stacks build on (docs/outputs.md, stack-outputs.schema.json): add, never rename.
 pulumi.export("vpcId", network.vpc_id)

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 import pytest
 
 from ecs_platform.image_repository import ImageRepository
+from ecs_platform.registry_scanning import RegistryScanning
 from ecs_platform.testing import ProgramRun, run
 from ecs_platform.toolchain.policy_runner import PolicyPack, PolicyReport, analyze, reconcile_config
 
@@ -250,12 +251,19 @@ def test_an_unknown_image_is_left_unjudged_rather_than_guessed() -> None:
 # The component keeps every image rule --------------------------------------------------------------------------
 
 
+def test_a_repository_scans_through_the_registry_not_its_own_deprecated_setting(pack: PolicyPack) -> None:
+    alone = program(lambda: ImageRepository("api", {"image_tag": "1.0.0"}))
+    assert "imageScanningConfiguration" not in alone.one("aws:ecr/repository:Repository").inputs
+    assert [v.policy for v in report(pack, alone).violations if v.policy in ECR_POLICIES] == ["ecr-image-scanning"]
+
+
 @pytest.mark.parametrize("preview", [False, True], ids=["full", "first preview"])
 def test_an_image_repository_keeps_every_ecr_control(pack: PolicyPack, preview: bool, tmp_path: Path) -> None:
     (tmp_path / "Dockerfile").write_text("FROM public.ecr.aws/docker/library/busybox:1.37.0\n")
 
     def build() -> None:
         ImageRepository("api", {"build": {"context": str(tmp_path)}})
+        RegistryScanning("registry", {})
     run_ = first_preview(build) if preview else program(build)
     result = report(pack, run_)
     assert [v for v in result.violations if v.policy in ECR_POLICIES] == [] and not result.unjudged

@@ -14,6 +14,7 @@ import pytest
 
 from ecs_platform.enums import CpuArchitecture
 from ecs_platform.image_repository import ImageRepository, lifecycle_policy, mutable_tag_problem
+from ecs_platform.registry_scanning import RegistryScanning
 from ecs_platform.offline import UNKNOWN, run
 from ecs_platform.toolchain import fidelity
 
@@ -49,8 +50,15 @@ def test_tags_are_immutable(run_component) -> None:
     assert repository(run_component).one(REPOSITORY).inputs["imageTagMutability"] == "IMMUTABLE"
 
 
-def test_every_push_is_scanned(run_component) -> None:
-    assert repository(run_component).one(REPOSITORY).inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+def test_the_registry_scans_every_push_of_every_repository(run_component) -> None:
+    run = run_component(lambda: RegistryScanning("registry", {}))
+    configuration = run.one("aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration").inputs
+    assert configuration == {"scanType": "BASIC", "rules": [
+        {"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}]}
+
+
+def test_a_repository_leaves_the_deprecated_repository_level_scanning_alone_by_default(run_component) -> None:
+    assert "imageScanningConfiguration" not in repository(run_component).one(REPOSITORY).inputs
 
 
 def test_images_are_encrypted_with_the_aws_managed_kms_key_by_default(run_component) -> None:

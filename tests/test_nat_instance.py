@@ -365,3 +365,43 @@ def test_dev_stack_with_a_nat_instance_plans_clean(tmp_path: Path) -> None:
     assert main(["plan", "--stack", "dev", "--dir", str(ROOT), "--json", str(out)]) == 0
     plan = json.loads(out.read_text())
     assert plan["status"] == "ok" and plan["policy"]["mandatory"] == 0 and plan["fidelity"]["violations"] == []
+
+
+# What a minimal AL2023 image has, and what each package the script may install brings (AL2023 package contents).
+MINIMAL_AL2023 = ("cat", "sleep", "rpm", "dnf", "systemctl")
+PACKAGE_COMMANDS = {"iptables-services": ["iptables"], "iptables-nft": ["iptables"], "iproute": ["ip"],
+                    "procps-ng": ["sysctl"], "gawk": ["awk"], "initscripts": ["service"]}
+
+
+def test_user_data_runs_on_a_minimal_al2023_image_with_only_what_it_installs(tmp_path) -> None:
+    """Run the script with bash where only the minimal image's commands exist, and `dnf install` adds the commands
+    of the packages it is asked for: a command the script uses without installing it stops it (set -e)."""
+    import shlex
+    import subprocess
+
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+
+    def stub(name: str, body: str = "exit 0") -> None:
+        (bin_ / name).write_text(f"#!/bin/bash\n{body}\n")
+        (bin_ / name).chmod(0o755)
+
+    for command in MINIMAL_AL2023:
+        stub(command)
+    stub("cat", 'exec /bin/cat "$@"')
+    # `ip` answers the default route the script reads the interface from; the others succeed.
+    answers = {"ip": 'echo "default via 10.0.0.1 dev ens5 proto dhcp"'}
+    installs = "\n".join(
+        f'  {package}) ' + " ".join(
+            f"printf '%s\\n' '#!/bin/bash' {shlex.quote(answers.get(c, 'exit 0'))} > {bin_}/{c}; /bin/chmod +x {bin_}/{c};"
+            for c in commands) + " ;;"
+        for package, commands in PACKAGE_COMMANDS.items())
+    stub("dnf", f'for package in "$@"; do case "$package" in\n{installs}\nesac; done')
+    etc = tmp_path / "etc"
+    (etc / "sysctl.d").mkdir(parents=True)
+    (etc / "sysconfig").mkdir()
+    script = network({"cidr_block": "10.8.0.0/16"}).one(INSTANCE).inputs["userData"].replace("/etc/", f"{etc}/")
+    result = subprocess.run(["/bin/bash", "-c", script], capture_output=True, text=True,
+                            env={"PATH": str(bin_)}, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "-o ens5 -j MASQUERADE" in (etc / "sysconfig" / "iptables").read_text()

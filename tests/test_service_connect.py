@@ -231,3 +231,14 @@ def test_two_services_under_one_discovery_name_are_a_violation() -> None:
 def test_a_namespace_in_another_region_is_a_violation() -> None:
     found = _violations(lambda: _raw_service("svc", port_name="web", region="eu-west-1"))
     assert any(v.field == "serviceConnectConfiguration.namespace" and "same region" in v.message for v in found)
+
+
+def test_a_service_others_reach_is_replaced_delete_first(run_component) -> None:
+    # A replacement created beside it would claim the discovery name the old service still holds.
+    run = run_component(lambda: WebService("api", web_args(service_connect={"namespace": NAMESPACE})))
+    assert run.one(SERVICE, "api").delete_before_replace is True
+
+
+def test_a_client_only_member_is_replaced_as_usual(run_component) -> None:
+    run = run_component(lambda: QueueWorker("orders", worker_args(service_connect={"namespace": NAMESPACE})))
+    assert run.one(SERVICE, "orders").delete_before_replace is False

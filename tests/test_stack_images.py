@@ -44,8 +44,25 @@ def test_prod_runs_each_workload_from_its_own_repository_at_the_tag_of_the_stack
 def test_prod_repositories_keep_every_ecr_control(prod: ProgramRun, workload: str) -> None:
     inputs = _repository(prod, workload).inputs
     assert inputs["imageTagMutability"] == "IMMUTABLE"
-    assert inputs["imageScanningConfiguration"] == {"scanOnPush": True}
     assert inputs["encryptionConfigurations"] == [{"encryptionType": "KMS"}]
+    # protectData: a change that would delete or replace the repository stops instead.
+    assert _repository(prod, workload).protect is True
+
+
+def test_prod_scans_every_push_through_its_registry_configuration(prod: ProgramRun) -> None:
+    (registry,) = prod.of_type("aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration")
+    assert registry.inputs["rules"] == [
+        {"scanFrequency": "SCAN_ON_PUSH", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}]
+
+
+def test_a_stack_whose_registry_scanning_is_managed_elsewhere_leaves_it_alone(tmp_path) -> None:
+    for file in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / file, tmp_path / file)
+    stack = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+    stack["config"]["ecs-platform:registryScanning"] = "external"
+    (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump(stack))
+    run = run_stack(tmp_path, "prod")
+    assert not run.of_type("aws:ecr/registryScanningConfiguration:RegistryScanningConfiguration")
 
 
 def test_prod_repositories_each_have_a_lifecycle_policy(prod: ProgramRun) -> None:

@@ -23,6 +23,7 @@ from .image_repository import ImageBuild, ImageRepository, ImageRepositoryArgs
 from .load_balancer import LoadBalancer, LoadBalancerArgs
 from .network import Network, NetworkArgs
 from .queue_worker import QueueArgs, QueueWorker, QueueWorkerArgs, ScalingStep, WorkerScaling
+from .registry_scanning import RegistryScanning, RegistryScanningArgs
 from .scheduled_task import ScheduledTask, ScheduledTaskArgs, ScheduleRetry
 from .task_definition import ContainerHealthCheck, PolicyStatement, Sidecar, TaskArgs
 from .web_service import TargetHealthCheck, WebAutoscaling, WebService, WebServiceArgs
@@ -52,6 +53,8 @@ __all__ = [
     "QueueArgs",
     "QueueWorker",
     "QueueWorkerArgs",
+    "RegistryScanning",
+    "RegistryScanningArgs",
     "ScalingStep",
     "ScheduleRetry",
     "ScheduledTask",

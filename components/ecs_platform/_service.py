@@ -315,6 +315,9 @@ def fargate_service(
             # Autoscaling owns the desired count once the service exists; a later `pulumi up` must not reset it.
             ignore_changes=["desired_count"],
             custom_timeouts=deployment.custom_timeouts,
+            # A replacement created beside the old service would claim the same discovery name in the namespace,
+            # which ECS refuses while the old one holds it: the old service goes first.
+            delete_before_replace=bool((extra.get("service_connect_configuration") or {}).get("services")),
         ),
     )
 
@@ -484,17 +487,24 @@ def service_connect_configuration(connect: CheckedServiceConnect, log_group_name
 
 
 def admit_caller(owner: pulumi.Resource, name: str, caller: str, caller_security_group_id: pulumi.Input[str],
-                 port: Optional[int], group: aws.ec2.SecurityGroup) -> aws.vpc.SecurityGroupIngressRule:
+                 port: Optional[int], group: aws.ec2.SecurityGroup,
+                 before: Optional[tuple[str, str]] = None) -> aws.vpc.SecurityGroupIngressRule:
     """Let the tasks of ``caller`` reach ``name``'s Service Connect port, and nothing else: one ingress rule on
     ``name``'s tasks from the caller's security group on that port, and the matching egress rule on the caller's
     security group (the platform's task groups allow only HTTPS out, so without it the caller's Service Connect
-    proxy could not open the connection)."""
+    proxy could not open the connection). ``before`` are the callee's and the caller's names before a rename: the
+    rules, named after both, keep their state under the new names (a rule created again beside its old self would
+    be refused as a duplicate)."""
     if port is None:
         raise ValueError(f"{name} exposes no Service Connect port; give it service_connect.port before admitting "
                          f"{caller}")
     if not caller:
         raise ValueError("admit needs the caller's name")
-    opts = pulumi.ResourceOptions(parent=owner)
+    old_name, old_caller = before or (name, caller)
+
+    def opts_for(old: str, new: str) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=owner, aliases=[pulumi.Alias(name=old)] if old != new else None)
+
     aws.vpc.SecurityGroupEgressRule(
         f"{caller}-to-{name}",
         security_group_id=caller_security_group_id,
@@ -503,7 +513,7 @@ def admit_caller(owner: pulumi.Resource, name: str, caller: str, caller_security
         from_port=port,
         to_port=port,
         referenced_security_group_id=group.id,
-        opts=opts,
+        opts=opts_for(f"{old_caller}-to-{old_name}", f"{caller}-to-{name}"),
     )
     return aws.vpc.SecurityGroupIngressRule(
         f"{name}-from-{caller}",
@@ -513,7 +523,7 @@ def admit_caller(owner: pulumi.Resource, name: str, caller: str, caller_security
         from_port=port,
         to_port=port,
         referenced_security_group_id=caller_security_group_id,
-        opts=opts,
+        opts=opts_for(f"{old_name}-from-{old_caller}", f"{name}-from-{caller}"),
     )
 
 

@@ -36,6 +36,9 @@ class ClusterArgs(TypedDict):
     service_connect_namespace: NotRequired[str]
     """Name of a Cloud Map HTTP namespace to create for Service Connect (for example "internal"); it becomes the
     cluster's default namespace. Default: none."""
+    protect_data: NotRequired[bool]
+    """Refuse to delete or replace the Service Connect namespace (`protect`), and keep the ECS Exec audit log group
+    in AWS if the cluster is removed (retainOnDelete). Default: false."""
 
 
 def namespace_name_problem(name: str) -> Optional[str]:
@@ -87,13 +90,16 @@ class Cluster(pulumi.ComponentResource):
         super().__init__("ecs-platform:index:Cluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        exec_logs = aws.cloudwatch.LogGroup(f"{name}-exec", retention_in_days=retention, opts=child)
+        protect = bool(args.get("protect_data", False))
+        exec_logs = aws.cloudwatch.LogGroup(f"{name}-exec", retention_in_days=retention,
+                                            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=protect))
         namespace = (
             aws.servicediscovery.HttpNamespace(
                 f"{name}-namespace",
                 name=namespace_name,
                 description=f"Service Connect namespace of the {name} cluster",
-                opts=child,
+                # Every Service Connect service is registered in it: replaced or deleted, their calls fail.
+                opts=pulumi.ResourceOptions(parent=self, protect=protect),
             )
             if namespace_name is not None
             else None

@@ -15,7 +15,7 @@ import pulumi_aws as aws
 import pulumi_awsx as awsx
 from typing_extensions import NotRequired
 
-from . import defaults, validation
+from . import defaults, naming, validation
 from ._aws import AccountContext
 from ._args import check_keys
 from .enums import CpuArchitecture
@@ -100,6 +100,11 @@ class ImageRepositoryArgs(TypedDict):
     kms_key_arn: NotRequired[pulumi.Input[str]]
     """ARN of the KMS key (or alias) that encrypts images at rest; ECR cannot change it after creation (a change
     replaces the repository). Default: KMS with the AWS managed key aws/ecr."""
+    scan_on_push: NotRequired[bool]
+    """Scan each pushed image with the repository's own setting, which ECR deprecates in favour of the registry's
+    scanning configuration (RegistryScanning). Default: false."""
+    protect_data: NotRequired[bool]
+    """Refuse to delete or replace the repository (`protect`): its images are what the tasks run. Default: false."""
     force_delete: NotRequired[bool]
     """Delete the repository on destroy even while it holds images. Default: false (a destroy fails instead of
     deleting images tasks may still pull)."""
@@ -108,6 +113,10 @@ class ImageRepositoryArgs(TypedDict):
     image_tag: NotRequired[str]
     """Tag of an image pushed to the repository outside Pulumi (by CI) that the workload runs; `image_uri` is then
     `<repository url>:<image_tag>`. Never a mutable tag such as latest. Not with build. Default: none."""
+    renamed_from: NotRequired[str]
+    """The name this component had before a rename: its resources keep their state under the new name (Pulumi
+    aliases) instead of being deleted and created again. Keep it for as long as any stack may still hold the old
+    name. Default: none."""
 
 
 class ImageRepository(pulumi.ComponentResource):
@@ -145,6 +154,7 @@ class ImageRepository(pulumi.ComponentResource):
             if problem:
                 raise ValueError(f"ImageRepository image_tag: {problem}")
 
+        opts = naming.renamed("ImageRepository", name, args.get("renamed_from"), opts)
         super().__init__("ecs-platform:index:ImageRepository", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -156,12 +166,12 @@ class ImageRepository(pulumi.ComponentResource):
             # A tag names one image for good (Security Hub ECR.2): a task definition that says `:1.4.2` runs
             # the image that was tested as 1.4.2, whenever the task starts.
             image_tag_mutability="IMMUTABLE",
-            # Basic scanning of every pushed image for known CVEs (ECR.1); a registry's enhanced scanning, when
-            # the account has it, takes over.
-            image_scanning_configuration={"scan_on_push": True},
+            # ECR deprecates scanning set per repository in favour of the registry's configuration ("it is best
+            # practice to specify the scan configuration at the private registry level"): see RegistryScanning.
+            image_scanning_configuration={"scan_on_push": True} if args.get("scan_on_push") else None,
             encryption_configurations=[encryption],
             force_delete=force_delete,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=bool(args.get("protect_data", False))),
         )
         lifecycle = aws.ecr.LifecyclePolicy(
             f"{name}{REPOSITORY_SUFFIX}",
@@ -214,6 +224,7 @@ class ImageRepository(pulumi.ComponentResource):
                 "image_uri": self.image_uri,
             }
         )
+
 
 
 def lifecycle_policy(keep_images: int, untagged_expire_days: int) -> str:

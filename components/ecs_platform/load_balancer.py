@@ -66,6 +66,9 @@ class LoadBalancerArgs(TypedDict):
     """Write access logs to an encrypted, private S3 bucket created for them. Default: true."""
     access_log_retention_days: NotRequired[int]
     """Days the access log bucket keeps objects. Default: 90."""
+    protect_data: NotRequired[bool]
+    """Keep the access log bucket in AWS, with its logs, when access logs are switched off or the load balancer is
+    removed (retainOnDelete); they then expire on their retention. Default: false."""
 
 
 class LoadBalancer(pulumi.ComponentResource):
@@ -139,7 +142,9 @@ class LoadBalancer(pulumi.ComponentResource):
             # Unprotected (development) load balancers take their logs with them on destroy; protected ones keep
             # them until someone empties the bucket on purpose.
             force_destroy = args.get("deletion_protection", defaults.DELETION_PROTECTION) is False
-            bucket, bucket_policy = _access_log_bucket(f"{name}-access-logs", log_days, force_destroy, self, child)
+            bucket, bucket_policy = _access_log_bucket(
+                f"{name}-access-logs", log_days, force_destroy, self,
+                pulumi.ResourceOptions(parent=self, retain_on_delete=bool(args.get("protect_data", False))))
             depends_on.append(bucket_policy)
 
         alb = aws.lb.LoadBalancer(

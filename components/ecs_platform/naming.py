@@ -12,6 +12,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    import pulumi
 
 RANDOM_SUFFIX = len("-") + 7
 """What Pulumi's auto-naming appends: a dash and seven random characters."""
@@ -123,3 +127,18 @@ def task_family(project: str, stack: str, name: str) -> str:
 
 MAX_WEB_SERVICE_NAME = max_name_length(WEB_SERVICE_CHILDREN)
 MAX_QUEUE_WORKER_NAME = max_name_length(QUEUE_WORKER_CHILDREN)
+
+
+def renamed(kind: str, name: str, renamed_from: object,
+            opts: Optional[pulumi.ResourceOptions]) -> Optional[pulumi.ResourceOptions]:
+    """``opts`` with the component's old name as an alias, so its state (and every child's: a child named after the
+    component inherits the alias with the old name in place of the new) moves to the new name instead of the old
+    resources being deleted and new ones created. ValueError for a name that cannot have been a component's."""
+    import pulumi
+
+    if renamed_from is None:
+        return opts
+    if not isinstance(renamed_from, str) or not renamed_from or renamed_from == name:
+        raise ValueError(f"{kind} renamed_from must be the name {name!r} had before, a different non-empty string; "
+                         f"got {renamed_from!r}")
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=renamed_from)]))

@@ -54,6 +54,8 @@ class NetworkArgs(TypedDict):
     """Days the VPC flow log group keeps records. Default: 30."""
     vpc_endpoints: NotRequired[list[VpcEndpointService]]
     """Services reached through VPC endpoints instead of the NAT gateways. Default: none."""
+    protect_data: NotRequired[bool]
+    """Keep the flow log group in AWS when it would be deleted (retainOnDelete). Default: false."""
 
 
 class Network(pulumi.ComponentResource):
@@ -136,7 +138,8 @@ class Network(pulumi.ComponentResource):
         # nothing launched without an explicit group can talk to anything.
         aws.ec2.DefaultSecurityGroup(f"{name}-default", vpc_id=vpc.vpc_id, ingress=[], egress=[], opts=child)
 
-        flow_logs = _FlowLogs(f"{name}-flow-logs", vpc.vpc_id, retention, account, child)
+        flow_logs = _FlowLogs(f"{name}-flow-logs", vpc.vpc_id, retention, account, child,
+                              retain=bool(args.get("protect_data", False)))
 
         # One Output per AZ: a list whose length is known before the subnets exist, so whatever is placed in them is
         # seen to span every AZ at a first preview, while the subnet ids themselves are still unknown.
@@ -235,9 +238,10 @@ class _FlowLogs:
 
     def __init__(
         self, name: str, vpc_id: pulumi.Input[str], retention_days: int, account: AccountContext,
-        opts: pulumi.ResourceOptions,
+        opts: pulumi.ResourceOptions, retain: bool = False,
     ) -> None:
-        self.log_group = aws.cloudwatch.LogGroup(name, retention_in_days=retention_days, opts=opts)
+        self.log_group = aws.cloudwatch.LogGroup(name, retention_in_days=retention_days, opts=opts.merge(
+            pulumi.ResourceOptions(retain_on_delete=retain)))
         role = aws.iam.Role(
             name,
             description="Lets VPC Flow Logs write to its log group",
@@ -286,21 +290,25 @@ class _FlowLogs:
 # NatInstanceProviderV2 configure it: iptables-services keeps the rules across reboots (and instance recovery, which
 # is a reboot on another host), IPv4 forwarding is persistent, and only traffic from the VPC is masqueraded or
 # forwarded. ICMP redirects are off, as in the old Amazon NAT AMI's configure-pat.sh: traffic arrives and leaves on
-# the one interface, and the VPC, not the instance, decides the next hop.
+# the one interface, and the VPC, not the instance, decides the next hop. The minimal AMI ships neither iptables nor
+# the tools some guides use (awk, the `service` command): the script installs every package whose command it runs
+# (NAT_PACKAGES) and otherwise needs only bash, coreutils, rpm, dnf and systemd, which every AL2023 image has.
+NAT_PACKAGES = {"iptables-services": "iptables", "iproute": "ip", "procps-ng": "sysctl"}
+"""Package -> the command of it the NAT user data runs."""
 NAT_USER_DATA = """#!/bin/bash
 set -euo pipefail
 for attempt in 1 2 3 4 5; do
-  dnf install -y iptables-services && break
+  dnf install -y @PACKAGES@ && break
   sleep 10
 done
-rpm -q iptables-services
+rpm -q @PACKAGES@
 cat > /etc/sysctl.d/90-nat-instance.conf <<'SYSCTL'
 net.ipv4.ip_forward = 1
 net.ipv4.conf.all.send_redirects = 0
 net.ipv4.conf.default.send_redirects = 0
 SYSCTL
 sysctl --system
-iface=$(ip -4 route show default | awk '{print $5; exit}')
+read -r _ _ _ _ iface _ < <(ip -4 route show default)
 cat > /etc/sysconfig/iptables <<RULES
 *nat
 :PREROUTING ACCEPT [0:0]
@@ -318,7 +326,7 @@ COMMIT
 COMMIT
 RULES
 systemctl enable --now iptables
-"""
+""".replace("@PACKAGES@", " ".join(NAT_PACKAGES))
 
 
 def nat_user_data(vpc_cidr: str) -> str:

@@ -15,6 +15,7 @@ from .image_repository import ImageRepository
 from .load_balancer import LoadBalancer
 from .network import Network
 from .queue_worker import QueueWorker
+from .registry_scanning import RegistryScanning
 from .scheduled_task import ScheduledTask
 from .web_service import WebService
 
@@ -22,6 +23,7 @@ PACKAGE = "ecs-platform"
 VERSION = __version__
 COMPONENTS: list[type[pulumi.ComponentResource]] = [
     Network, LoadBalancer, Cluster, WebService, QueueWorker, ScheduledTask, ImageRepository,
+    RegistryScanning,
 ]
 
 

@@ -110,6 +110,10 @@ class QueueWorkerArgs(TypedDict):
     alarms: NotRequired[ServiceAlarms]
     """On-call alarms (oldest message age, tasks below desired, CPU, memory) and the topics they and the
     dead-letter alarm tell. Default: none."""
+    renamed_from: NotRequired[str]
+    """The name this component had before a rename: its resources keep their state under the new name (Pulumi
+    aliases) instead of being deleted and created again. Keep it for as long as any stack may still hold the old
+    name. Default: none."""
 
 
 class QueueWorker(pulumi.ComponentResource):
@@ -169,6 +173,7 @@ class QueueWorker(pulumi.ComponentResource):
             if problem:
                 raise ValueError(problem)
 
+        opts = naming.renamed("QueueWorker", name, args.get("renamed_from"), opts)
         super().__init__("ecs-platform:index:QueueWorker", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         account = AccountContext.of(self)
@@ -288,7 +293,8 @@ class QueueWorker(pulumi.ComponentResource):
         self.log_group_name = task.log_group.name
         self.task_role_arn = task.task_role.arn
         self.security_group_id = security_group.id
-        self._admission = (name, connect.port if connect is not None else None, security_group)
+        self._admission = (name, connect.port if connect is not None else None, security_group,
+                           args.get("renamed_from"))
         self.register_outputs(
             {
                 "queue_url": self.queue_url,
@@ -302,12 +308,15 @@ class QueueWorker(pulumi.ComponentResource):
             }
         )
 
-    def admit(self, caller: str, security_group_id: pulumi.Input[str]) -> aws.vpc.SecurityGroupIngressRule:
+    def admit(self, caller: str, security_group_id: pulumi.Input[str],
+              caller_renamed_from: Optional[str] = None) -> aws.vpc.SecurityGroupIngressRule:
         """Let the tasks in ``security_group_id`` (the service ``caller``) reach this worker's Service Connect port,
         and only that port: an ingress rule `<name>-from-<caller>` from that security group, plus the matching egress
-        rule on it. ValueError when the worker exposes no port (a client only)."""
-        name, port, group = self._admission
-        return admit_caller(self, name, caller, security_group_id, port, group)
+        rule on it; ``caller_renamed_from`` is the caller's name before a rename, so the rules keep their state.
+        ValueError when the worker exposes no port (a client only)."""
+        name, port, group, renamed_from = self._admission
+        return admit_caller(self, name, caller, security_group_id, port, group,
+                            before=(renamed_from or name, caller_renamed_from or caller))
 
 
 def visibility_timeout_problem(visibility_timeout_seconds: int, stop_timeout_seconds: int) -> Optional[str]:

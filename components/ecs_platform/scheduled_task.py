@@ -77,6 +77,10 @@ class ScheduledTaskArgs(TypedDict):
     (the alarm still exists; the policy pack's CloudWatch.15 wants an action on it)."""
     enabled: NotRequired[bool]
     """Whether the schedule starts tasks; false keeps everything but starts nothing. Default: true."""
+    renamed_from: NotRequired[str]
+    """The name this component had before a rename: its resources keep their state under the new name (Pulumi
+    aliases) instead of being deleted and created again. Keep it for as long as any stack may still hold the old
+    name. Default: none."""
 
 
 class ScheduledTask(pulumi.ComponentResource):
@@ -110,6 +114,7 @@ class ScheduledTask(pulumi.ComponentResource):
         spec = TaskSpec.of(name, args["task"], default_stop_timeout=settings.default_stop_timeout)
         placement = args["placement"]
 
+        opts = naming.renamed("ScheduledTask", name, args.get("renamed_from"), opts)
         super().__init__("ecs-platform:index:ScheduledTask", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         account = AccountContext.of(self)

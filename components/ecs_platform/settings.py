@@ -386,6 +386,7 @@ class ServiceConnectSettings(_Settings):
         return value
 
     def args(self, name: str, namespace: pulumi.Input[str]) -> ServiceConnect:
+        """``name`` is the workload's name, or the one it had before a rename: callers keep calling it by that."""
         return {"namespace": namespace, "discovery_name": self.discovery_name or name}
 
 
@@ -537,6 +538,9 @@ class TaskSettings(_Settings):
     sidecars: list[SidecarSettings] = Field(default_factory=list)
     task_role_policy: list[PolicyStatementSettings] = Field(default_factory=list)
     capacity_provider_strategy: Optional[list[CapacityProviderSettings]] = None
+    renamed_from: Optional[str] = Field(None, description=(
+        "The name this workload had before a rename: its queue, repository, log group and the rest keep their state "
+        "under the new name (Pulumi aliases) instead of being deleted and created again."))
 
     _environment = field_validator("environment")(classmethod(lambda cls, v: _check_environment(v)))
     _secrets = field_validator("secrets")(classmethod(lambda cls, v: _check_secrets(v)))
@@ -617,8 +621,10 @@ class TaskSettings(_Settings):
                                          "for the main container")
         return self
 
-    def task_args(self, log_retention_days: int, image: Optional[pulumi.Input[str]] = None) -> TaskArgs:
-        """The task's args; ``image`` is the image of its repository, when it has one."""
+    def task_args(self, log_retention_days: int, image: Optional[pulumi.Input[str]] = None,
+                  protect_data: bool = False) -> TaskArgs:
+        """The task's args; ``image`` is the image of its repository, when it has one; ``protect_data`` keeps its
+        log group when it leaves the stack."""
         if image is None and self.image is None:
             raise ValueError("the workload's image comes from its repository: pass the ImageRepository's image_uri")
         args: TaskArgs = {
@@ -631,6 +637,7 @@ class TaskSettings(_Settings):
             "read_only_root_filesystem": self.read_only_root_filesystem,
             "scratch_paths": list(self.scratch_paths),
             "log_retention_days": log_retention_days,
+            "protect_data": protect_data,
             "sidecars": [
                 {k: v for k, v in s.model_dump().items() if v is not None}  # type: ignore[misc]
                 for s in self.sidecars
@@ -938,6 +945,14 @@ class StackSettings(_Settings):
     region: str = Field(alias="aws:region", description="AWS region of the stack (aws:region).")
     tags: TagSettings
     log_retention_days: int = Field(defaults.LOG_RETENTION_DAYS, description="Retention of every log group.")
+    registry_scanning: Literal["managed", "external"] = Field("managed", description=(
+        "managed: the stack sets the account's ECR registry scanning (every pushed image, every repository) when it "
+        "has repositories; external: another stack or the account's owners do (one stack per account may manage "
+        "it)."))
+    protect_data: bool = Field(False, description=(
+        "Keep what the stack stores when a change would delete it: image repositories and the Service Connect "
+        "namespace refuse deletion and replacement (protect); log groups and the access-log bucket stay in AWS "
+        "(retainOnDelete). Queues follow serviceDefaults.protectQueues."))
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     # Validated even when absent, so a stack without the section hears that HTTPS needs a certificate.
     load_balancer: LoadBalancerSettings = Field(default_factory=lambda: {})  # type: ignore[arg-type]
@@ -968,8 +983,15 @@ class StackSettings(_Settings):
         kind, children = {"services": ("service", naming.WEB_SERVICE_CHILDREN),
                           "workers": ("worker", naming.QUEUE_WORKER_CHILDREN),
                           "scheduled_tasks": ("scheduled task", naming.SCHEDULED_TASK_CHILDREN)}[info.field_name]
-        for name in value:
+        for name, workload in value.items():
             _check_name(kind, name, children)
+            old = workload.renamed_from
+            if old is not None:
+                if not _NAME.match(old):
+                    raise KeyProblem(f"{name}.renamedFrom", "names are lowercase letters, digits and hyphens, "
+                                                            f"starting with a letter; got {old!r}")
+                if old == name:
+                    raise KeyProblem(f"{name}.renamedFrom", "is the workload's own name; give the name it had before")
         return value
 
     @field_validator("services")
@@ -983,6 +1005,27 @@ class StackSettings(_Settings):
                 )
             seen[service.priority] = name
         return services
+
+    @model_validator(mode="after")
+    def _renames(self) -> "StackSettings":
+        """A rename moves one workload's state to another name: the old name must be free, and claimed once."""
+        names = {name for _, name, _ in self._each_workload()}
+        claimed: dict[str, str] = {}
+        for kind, name, w in self._each_workload():
+            old = w.renamed_from
+            if old is None:
+                continue
+            if old in names:
+                raise KeyProblem(f"{kind}.{name}.renamedFrom", f"{old} is still a workload of this stack; remove it "
+                                                               "or rename it too")
+            if old in claimed:
+                raise KeyProblem(f"{kind}.{name}.renamedFrom", f"{old} was already renamed to {claimed[old]}")
+            claimed[old] = name
+        return self
+
+    def renamed_from(self, name: str) -> Optional[str]:
+        """The name workload ``name`` had before a rename, or None."""
+        return next((w.renamed_from for _, n, w in self._each_workload() if n == name), None)
 
     @model_validator(mode="after")
     def _workloads(self) -> "StackSettings":
@@ -1047,7 +1090,7 @@ class StackSettings(_Settings):
                     raise KeyProblem(f"{key}.callers", f"{caller} calls through Service Connect only as a member; "
                                                        f"give {kinds[caller]}.{caller} a serviceConnect section")
             if name in self.services:
-                dns = connect.discovery_name or name
+                dns = connect.discovery_name or self.services[name].renamed_from or name
                 if dns in discovery:
                     raise KeyProblem(f"{key}.discoveryName", f"{dns!r} is already the name of service "
                                                              f"{discovery[dns]} in the namespace")
@@ -1122,8 +1165,9 @@ class StackSettings(_Settings):
 
     def image_repositories(self) -> dict[str, ImageRepositoryArgs]:
         """Args of the ImageRepository of each workload that has a repository section, by workload name."""
-        return {name: w.repository.args(w.cpu_architecture) for _, name, w in self._each_workload()
-                if w.repository is not None}
+        return {name: {**w.repository.args(w.cpu_architecture), "protect_data": self.protect_data,
+                       **self._renamed(name)}  # type: ignore[misc]
+                for _, name, w in self._each_workload() if w.repository is not None}
 
     def warnings(self, namespace: str) -> list[str]:
         """One line per image that can change under a running workload (a mutable tag such as latest, or no tag),
@@ -1150,6 +1194,7 @@ class StackSettings(_Settings):
             "private_subnet_prefix": n.private_subnet_prefix,
             "flow_log_retention_days": self.log_retention_days,
             "vpc_endpoints": list(n.endpoints),
+            "protect_data": self.protect_data,
             **({"nat_instance_type": n.nat_instance_type} if n.nat_gateways is NatGatewayStrategy.INSTANCE else {}),
         }
 
@@ -1168,6 +1213,7 @@ class StackSettings(_Settings):
             "deletion_protection": lb.deletion_protection,
             "access_logs": lb.access_logs,
             "access_log_retention_days": lb.access_log_retention_days,
+            "protect_data": self.protect_data,
         }
         if lb.certificate_arn:
             args["certificate_arn"] = lb.certificate_arn
@@ -1212,7 +1258,12 @@ class StackSettings(_Settings):
             return {}
         if namespace is None:
             raise ValueError(f"{name} joins Service Connect: pass the cluster's service_connect_namespace_arn")
-        return {"service_connect": own.args(name, namespace)}
+        # A renamed service keeps the discovery name its callers know unless the stack file gives another.
+        return {"service_connect": own.args(self.renamed_from(name) or name, namespace)}
+
+    def _renamed(self, name: str) -> dict[str, Any]:
+        old = self.renamed_from(name)
+        return {"renamed_from": old} if old else {}
 
     def callers(self) -> list[tuple[str, str]]:
         """(callee, caller) pairs of the stack's Service Connect: who may call whom."""
@@ -1229,9 +1280,10 @@ class StackSettings(_Settings):
             **wiring,
             **self._connect_args(name, s.service_connect, namespace),
             **({"alarms": alarms} if alarms else {}),
+            **self._renamed(name),
             "placement": placement,
             "deployment": {**self._deployment(), **self._strategy(s)},
-            "task": s.task_args(self.log_retention_days, image),
+            "task": s.task_args(self.log_retention_days, image, self.protect_data),
             "priority": s.priority,
             "path_patterns": list(s.path_patterns),
             "host_headers": list(s.host_headers),
@@ -1257,9 +1309,10 @@ class StackSettings(_Settings):
         args: dict[str, Any] = {
             **self._connect_args(name, w.service_connect, namespace),
             **({"alarms": alarms} if alarms else {}),
+            **self._renamed(name),
             "placement": placement,
             "deployment": self._deployment(),
-            "task": w.task_args(self.log_retention_days, image),
+            "task": w.task_args(self.log_retention_days, image, self.protect_data),
             "queue": queue,
             "protect_queues": self.service_defaults.protect_queues,
             "scaling": scaling,
@@ -1274,8 +1327,9 @@ class StackSettings(_Settings):
         ImageRepository's image_uri when it has a repository."""
         t = self.scheduled_tasks[name]
         return {
+            **self._renamed(name),  # type: ignore[typeddict-item]
             "placement": placement,
-            "task": t.task_args(self.log_retention_days, image),
+            "task": t.task_args(self.log_retention_days, image, self.protect_data),
             "schedule": t.schedule,
             "timezone": t.timezone,
             "retry": t.retry.model_dump(),  # type: ignore[typeddict-item]
@@ -1293,6 +1347,7 @@ class StackSettings(_Settings):
             "container_insights": self.cluster.container_insights,
             "default_capacity_provider_strategy": strategy,
             "exec_log_retention_days": self.log_retention_days,
+            "protect_data": self.protect_data,
         }
         if self.cluster.service_connect_namespace is not None:
             args["service_connect_namespace"] = self.cluster.service_connect_namespace

@@ -116,6 +116,9 @@ class TaskArgs(TypedDict):
     """Allow statements the application needs, added to the task role. Default: none."""
     log_retention_days: NotRequired[int]
     """Days the task's log group keeps events. Default: 30."""
+    protect_data: NotRequired[bool]
+    """Keep the log group in AWS when the workload is removed or its log group replaced (retainOnDelete); it then
+    expires on its retention. Default: false."""
 
 
 _TRUST_ECS_TASKS = "ecs-tasks.amazonaws.com"
@@ -290,7 +293,7 @@ class TaskSpec:
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-logs",
             retention_in_days=int(task.get("log_retention_days", defaults.LOG_RETENTION_DAYS)),
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=bool(task.get("protect_data", False))),
         )
         trust = json.dumps(
             policy_document(

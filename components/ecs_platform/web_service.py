@@ -135,6 +135,10 @@ class WebServiceArgs(TypedDict):
     """On-call alarms (5XX rate, unhealthy targets, p95 latency, tasks below desired, CPU, memory) and the topics
     they tell. Default: none; a progressive deployment still gets the 5XX and unhealthy-target alarms it rolls back
     on."""
+    renamed_from: NotRequired[str]
+    """The name this component had before a rename: its resources keep their state under the new name (Pulumi
+    aliases) instead of being deleted and created again. Keep it for as long as any stack may still hold the old
+    name. Default: none."""
 
 
 class WebService(pulumi.ComponentResource):
@@ -201,6 +205,7 @@ class WebService(pulumi.ComponentResource):
             raise ValueError("autoscaling min_tasks must be at least 1: at zero tasks a web service publishes no "
                              "metric that could scale it back up")
 
+        opts = naming.renamed("WebService", name, args.get("renamed_from"), opts)
         super().__init__("ecs-platform:index:WebService", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
@@ -361,7 +366,8 @@ class WebService(pulumi.ComponentResource):
         self.task_role_arn = task.task_role.arn
         self.alternate_target_group_arn = (
             alternate.arn if alternate is not None else pulumi.Output.from_input(None))
-        self._admission = (name, connect.port if connect is not None else None, security_group)
+        self._admission = (name, connect.port if connect is not None else None, security_group,
+                           args.get("renamed_from"))
         self.register_outputs(
             {
                 "service_name": self.service_name,
@@ -375,12 +381,15 @@ class WebService(pulumi.ComponentResource):
             }
         )
 
-    def admit(self, caller: str, security_group_id: pulumi.Input[str]) -> aws.vpc.SecurityGroupIngressRule:
+    def admit(self, caller: str, security_group_id: pulumi.Input[str],
+              caller_renamed_from: Optional[str] = None) -> aws.vpc.SecurityGroupIngressRule:
         """Let the tasks in ``security_group_id`` (the service ``caller``) reach this service's Service Connect port,
         and only that port: an ingress rule `<name>-from-<caller>` from that security group, plus the matching egress
-        rule on it. ValueError when the service exposes no Service Connect port."""
-        name, port, group = self._admission
-        return admit_caller(self, name, caller, security_group_id, port, group)
+        rule on it; ``caller_renamed_from`` is the caller's name before a rename, so the rules keep their state.
+        ValueError when the service exposes no Service Connect port."""
+        name, port, group, renamed_from = self._admission
+        return admit_caller(self, name, caller, security_group_id, port, group,
+                            before=(renamed_from or name, caller_renamed_from or caller))
 
 
 def _traffic_role(name: str, parent: pulumi.Resource,

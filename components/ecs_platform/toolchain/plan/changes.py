@@ -21,6 +21,7 @@ Hazards, each with a severity, a message that says how to make the change safely
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -264,6 +265,7 @@ def analyse(base: dict[str, Any], head: dict[str, Any], facts: Optional[Facts] =
                 matched[urn] = item
                 break
     pairs = [(by_urn[urn], item) for urn, item in matched.items()]
+    _keep_identities(pairs)
     used = {id(item) for item in matched.values()}
     added = [i for i in new if id(i) not in used]
     removed = [i for urn, i in by_urn.items() if urn not in matched]
@@ -279,6 +281,34 @@ def analyse(base: dict[str, Any], head: dict[str, Any], facts: Optional[Facts] =
     context = _Context(base, head, old, new, pairs, changes, added, removed)
     hazards = list(_hazards(context))
     return Analysis(list(changes.values()), added, removed, hazards)
+
+
+def _keep_identities(pairs: list[tuple[Item, Item]]) -> None:
+    """A resource that is updated, even under a new name (an alias), keeps its id, its ARN and the name the provider
+    chose at creation; offline, the head run made them up again from the new logical name. Put the old ones back
+    wherever the head's inputs carry them (a scaling target's resource id holds its service's name, a rule its
+    security group's id), so only what the change really changes is compared."""
+    swaps: dict[str, str] = {}
+    for before, after in pairs:
+        for old, new in ((before.id, after.id), (before.arn, after.arn),
+                         (before.inputs.get(before.auto_named or ""), after.inputs.get(after.auto_named or ""))):
+            if isinstance(old, str) and isinstance(new, str) and old and new and old != new:
+                swaps[new] = old
+    if not swaps:
+        return
+    pattern = re.compile("|".join(re.escape(k) for k in sorted(swaps, key=len, reverse=True)))
+
+    def swap(value: Any) -> Any:
+        if isinstance(value, str):
+            return pattern.sub(lambda m: swaps[m.group()], value)
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        return value
+
+    for _, after in pairs:
+        after.inputs = swap(after.inputs)
 
 
 def _cascade(changes: dict[str, Change], pairs: list[tuple[Item, Item]], facts: Facts) -> None:
