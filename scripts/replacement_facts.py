@@ -308,8 +308,8 @@ class CheckoutSource(Source):
             m = signature.search(text)
             if m:
                 brace = text.index("{", m.end() - 1)
-                line = text.count("\n", 0, m.start()) + 1
-                return text[:closing(text, brace) + 1], f"{path.relative_to(self.root)}:{line}"
+                # From the top of the file, so the lines of what is found in it are the file's.
+                return text[:closing(text, brace) + 1], str(path.relative_to(self.root))
         raise FactsError(f"no {signature.pattern} in internal/service/{package}")
 
     def function(self, package: str, name: str) -> tuple[str, str]:

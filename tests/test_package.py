@@ -112,3 +112,14 @@ def test_the_platform_never_imports_the_toolchain() -> None:
     offenders = {str(p.relative_to(PACKAGE)): sorted(i for i in _imports(p) if "toolchain" in i)
                  for p in platform}
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_pulumi_aws_floor_has_every_field_the_components_use() -> None:
+    """ECS's native canary and linear configurations (deployment_configuration.canary_configuration and
+    linear_configuration) first appear in pulumi-aws 7.12.0 (checked in the published wheels; docs/decisions.md)."""
+    import re
+    import tomllib
+
+    dependencies = tomllib.loads((ROOT / "components" / "pyproject.toml").read_text())["project"]["dependencies"]
+    (floor,) = [re.search(r">=([\d.]+)", d).group(1) for d in dependencies if d.startswith("pulumi-aws")]
+    assert tuple(int(part) for part in floor.split(".")) >= (7, 12)
