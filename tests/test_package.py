@@ -121,5 +121,5 @@ def test_the_pulumi_aws_floor_has_every_field_the_components_use() -> None:
     import tomllib
 
     dependencies = tomllib.loads((ROOT / "components" / "pyproject.toml").read_text())["project"]["dependencies"]
-    (floor,) = [re.search(r">=([\d.]+)", d).group(1) for d in dependencies if d.startswith("pulumi-aws")]
+    (floor,) = [re.search(r">=([\d.]+)", d).group(1) for d in dependencies if d.startswith("pulumi-aws>")]
     assert tuple(int(part) for part in floor.split(".")) >= (7, 12)
