@@ -6,11 +6,15 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections.abc import Callable
 from typing import Any, Optional
 
 from ecs_platform.offline import engine
 from ecs_platform.testing import ProgramRun, Registration
 
+NS = "ecs-platform"
+Edit = Callable[[dict[str, Any]], None]
+"""An edit of a stack file's `config:` mapping."""
 TASK_DEFINITION = "aws:ecs/taskDefinition:TaskDefinition"
 PLACEMENT = {
     "cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/main",
@@ -160,3 +164,40 @@ def breaches(alarm: Registration, value: Optional[float]) -> bool:
         "LessThanThreshold": value < threshold,
         "LessThanOrEqualToThreshold": value <= threshold,
     }[alarm.inputs["comparisonOperator"]]
+
+
+# Editing a stack file's config ----------------------------------------------------------------------------------
+
+
+def setting(path: str, value: Any) -> Edit:
+    """Set ``ecs-platform:a.b.c`` (or ``aws:x``) to ``value`` in the config."""
+    def edit(config: dict[str, Any]) -> None:
+        if path.startswith(("aws:", "ecs-platfrom:", "ecsplatform:")):
+            config[path] = value
+            return
+        top, *rest = path.split(".")
+        node = config.setdefault(f"{NS}:{top}", {})
+        for part in rest[:-1]:
+            node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
+        if rest:
+            node[rest[-1]] = value
+        else:
+            config[f"{NS}:{top}"] = value
+    return edit
+
+
+def both(*edits: Edit) -> Edit:
+    def edit(config: dict[str, Any]) -> None:
+        for each in edits:
+            each(config)
+    return edit
+
+
+def delete(path: str) -> Edit:
+    def edit(config: dict[str, Any]) -> None:
+        top, *rest = path.split(".")
+        node = config[f"{NS}:{top}"]
+        for part in rest[:-1]:
+            node = node[part]
+        del node[rest[-1]]
+    return edit

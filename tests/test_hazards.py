@@ -18,11 +18,10 @@ import yaml
 from ecs_platform.toolchain.cli import main
 
 from .conftest import ROOT
+from .helpers import NS, Edit, delete, setting
 
-NS = "ecs-platform"
 PROD = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
 KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/0f5a3c1e-8d2b-4e6f-9a7c-3b1d5e8f2a4c"
-Edit = Callable[[dict[str, Any]], None]
 
 
 def _program(directory: Path, edit: Edit) -> Path:
@@ -83,39 +82,19 @@ def swap_priorities(config: dict[str, Any]) -> None:
     services["api"]["priority"], services["admin"]["priority"] = services["admin"]["priority"], 10
 
 
-def change(path: str, value: Any) -> Edit:
-    def edit(config: dict[str, Any]) -> None:
-        top, *rest = path.split(".")
-        node = config[f"{NS}:{top}"]
-        for part in rest[:-1]:
-            node = node[part]
-        node[rest[-1]] = value
-    return edit
-
-
-def remove(path: str) -> Edit:
-    def edit(config: dict[str, Any]) -> None:
-        top, *rest = path.split(".")
-        node = config[f"{NS}:{top}"]
-        for part in rest[:-1]:
-            node = node[part]
-        del node[rest[-1]]
-    return edit
-
-
 # (edit, the stack-file key the first mandatory hazard names, its kind)
 PUNISHED = {
     "rename a worker key": (rename("workers", "orders", "order-processor"), f"{NS}:workers.orders", "update-fails"),
-    "repository.kmsKeyArn on a live repository": (change("services.api.repository.kmsKeyArn", KMS_KEY),
+    "repository.kmsKeyArn on a live repository": (setting("services.api.repository.kmsKeyArn", KMS_KEY),
                                                   f"{NS}:services.api.repository.kmsKeyArn", None),
-    "network.cidr": (change("network.cidr", "10.30.0.0/16"), f"{NS}:network.cidr", "data-lost"),
-    "cluster.serviceConnectNamespace": (change("cluster.serviceConnectNamespace", "internal-v2"),
+    "network.cidr": (setting("network.cidr", "10.30.0.0/16"), f"{NS}:network.cidr", "data-lost"),
+    "cluster.serviceConnectNamespace": (setting("cluster.serviceConnectNamespace", "internal-v2"),
                                         f"{NS}:cluster.serviceConnectNamespace", "update-fails"),
-    "remove a scheduled task": (remove("scheduledTasks.nightly-report"), f"{NS}:scheduledTasks.nightly-report",
+    "remove a scheduled task": (delete("scheduledTasks.nightly-report"), f"{NS}:scheduledTasks.nightly-report",
                                 "update-fails"),
     "swap two services' priority": (swap_priorities, f"{NS}:services.admin.priority", "update-fails"),
     "rename a service key": (rename("services", "admin", "backoffice"), None, "update-fails"),
-    "switch a canary service back to rolling": (change("services.api.deployment", {}),
+    "switch a canary service back to rolling": (setting("services.api.deployment", {}),
                                                 f"{NS}:services.api.deployment.strategy", "traffic"),
 }
 
@@ -137,14 +116,14 @@ def test_an_edit_the_live_stack_would_punish_fails_with_a_mandatory_hazard(compa
 
 ORDINARY = {
     "cpu and memory": lambda config: config[f"{NS}:services"]["admin"].update(cpu=512, memory=1024),
-    "autoscaling bounds": change("services.admin.autoscaling", {"minTasks": 2, "maxTasks": 6}),
-    "an environment variable": change("services.api.environment", {"LOG_LEVEL": "debug"}),
-    "an alarm threshold": change("alarms.p95LatencySeconds", 2),
-    "a queue's visibility timeout": change("workers.orders.queue", {"visibilityTimeoutSeconds": 600,
+    "autoscaling bounds": setting("services.admin.autoscaling", {"minTasks": 2, "maxTasks": 6}),
+    "an environment variable": setting("services.api.environment", {"LOG_LEVEL": "debug"}),
+    "an alarm threshold": setting("alarms.p95LatencySeconds", 2),
+    "a queue's visibility timeout": setting("workers.orders.queue", {"visibilityTimeoutSeconds": 600,
                                                                     "maxReceiveCount": 5}),
-    "an image tag": change("services.api.repository", {"tag": "1.4.3"}),
-    "a desired count": change("services.api.desiredCount", 4),
-    "a canary service's container port": change("services.api.containerPort", 9090),
+    "an image tag": setting("services.api.repository", {"tag": "1.4.3"}),
+    "a desired count": setting("services.api.desiredCount", 4),
+    "a canary service's container port": setting("services.api.containerPort", 9090),
     "a worker renamed with renamedFrom": rename("workers", "orders", "order-processor", say_so=True),
     "a service renamed with renamedFrom": rename("services", "admin", "backoffice", say_so=True),
 }
@@ -166,13 +145,13 @@ def test_a_rename_said_with_renamed_from_moves_every_resource(compare) -> None:
 
 
 def test_a_new_container_port_replaces_neither_target_group_nor_security_group(compare) -> None:
-    _, comparison, _ = compare(change("services.api.containerPort", 9090))
+    _, comparison, _ = compare(setting("services.api.containerPort", 9090))
     replaced = {(c["type"], c["name"]) for c in comparison["resources"]["changed"] if c["action"] == "replace"}
     assert not {t for t, _ in replaced} & {"aws:lb/targetGroup:TargetGroup", "aws:ec2/securityGroup:SecurityGroup"}
 
 
 def test_each_changed_resource_is_an_update_or_a_replacement_with_its_reasons(compare) -> None:
-    _, comparison, _ = compare(change("services.api.repository.kmsKeyArn", KMS_KEY))
+    _, comparison, _ = compare(setting("services.api.repository.kmsKeyArn", KMS_KEY))
     changed = {(c["type"], c["name"]): c for c in comparison["resources"]["changed"]}
     repository = changed[("aws:ecr/repository:Repository", "api-images")]
     assert repository["action"] == "replace" and repository["deleteFirst"] is False
@@ -181,14 +160,14 @@ def test_each_changed_resource_is_an_update_or_a_replacement_with_its_reasons(co
 
 
 def test_an_explicitly_named_resource_is_replaced_delete_first(compare) -> None:
-    _, comparison, _ = compare(change("cluster.serviceConnectNamespace", "internal-v2"))
+    _, comparison, _ = compare(setting("cluster.serviceConnectNamespace", "internal-v2"))
     namespace = next(c for c in comparison["resources"]["changed"]
                      if c["type"] == "aws:servicediscovery/httpNamespace:HttpNamespace")
     assert namespace["action"] == "replace" and namespace["deleteFirst"] is True
 
 
 def test_a_removed_log_group_the_stack_keeps_is_advisory(compare) -> None:
-    _, comparison, _ = compare(remove("scheduledTasks.nightly-report"))
+    _, comparison, _ = compare(delete("scheduledTasks.nightly-report"))
     retained = [h for h in comparison["hazards"] if h["resource"].endswith("::nightly-report-logs")]
     assert [(h["severity"], h["kind"]) for h in retained] == [("advisory", "retained")]
 

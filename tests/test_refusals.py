@@ -18,11 +18,9 @@ from ecs_platform.toolchain.cli import main
 from ecs_platform.offline import engine
 
 from .conftest import ROOT
-from .helpers import watch_runs
+from .helpers import NS, Edit, both, delete, setting, watch_runs
 
 DEV = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
-NS = "ecs-platform"
-Edit = Callable[[dict[str, Any]], None]
 
 
 @dataclass
@@ -59,40 +57,6 @@ def plan_stack(tmp_path: Path, capsys, monkeypatch) -> Callable[..., Outcome]:
         return Outcome(code, out.out, out.err, registered)
 
     return plan
-
-
-def setting(path: str, value: Any) -> Edit:
-    """Set ``ecs-platform:a.b.c`` (or ``aws:x``) to ``value`` in the config."""
-    def edit(config: dict[str, Any]) -> None:
-        if path.startswith(("aws:", "ecs-platfrom:", "ecsplatform:")):
-            config[path] = value
-            return
-        top, *rest = path.split(".")
-        node = config.setdefault(f"{NS}:{top}", {})
-        for part in rest[:-1]:
-            node = node[int(part)] if isinstance(node, list) else node.setdefault(part, {})
-        if rest:
-            node[rest[-1]] = value
-        else:
-            config[f"{NS}:{top}"] = value
-    return edit
-
-
-def both(*edits: Edit) -> Edit:
-    def edit(config: dict[str, Any]) -> None:
-        for each in edits:
-            each(config)
-    return edit
-
-
-def delete(path: str) -> Edit:
-    def edit(config: dict[str, Any]) -> None:
-        top, *rest = path.split(".")
-        node = config[f"{NS}:{top}"]
-        for part in rest[:-1]:
-            node = node[part]
-        del node[rest[-1]]
-    return edit
 
 
 DEV_TEXT = (ROOT / "Pulumi.dev.yaml").read_text()
