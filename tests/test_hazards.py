@@ -110,8 +110,9 @@ def test_an_edit_the_live_stack_would_punish_fails_with_a_mandatory_hazard(compa
     if kind is not None:
         assert any(h["kind"] == kind for h in mandatory), [h["kind"] for h in mandatory]
     assert all(h["message"] and h["resource"] for h in mandatory)
-    (line,) = err.strip().splitlines()
-    assert line.startswith(f"error: {len(mandatory)} mandatory hazard(s)")
+    last = err.strip().splitlines()[-1]
+    hazards = f"{len(mandatory)} mandatory hazard{'' if len(mandatory) == 1 else 's'} for the live stack"
+    assert last.startswith("error: the plan of stack prod fails: ") and hazards in last
 
 
 ORDINARY = {

@@ -42,7 +42,7 @@ def test_https_listener_uses_the_certificate_and_a_tls13_policy(run_component) -
     listener = https(run_component).one(LISTENER, "web-https").inputs
     assert (listener["port"], listener["protocol"]) == (443, "HTTPS")
     assert listener["certificateArn"] == CERT
-    assert listener["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert listener["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
 
 
 def test_http_listener_only_redirects_to_https(run_component) -> None:

@@ -78,8 +78,8 @@ REFUSALS: list[tuple[str, Union[Edit, str], str]] = [
     # Region
     ("a region that does not exist", setting("aws:region", "us-east-7"), "aws:region"),
     ("a misspelt region", setting("aws:region", "eu-west-l"), "aws:region"),
-    ("more AZs than the region has", setting("network.azCount", 3) if False else
-     both(setting("aws:region", "us-west-1"), setting("network.azCount", 3)), f"{NS}:network.azCount"),
+    ("more AZs than the region has", both(setting("aws:region", "us-west-1"), setting("network.azCount", 3),
+                                          setting("services.api.secrets", {})), f"{NS}:network.azCount"),
     ("a certificate in another region", both(
         setting("loadBalancer.protocol", "HTTPS"),
         setting("loadBalancer.certificateArn", "arn:aws:acm:eu-west-1:123456789012:certificate/abc")),
@@ -258,6 +258,27 @@ REFUSALS: list[tuple[str, Union[Edit, str], str]] = [
     ("a log retention CloudWatch does not offer", setting("logRetentionDays", 10), f"{NS}:logRetentionDays"),
     ("a Fargate size that does not exist", setting("services.api.memory", 3000), f"{NS}:services.api.memory"),
     ("an empty path list", setting("services.api.pathPatterns", []), f"{NS}:services.api.pathPatterns"),
+    # Mistakes in the newer keys
+    ("an SNS subscription ARN as the alarm topic",
+     setting("alarmTopicArn", "arn:aws:sns:us-east-1:123456789012:oncall:6f1b2c3d-1111-2222-3333-444455556666"),
+     f"{NS}:alarmTopicArn"),
+    ("a secret in another region", setting("services.api.secrets", {
+        "DB": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:dev/api/db-AbCdEf"}),
+     f"{NS}:services.api.secrets.DB"),
+    ("a secret in another partition", setting("services.api.secrets", {
+        "DB": "arn:aws-cn:ssm:cn-north-1:123456789012:parameter/dev/db"}),
+     f"{NS}:services.api.secrets.DB"),
+    ("a secret with a malformed region", setting("services.api.secrets", {
+        "DB": "arn:aws:secretsmanager:us-east1:123456789012:secret:dev/api/db-AbCdEf"}),
+     f"{NS}:services.api.secrets.DB"),
+    ("a secret from another account without a KMS key", both(
+        setting("aws:allowedAccountIds", ["123456789012"]),
+        setting("services.api.secrets", {"DB": "arn:aws:secretsmanager:us-east-1:210987654321:secret:shared/db-AbCdEf"})),
+     f"{NS}:services.api.secrets.DB"),
+    ("a mistyped NAT instance type", setting("network.natInstanceType", "t4g.nanoo"),
+     f"{NS}:network.natInstanceType"),
+    ("a service key one level too far left", setting("services.secrets", {
+        "DB": "arn:aws:ssm:us-east-1:123456789012:parameter/dev/db"}), f"{NS}:services.secrets: misplaced"),
     # Changing a live stack
     ("a rename from the workload's own name", setting("workers.orders.renamedFrom", "orders"),
      f"{NS}:workers.orders.renamedFrom"),
@@ -291,6 +312,14 @@ def test_a_mistake_is_refused_in_one_line_before_anything_is_registered(plan_sta
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
     assert key in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_every_mistake_of_a_stack_file_is_refused_at_once_one_line_each(plan_stack) -> None:
+    result = plan_stack(both(setting("network.azCount", 12), setting("services.api.memory", 3000)))
+    assert result.code == 2 and result.registered == 0
+    lines = result.stderr.splitlines()
+    assert len(lines) == 2 and all(line.startswith("error: ") for line in lines)
+    assert f"{NS}:network.azCount" in lines[0] + lines[1] and f"{NS}:services.api.memory" in lines[0] + lines[1]
 
 
 PHRASES = ("Input should", "String should", "Value error", "pattern", "^", "validation error", "Field required")

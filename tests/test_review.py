@@ -86,7 +86,7 @@ def test_a_changed_image_shows_the_task_definition_as_changed(tmp_path: Path, ba
 
 
 def test_a_new_violation_is_reported_as_new(tmp_path: Path, base_plan: Path) -> None:
-    program = project(tmp_path, lambda c: c["ecs-platform:services"]["admin"].pop("user"))
+    program = project(tmp_path, lambda c: c["ecs-platform:services"]["admin"].update(user="root"))
     out = tmp_path / "head.json"
     main(["plan", "--stack", "dev", "--dir", str(program), "--compare", str(base_plan), "--json", str(out)])
     new = json.loads(out.read_text())["comparison"]["policy"]["new"]
@@ -111,8 +111,8 @@ def test_a_mandatory_budget_below_the_estimate_fails_the_plan_in_one_line(tmp_pa
     program = project(tmp_path, budget(monthlyUsd=20, enforcement="mandatory"))
     assert main(["plan", "--stack", "dev", "--dir", str(program)]) == 1
     (line,) = capsys.readouterr().err.strip().splitlines()
-    assert line.startswith("error: over budget:") and "ecs-platform:budget" in line and "$20.00" in line
-    assert "biggest:" in line
+    assert line.startswith("error: the plan of stack dev fails: over budget:")
+    assert "ecs-platform:budget (Pulumi.dev.yaml:" in line and "$20.00" in line and "biggest:" in line
 
 
 def test_an_advisory_budget_below_the_estimate_warns_and_passes(tmp_path: Path, capsys) -> None:

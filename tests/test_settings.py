@@ -73,10 +73,10 @@ def test_defaults_are_production_grade() -> None:
     assert settings.network.az_count == 3
     assert settings.network.nat_gateways is NatGatewayStrategy.ONE_PER_AZ
     assert settings.load_balancer.protocol is ListenerProtocol.HTTPS
-    assert settings.load_balancer.ssl_policy == "ELBSecurityPolicy-TLS13-1-2-2021-06"
+    assert settings.load_balancer.ssl_policy == "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"  # one ELB.17 accepts
     assert settings.load_balancer.deletion_protection is True
     assert settings.load_balancer.access_logs is True
-    assert settings.log_retention_days == 30
+    assert settings.log_retention_days == 365  # CloudWatch.16's default minimum
 
 
 def test_default_capacity_strategy_is_on_demand_only() -> None:
@@ -261,10 +261,29 @@ def test_unknown_capacity_provider_is_named_by_index() -> None:
     assert error.key == "ecs-platform:cluster.defaultCapacityProviderStrategy[0].capacityProvider"
 
 
-def test_several_problems_report_the_first_and_name_the_rest() -> None:
-    error = rejected(network={"azCount": 9, "natGateways": "none"})
-    assert error.key == "ecs-platform:network.azCount"
-    assert "ecs-platform:network.natGateways" in str(error)
+def test_several_problems_are_each_reported_on_their_own_line() -> None:
+    with pytest.raises(SettingsError) as caught:
+        parse(minimal(network={"azCount": 9, "natGateways": "none"}), NS)
+    error = caught.value
+    assert [key for key, _ in error.problems] == ["ecs-platform:network.azCount", "ecs-platform:network.natGateways"]
+    assert str(error).splitlines() == [f"{key}: {message}" for key, message in error.problems]
+
+
+def test_a_workload_key_written_where_a_name_goes_is_named_as_misplaced() -> None:
+    # `secrets:` one level too far left reads as a service called secrets.
+    error = rejected(services={"secrets": {"DB": "arn:aws:ssm:us-east-1:123456789012:parameter/db"}})
+    assert error.problems == [("ecs-platform:services.secrets", "misplaced: secrets is a key of a service, not a "
+                               "service of its own; indent it under the service it belongs to")]
+
+
+@pytest.mark.parametrize(("service", "key", "where"), [
+    ({"minTasks": 2}, "ecs-platform:services.api.minTasks", "one level down, under services.api.autoscaling"),
+    ({"autoscaling": {"priority": 2}}, "ecs-platform:services.api.autoscaling.priority", "one level up, under services.api"),
+])
+def test_a_key_one_level_off_is_named_as_misplaced(service: dict, key: str, where: str) -> None:
+    api = {"image": "x:1", "pathPatterns": ["/api/*"], "priority": 1, **service}
+    error = rejected(services={"api": api})
+    assert (key, f"misplaced: {key.rsplit('.', 1)[1]} belongs {where}") in error.problems
 
 
 def test_settings_errors_are_run_errors_so_the_cli_prints_no_traceback() -> None:

@@ -4,6 +4,7 @@ a Dockerfile instead, and a mutable tag is warned about in one line naming its k
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -143,5 +144,8 @@ def test_the_plan_shows_the_warning(tmp_path: Path, capsys) -> None:
                  "--config", str(ROOT / "policies" / "config" / "dev.json")])
     out = capsys.readouterr().out
     assert code == 0
-    assert [line.strip() for line in out.splitlines() if line.strip().startswith("warning: ")] == [
-        f"warning: {w}" for w in run_stack(program, "test").warnings]
+    shown = [line.strip() for line in out.splitlines() if line.strip().startswith("warning: ")]
+    warnings = run_stack(program, "test").warnings
+    # Each on its stack-file line: `warning: Pulumi.test.yaml:12 ecs-platform:services.api.image: ...`.
+    assert len(shown) == len(warnings) and warnings
+    assert all(re.fullmatch(rf"warning: Pulumi\.test\.yaml:\d+ {re.escape(w)}", s) for s, w in zip(shown, warnings))

@@ -236,9 +236,9 @@ def test_user_given_by_name_gets_world_writable_sticky_scratch(run_component) ->
     assert init["linuxParameters"]["capabilities"]["drop"] == ["ALL"]
 
 
-@pytest.mark.parametrize("user", [None, "0", "root:root"], ids=["image user", "uid 0", "root by name"])
+@pytest.mark.parametrize("user", ["0", "root:root"], ids=["uid 0", "root by name"])
 def test_no_init_container_without_a_non_root_user(run_component, user) -> None:
-    task = {"scratch_paths": ["/tmp"], **({"user": user} if user else {})}
+    task = {"scratch_paths": ["/tmp"], "user": user}
     run = worker(run_component, **task)
     assert [c["name"] for c in containers(run, "jobs")] == ["jobs"]
     assert "dependsOn" not in main_container(run)
@@ -263,3 +263,10 @@ def test_secrets_manager_arn_without_its_random_suffix_is_refused_in_one_line(ru
 ])
 def test_secret_arn_problem_names_only_partial_secrets_manager_arns(value: str, refused: bool) -> None:
     assert (secret_arn_problem(value) is not None) is refused
+
+
+def test_a_task_that_names_no_user_runs_as_1000_not_as_the_images_user(run_component) -> None:
+    # ECS.20: an image's own user is often root; the platform's default never is.
+    run = worker(run_component, scratch_paths=["/tmp"])
+    assert main_container(run)["user"] == "1000:1000"
+    assert [c["name"] for c in containers(run, "jobs")] == ["jobs", "scratch-init"]

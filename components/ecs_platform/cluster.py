@@ -32,7 +32,7 @@ class ClusterArgs(TypedDict):
     default_capacity_provider_strategy: NotRequired[list[CapacityProviderStrategyItem]]
     """Strategy for services that set none. Default: FARGATE, weight 1, base 1 (on-demand only)."""
     exec_log_retention_days: NotRequired[int]
-    """Days the ECS Exec audit log group keeps sessions. Default: 30."""
+    """Days the ECS Exec audit log group keeps sessions. Default: 365."""
     service_connect_namespace: NotRequired[str]
     """Name of a Cloud Map HTTP namespace to create for Service Connect (for example "internal"); it becomes the
     cluster's default namespace. Default: none."""

@@ -18,8 +18,14 @@ from .enums import (
 )
 
 # Logs -------------------------------------------------------------------------------------------------------------
-LOG_RETENTION_DAYS = 30
-"""Days every log group of the platform keeps events (flow logs, ECS Exec audit, task logs)."""
+LOG_RETENTION_DAYS = 365
+"""Days every log group of the platform keeps events (flow logs, ECS Exec audit, task logs): a year, what Security Hub
+CloudWatch.16 asks by default. Development stacks set less."""
+
+# Tasks ------------------------------------------------------------------------------------------------------------
+TASK_USER = "1000:1000"
+"""The user and group a task's main container runs as unless it says otherwise: not root (Security Hub ECS.20). An
+image that needs root says `user: root`, and the policy pack flags it."""
 
 # Network ----------------------------------------------------------------------------------------------------------
 VPC_CIDR = "10.0.0.0/16"
@@ -35,16 +41,18 @@ PRIVATE_SUBNET_PREFIX = 20
 NAT_INSTANCE_TYPE = "t4g.nano"
 """The NAT instance of the `instance` strategy: the smallest Graviton burstable type (2 vCPUs, 0.5 GiB, up to
 5 Gbps), about $3 a month on demand in us-east-1."""
-NAT_INSTANCE_TYPE_PATTERN = r"^[a-z]+[0-9]+g[a-z]*\.[a-z0-9]+$"
+NAT_INSTANCE_TYPE_PATTERN = r"^[a-z]+[0-9]+g[a-z]*\.(nano|micro|small|medium|large|[0-9]*xlarge|metal)$"
 """A Graviton (arm64) instance type: a `g` right after the generation digit (t4g.nano, c7gn.large, x2gd.xlarge);
-the NAT instance boots an arm64 image, so nothing else can run it."""
+the NAT instance boots an arm64 image, so nothing else can run it. The size is one EC2 names (nano to 48xlarge, metal):
+`t4g.nanoo` is refused here, in one line, instead of by EC2's list of 900 types."""
 NAT_INSTANCE_VOLUME_GIB = 8
 """Encrypted gp3 root volume of the NAT instance, in GiB."""
 
 # Load balancer ----------------------------------------------------------------------------------------------------
 LISTENER_PROTOCOL = ListenerProtocol.HTTPS
-SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
-"""TLS 1.3 and 1.2 with forward-secret ciphers only (Security Hub ELB.17)."""
+SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-Res-2021-06"
+"""TLS 1.3, and TLS 1.2 with the restricted forward-secret AEAD ciphers only: one of the policies Security Hub ELB.17
+recommends (the plain TLS13-1-2-2021-06 is no longer among them), available in every region."""
 INGRESS_CIDRS = ("0.0.0.0/0",)
 IDLE_TIMEOUT_SECONDS = 60
 DELETION_PROTECTION = True

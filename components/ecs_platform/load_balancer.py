@@ -55,7 +55,7 @@ class LoadBalancerArgs(TypedDict):
     certificate_arn: NotRequired[pulumi.Input[str]]
     """ACM certificate of the HTTPS listener. Required with HTTPS."""
     ssl_policy: NotRequired[str]
-    """Security policy of the HTTPS listener. Default: ELBSecurityPolicy-TLS13-1-2-2021-06."""
+    """Security policy of the HTTPS listener. Default: ELBSecurityPolicy-TLS13-1-2-Res-2021-06."""
     ingress_cidrs: NotRequired[list[str]]
     """IPv4 CIDRs allowed to reach the listeners. Default: 0.0.0.0/0."""
     idle_timeout_seconds: NotRequired[pulumi.Input[int]]

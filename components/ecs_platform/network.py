@@ -51,7 +51,7 @@ class NetworkArgs(TypedDict):
     private_subnet_prefix: NotRequired[int]
     """Prefix length of each private subnet (tasks). Default: 20."""
     flow_log_retention_days: NotRequired[int]
-    """Days the VPC flow log group keeps records. Default: 30."""
+    """Days the VPC flow log group keeps records. Default: 365."""
     vpc_endpoints: NotRequired[list[VpcEndpointService]]
     """Services reached through VPC endpoints instead of the NAT gateways. Default: none."""
     protect_data: NotRequired[bool]

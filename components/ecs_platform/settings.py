@@ -20,7 +20,7 @@ import json
 import re
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal, Optional
 
 import pulumi
@@ -75,11 +75,21 @@ _PLATFORM_TAGS = {"environment": "the stack name", "project": "the project name"
 
 
 class SettingsError(pulumi.RunError):
-    """Bad stack configuration. A RunError, so the Pulumi CLI prints the one-line message and no traceback."""
+    """Bad stack configuration: one line per problem, each naming its key. A RunError, so the Pulumi CLI prints the
+    message and no traceback."""
 
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(f"{key}: {message}")
+    def __init__(self, key: str, message: str, more: Sequence[tuple[str, str]] = ()) -> None:
+        self.problems: list[tuple[str, str]] = [(key, message), *more]
+        super().__init__("\n".join(f"{k}: {m}" for k, m in self.problems))
         self.key = key
+
+
+class KeyProblems(ValueError):
+    """Several KeyProblems a model-level check found at once."""
+
+    def __init__(self, problems: list["KeyProblem"]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
 
 
 class KeyProblem(ValueError):
@@ -975,7 +985,7 @@ class StackSettings(_Settings):
     @field_validator("alarm_topic_arn")
     @classmethod
     def _topic(cls, value: Optional[str]) -> Optional[str]:
-        return None if value is None else validation.arn(value, "sns")
+        return None if value is None else validation.sns_topic_arn(value)
 
     @field_validator("services", "workers", "scheduled_tasks")
     @classmethod
@@ -1007,7 +1017,24 @@ class StackSettings(_Settings):
         return services
 
     @model_validator(mode="after")
-    def _renames(self) -> "StackSettings":
+    def _cross_checks(self) -> "StackSettings":
+        """Every cross-key check, every problem at once: a person fixes them all in one go."""
+        problems = [problem for check in (
+            self._renames,
+            self._workloads,
+            self._insights_for_backlog,
+            self._deployments,
+            self._service_connect,
+            self._alarms_tell_someone,
+            self._routes,
+            self._regional,
+            self._secrets_from_other_accounts,
+        ) for problem in check()]
+        if problems:
+            raise KeyProblems(problems)
+        return self
+
+    def _renames(self) -> Iterator[KeyProblem]:
         """A rename moves one workload's state to another name: the old name must be free, and claimed once."""
         names = {name for _, name, _ in self._each_workload()}
         claimed: dict[str, str] = {}
@@ -1016,61 +1043,53 @@ class StackSettings(_Settings):
             if old is None:
                 continue
             if old in names:
-                raise KeyProblem(f"{kind}.{name}.renamedFrom", f"{old} is still a workload of this stack; remove it "
+                yield KeyProblem(f"{kind}.{name}.renamedFrom", f"{old} is still a workload of this stack; remove it "
                                                                "or rename it too")
             if old in claimed:
-                raise KeyProblem(f"{kind}.{name}.renamedFrom", f"{old} was already renamed to {claimed[old]}")
+                yield KeyProblem(f"{kind}.{name}.renamedFrom", f"{old} was already renamed to {claimed[old]}")
             claimed[old] = name
-        return self
 
     def renamed_from(self, name: str) -> Optional[str]:
         """The name workload ``name`` had before a rename, or None."""
         return next((w.renamed_from for _, n, w in self._each_workload() if n == name), None)
 
-    @model_validator(mode="after")
-    def _workloads(self) -> "StackSettings":
+    def _workloads(self) -> Iterator[KeyProblem]:
         for name in set(self.services) & set(self.workers):
-            raise KeyProblem("workers", f"{name} is also a service; names must be unique across both")
+            yield KeyProblem("workers", f"{name} is also a service; names must be unique across both")
         for name in sorted(set(self.scheduled_tasks) & (set(self.services) | set(self.workers))):
-            raise KeyProblem("scheduledTasks", f"{name} is also a service or worker; names must be unique")
+            yield KeyProblem("scheduledTasks", f"{name} is also a service or worker; names must be unique")
         for kind, name, workload in self._each_workload():
             for index, sidecar in enumerate(workload.sidecars):
                 if sidecar.name == name:
-                    raise KeyProblem(f"{kind}.{name}.sidecars[{index}].name",
+                    yield KeyProblem(f"{kind}.{name}.sidecars[{index}].name",
                                      f"{name!r} is the name of the main container; give the sidecar another name")
-        return self
 
-    @model_validator(mode="after")
-    def _insights_for_backlog(self) -> "StackSettings":
+    def _insights_for_backlog(self) -> Iterator[KeyProblem]:
         """Backlog scaling divides by the running task count, which only Container Insights publishes."""
         if self.cluster.container_insights is ContainerInsights.DISABLED:
             for name, worker in self.workers.items():
                 if worker.scaling.mode is WorkerScalingMode.BACKLOG:
-                    raise KeyProblem(f"workers.{name}.scaling.mode",
+                    yield KeyProblem(f"workers.{name}.scaling.mode",
                                      "backlog reads the running task count from Container Insights, which "
                                      "cluster.containerInsights disables; use steps or enable Container Insights")
-        return self
 
-    @model_validator(mode="after")
-    def _deployments(self) -> "StackSettings":
+    def _deployments(self) -> Iterator[KeyProblem]:
         """What ECS would refuse of each service's strategy, with the stack's deployment percentages and waiting."""
         for name, service in self.services.items():
             prefix = f"services.{name}."
             for problem in deployment_problems({**self._deployment(), **self._strategy(service)}):
-                raise _blame(problem, prefix)
+                yield _blame(problem, prefix)
             strategy = service.deployment.strategy
             problem = rollback_alarm_actions_problem(strategy, self._alarm_actions())
             if problem:
-                raise KeyProblem(f"{prefix}deployment.strategy",
+                yield KeyProblem(f"{prefix}deployment.strategy",
                                  f"{strategy.value} creates the alarms ECS rolls back on; set alarmTopicArn so they "
                                  "tell someone (CloudWatch.15 wants an ALARM action on every alarm)")
             problem = alternate_target_group_problem(name) if strategy in PROGRESSIVE_STRATEGIES else None
             if problem:
-                raise KeyProblem(f"{prefix}deployment.strategy", problem)
-        return self
+                yield KeyProblem(f"{prefix}deployment.strategy", problem)
 
-    @model_validator(mode="after")
-    def _service_connect(self) -> "StackSettings":
+    def _service_connect(self) -> Iterator[KeyProblem]:
         """Members need the namespace; callers must be members of it too (their proxy makes the call)."""
         members = {name: w.service_connect for kind in (self.services, self.workers) for name, w in kind.items()
                    if w.service_connect is not None}
@@ -1079,26 +1098,25 @@ class StackSettings(_Settings):
         for name, connect in members.items():
             key = f"{kinds[name]}.{name}.serviceConnect"
             if self.cluster.service_connect_namespace is None:
-                raise KeyProblem(key, "needs cluster.serviceConnectNamespace, the namespace to join")
+                yield KeyProblem(key, "needs cluster.serviceConnectNamespace, the namespace to join")
             for caller in connect.callers:
                 if caller == name:
-                    raise KeyProblem(f"{key}.callers", f"{name} cannot be its own caller")
+                    yield KeyProblem(f"{key}.callers", f"{name} cannot be its own caller")
+                    continue
                 if caller not in kinds:
-                    raise KeyProblem(f"{key}.callers", f"{caller!r} is not a service or worker of this stack"
+                    yield KeyProblem(f"{key}.callers", f"{caller!r} is not a service or worker of this stack"
                                                        f"{validation.did_you_mean(caller, list(kinds))}")
-                if caller not in members:
-                    raise KeyProblem(f"{key}.callers", f"{caller} calls through Service Connect only as a member; "
+                elif caller not in members:
+                    yield KeyProblem(f"{key}.callers", f"{caller} calls through Service Connect only as a member; "
                                                        f"give {kinds[caller]}.{caller} a serviceConnect section")
             if name in self.services:
                 dns = connect.discovery_name or self.services[name].renamed_from or name
                 if dns in discovery:
-                    raise KeyProblem(f"{key}.discoveryName", f"{dns!r} is already the name of service "
+                    yield KeyProblem(f"{key}.discoveryName", f"{dns!r} is already the name of service "
                                                              f"{discovery[dns]} in the namespace")
                 discovery[dns] = name
-        return self
 
-    @model_validator(mode="after")
-    def _alarms_tell_someone(self) -> "StackSettings":
+    def _alarms_tell_someone(self) -> Iterator[KeyProblem]:
         if self.alarm_topic_arn is None:
             configured = [("alarms", self.alarms)] + [
                 (f"{kind}.{name}.alarms", w.alarms)
@@ -1106,11 +1124,9 @@ class StackSettings(_Settings):
                 for name, w in workloads.items()]
             for key, alarms in configured:
                 if alarms.model_fields_set:
-                    raise KeyProblem(key, "on-call alarms tell alarmTopicArn; set it, or remove these thresholds")
-        return self
+                    yield KeyProblem(key, "on-call alarms tell alarmTopicArn; set it, or remove these thresholds")
 
-    @model_validator(mode="after")
-    def _routes(self) -> "StackSettings":
+    def _routes(self) -> Iterator[KeyProblem]:
         """Two services answering the same path on the same hosts: the lower priority would never be reached."""
         seen: dict[tuple[str, str], str] = {}
         for name, service in self.services.items():
@@ -1118,24 +1134,24 @@ class StackSettings(_Settings):
                 for path in service.path_patterns or ["/*"]:
                     other = seen.get((host, path))
                     if other is not None:
-                        raise KeyProblem(f"services.{name}.pathPatterns",
+                        yield KeyProblem(f"services.{name}.pathPatterns",
                                          f"{path} is already routed to service {other}"
                                          + (f" for host {host}" if host != "*" else ""))
                     seen[(host, path)] = name
-        return self
 
-    @model_validator(mode="after")
-    def _regional(self) -> "StackSettings":
+    def _regional(self) -> Iterator[KeyProblem]:
         """What must fit the stack's region: its zones, and the certificate, topic and keys it uses."""
         try:
             validation.zones_fit(self.region, self.network.az_count)
         except ValueError as error:
-            raise KeyProblem("network.azCount", str(error)) from None
+            yield KeyProblem("network.azCount", str(error))
         arns: list[tuple[str, Optional[str]]] = [
             ("loadBalancer.certificateArn", self.load_balancer.certificate_arn),
             ("alarmTopicArn", self.alarm_topic_arn),
         ]
         arns += [(f"{kind}.{name}.secretsKmsKeyArn", w.secrets_kms_key_arn) for kind, name, w in self._each_workload()]
+        arns += [(f"{kind}.{name}.secrets.{key}", value) for kind, name, w in self._each_workload()
+                 for key, value in w.secrets.items()]
         arns += [(f"workers.{name}.queue.kmsKeyArn", w.queue.kms_key_arn) for name, w in self.workers.items()]
         arns += [(f"{kind}.{name}.repository.kmsKeyArn", w.repository.kms_key_arn)
                  for kind, name, w in self._each_workload() if w.repository is not None]
@@ -1144,8 +1160,33 @@ class StackSettings(_Settings):
                 try:
                     validation.regional_arn(arn, self.region)
                 except ValueError as error:
-                    raise KeyProblem(key, str(error)) from None
-        return self
+                    yield KeyProblem(key, str(error))
+
+    def _secrets_from_other_accounts(self) -> Iterator[KeyProblem]:
+        """A secret another account shares is encrypted with a customer managed key of that account (the AWS
+        managed keys cannot be shared), and the execution role needs kms:Decrypt on it: secretsKmsKeyArn. The stack's
+        account is the one allowedAccountIds names, or the one its certificate and topic are in."""
+        account = self.account()
+        if account is None:
+            return
+        for kind, name, w in self._each_workload():
+            for key, value in w.secrets.items():
+                other = validation.account_of(value)
+                if other and other != account and not w.secrets_kms_key_arn:
+                    yield KeyProblem(f"{kind}.{name}.secrets.{key}",
+                                     f"is in account {other}, not the stack's {account}: a secret shared from another "
+                                     "account is encrypted with a customer managed KMS key the tasks must be allowed "
+                                     f"to use; give {kind}.{name}.secretsKmsKeyArn")
+
+    def account(self) -> Optional[str]:
+        """The AWS account the stack deploys to, when the stack file says it: one allowedAccountIds, or the one
+        account its certificate and alarm topic share."""
+        allowed = self.provider.get("allowed_account_ids")
+        if isinstance(allowed, list) and len(allowed) == 1:
+            return str(allowed[0])
+        accounts = {validation.account_of(a) for a in (self.load_balancer.certificate_arn, self.alarm_topic_arn) if a}
+        accounts.discard(None)
+        return accounts.pop() if len(accounts) == 1 else None
 
     @field_validator("region")
     @classmethod
@@ -1372,7 +1413,7 @@ def parse(config: Mapping[str, str], namespace: str) -> StackSettings:
     try:
         return StackSettings.model_validate(data)
     except ValidationError as error:
-        raise _first_problem(error, namespace) from None
+        raise _problems(error, namespace) from None
 
 
 # Config namespaces a stack of this project may use besides its own: the AWS provider's, and Pulumi's own.
@@ -1442,7 +1483,9 @@ def from_pulumi_config() -> StackSettings:
     try:
         settings = parse(merged, pulumi.get_project())
     except SettingsError as error:
-        raise SettingsError(error.key, f"{str(error)[len(error.key) + 2:]} (stack file Pulumi.{pulumi.get_stack()}.yaml)") from None
+        where = f" (stack file Pulumi.{pulumi.get_stack()}.yaml)"
+        (key, message), *more = error.problems
+        raise SettingsError(key, message + where, [(k, m + where) for k, m in more]) from None
     for warning in settings.warnings(pulumi.get_project()):
         pulumi.log.warn(warning)
     return settings
@@ -1458,18 +1501,43 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def _first_problem(error: ValidationError, namespace: str) -> SettingsError:
+_WORKLOAD_FIELDS = {"services": "service", "workers": "worker", "scheduled_tasks": "scheduled task"}
+_WORKLOAD_KEYS = {
+    field: {f.alias or n for n, f in model.model_fields.items()}
+    for field, model in (("services", ServiceSettings), ("workers", WorkerSettings),
+                         ("scheduled_tasks", ScheduledTaskSettings))
+}
+"""The keys of each kind of workload: written where a workload's name goes, one is misplaced, not a name."""
+
+
+def _problems(error: ValidationError, namespace: str) -> SettingsError:
+    """Every problem of a stack file, one (key, message) each, the misplaced and misspelt keys first."""
     problems = error.errors(include_url=False)
     # A misspelt key also leaves its right spelling missing: report the misspelling, with its suggestion.
     misspelt = {tuple(p["loc"][:-1]) for p in problems if p["type"] == "extra_forbidden"}
-    problems = sorted((p for p in problems if not (p["type"] == "missing" and tuple(p["loc"][:-1]) in misspelt)),
-                      key=lambda p: p["type"] != "extra_forbidden")
-    keys = [_key_path(p, namespace) for p in problems]
-    first = problems[0]
-    message = _describe(first)
-    if len(problems) > 1:
-        message += f" (and {len(problems) - 1} more: {', '.join(dict.fromkeys(keys[1:]))})"
-    return SettingsError(keys[0], message)
+    problems = [p for p in problems if not (p["type"] == "missing" and tuple(p["loc"][:-1]) in misspelt)]
+    found: list[tuple[str, str]] = []
+    # A workload's key written one level too far left reads as a workload of that name: say so, once, and drop
+    # what the misreading makes of it.
+    misplaced: set[tuple[Any, ...]] = set()
+    for p in problems:
+        loc = p["loc"]
+        if len(loc) >= 2 and loc[0] in _WORKLOAD_FIELDS and str(loc[1]) in _WORKLOAD_KEYS[loc[0]] \
+                and tuple(loc[:2]) not in misplaced:
+            misplaced.add(tuple(loc[:2]))
+            section = _as_written(loc[:1], keep_last=False)[0]
+            found.append((f"{namespace}:{section}.{loc[1]}",
+                          f"misplaced: {loc[1]} is a key of a {_WORKLOAD_FIELDS[loc[0]]}, not a "
+                          f"{_WORKLOAD_FIELDS[loc[0]]} of its own; indent it under the {_WORKLOAD_FIELDS[loc[0]]} it "
+                          "belongs to"))
+    problems = [p for p in problems if tuple(p["loc"][:2]) not in misplaced]
+    for p in sorted(problems, key=lambda p: p["type"] != "extra_forbidden"):
+        blamed = p.get("ctx", {}).get("error")
+        for each in (blamed.problems if isinstance(blamed, KeyProblems) else [blamed]):
+            one = {**p, "ctx": {**p.get("ctx", {}), "error": each}} if isinstance(blamed, KeyProblems) else p
+            found.append((_key_path(one, namespace), _describe(one)))
+    unique = list(dict.fromkeys(found))
+    return SettingsError(*unique[0], unique[1:])
 
 
 def _key_path(problem: Mapping[str, Any], namespace: str) -> str:
@@ -1504,8 +1572,12 @@ def _as_written(loc: tuple[Any, ...], keep_last: bool) -> list[Any]:
 def _describe(problem: Mapping[str, Any]) -> str:
     kind, ctx, given = problem["type"], problem.get("ctx", {}), problem.get("input")
     if kind == "extra_forbidden":
-        allowed = _allowed_keys(problem["loc"][:-1])
-        hint = difflib.get_close_matches(str(problem["loc"][-1]), allowed, n=1)
+        key, parent = str(problem["loc"][-1]), problem["loc"][:-1]
+        allowed = _allowed_keys(parent)
+        misplaced = _misplaced(key, parent)
+        if misplaced:
+            return misplaced
+        hint = difflib.get_close_matches(key, allowed, n=1)
         suggestion = f"did you mean {hint[0]}? " if hint else ""
         return f"unknown key; {suggestion}allowed: {', '.join(allowed)}"
     if kind == "missing":
@@ -1529,6 +1601,30 @@ def _describe(problem: Mapping[str, Any]) -> str:
     if kind in ("too_short", "too_long", "string_too_short", "string_too_long"):
         return problem["msg"].replace("Value", "value").replace("List", "list")
     return problem["msg"]
+
+
+def _misplaced(key: str, parent: tuple[Any, ...]) -> Optional[str]:
+    """Where ``key``, unknown at ``parent``, belongs: one level up, or one level down under a section of
+    ``parent``; None when it belongs to neither."""
+    def written(loc: tuple[Any, ...]) -> str:
+        return ".".join(str(part) for part in _as_written(loc, keep_last=False))
+
+    if len(parent) >= 1 and key in _allowed_keys(parent[:-1]):
+        return f"misplaced: {key} belongs one level up, under {written(parent[:-1]) or 'the top of the stack file'}"
+    annotation = _strip_optional(_descend_path(parent))
+    if _is_model(annotation):
+        for name, field in annotation.model_fields.items():
+            child = field.alias or name
+            if key in _allowed_keys((*parent, child)) and _is_model(_strip_optional(field.annotation)):
+                return f"misplaced: {key} belongs one level down, under {written((*parent, child))}"
+    return None
+
+
+def _descend_path(loc: tuple[Any, ...]) -> Any:
+    annotation: Any = StackSettings
+    for part in loc:
+        annotation = _descend(annotation, part)
+    return annotation
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:

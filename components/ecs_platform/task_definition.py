@@ -107,7 +107,8 @@ class TaskArgs(TypedDict):
     """Image of that init container; it needs `chown` (or `chmod`). Default: public.ecr.aws/docker/library/busybox,
     pinned by tag."""
     user: NotRequired[str]
-    """User (and group) the main container runs as, for example "1000:1000". Default: the image's."""
+    """User (and group) the main container runs as, for example "101" or "1000:1000"; "root" only when the image
+    needs it. Default: 1000:1000 (not root, whatever the image says)."""
     stop_timeout_seconds: NotRequired[int]
     """Seconds between SIGTERM and SIGKILL, 2 to 120. Default: 30."""
     sidecars: NotRequired[list[Sidecar]]
@@ -115,7 +116,7 @@ class TaskArgs(TypedDict):
     task_role_statements: NotRequired[list[PolicyStatement]]
     """Allow statements the application needs, added to the task role. Default: none."""
     log_retention_days: NotRequired[int]
-    """Days the task's log group keeps events. Default: 30."""
+    """Days the task's log group keeps events. Default: 365."""
     protect_data: NotRequired[bool]
     """Keep the log group in AWS when the workload is removed or its log group replaced (retainOnDelete); it then
     expires on its retention. Default: false."""
@@ -252,7 +253,7 @@ class TaskSpec:
             problem = scratch_path_problem(path)
             if problem:
                 raise ValueError(problem)
-        user = task.get("user")
+        user = task.get("user", defaults.TASK_USER)
         names = [c[0] for c in containers]
         if scratch_paths and user is not None and not runs_as_root(user):
             names.append(SCRATCH_INIT_CONTAINER)
@@ -439,8 +440,7 @@ class TaskSpec:
             main["entryPoint"] = list(task["entry_point"])
         if "command" in task:
             main["command"] = list(task["command"])
-        if "user" in task:
-            main["user"] = task["user"]
+        main["user"] = task.get("user", defaults.TASK_USER)
         if "health_check" in task:
             main["healthCheck"] = _health_check(task["health_check"])
         containers = [main]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Sequence
+from typing import Optional
 
 from .enums import CapacityProvider
 
@@ -75,6 +76,23 @@ def arn(value: str, service: str, resource_prefix: str = "") -> str:
     if resource_prefix and not match["resource"].startswith(resource_prefix):
         raise ValueError(f"expected an {service} ARN of a {resource_prefix.rstrip('/:')}; got {value}")
     return value
+
+
+def sns_topic_arn(value: str) -> str:
+    """An SNS topic's ARN (`arn:aws:sns:<region>:<account>:<topic>`), not a subscription's, which adds `:<id>` and
+    cannot be an alarm action."""
+    arn(value, "sns")
+    resource = value.split(":", 5)[5]
+    if ":" in resource:
+        raise ValueError(f"is the ARN of a subscription to {resource.split(':')[0]!r}, not of a topic; use "
+                         f"{value.rsplit(':', 1)[0]}")
+    return value
+
+
+def account_of(value: str) -> Optional[str]:
+    """The account of an ARN, or None."""
+    match = _ARN.match(value)
+    return match["account"] or None if match else None
 
 
 def kms_key_or_alias_arn(value: str) -> str:
@@ -270,11 +288,15 @@ def zones_fit(region_name: str, az_count: int) -> None:
 
 
 def regional_arn(value: str, region_name: str) -> str:
-    """An ARN of a regional resource (certificate, topic, key) must be in the stack's region and partition: ACM
-    certificates, SNS topics and KMS keys are used from their own region only."""
+    """An ARN of a regional resource (certificate, topic, key, secret) must be in the stack's region and partition:
+    ACM certificates, SNS topics and KMS keys are used from their own region only, and a stack keeps its secrets
+    where it runs (a secret elsewhere fails with its region, and bypasses the stack's VPC endpoints)."""
     match = _ARN.match(value)
     if not match:
         return value
+    if match["region"] and match["region"] not in REGION_ZONES:
+        raise ValueError(f"{match['region']!r} in {value} is not an AWS region"
+                         f"{did_you_mean(match['region'], REGION_ZONES)}")
     partition = partition_of(region_name)
     if match["partition"] != partition or match["region"] != region_name:
         raise ValueError(f"must be in the stack's region {region_name} (partition {partition}); "

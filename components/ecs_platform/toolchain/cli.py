@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
                            "cost and policy violations that change")
     plan.add_argument("--markdown", type=Path, metavar="FILE",
                       help="write the cost (and, with --compare, the change) as a pull-request comment in Markdown")
+    plan.add_argument("--annotations", action="store_true",
+                      help="print each finding as a GitHub workflow command on its stack-file line (the default when "
+                           "GITHUB_ACTIONS is set)")
     plan.add_argument("--spot-discount", type=_discount, metavar="FRACTION",
                       help="Fargate Spot discount, 0 to 1 (default: the price file's)")
     rehearse = commands.add_parser(
@@ -149,7 +152,9 @@ _not_negative = _number(lambda v: v >= 0, "a number, 0 or more", "0 or more")
 
 
 def _fail(code: int, message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    """Each problem on its own `error:` line (a stack file with three mistakes gets three lines)."""
+    for line in message.splitlines() or [""]:
+        print(f"error: {line}", file=sys.stderr)
     return code
 
 
@@ -307,7 +312,7 @@ def _policy(args: argparse.Namespace) -> int:
 
 def _plan(args: argparse.Namespace) -> int:
     from .plan import PlanError, build_plan, failed, render
-    from .plan.review import compare, markdown
+    from .plan.review import markdown
     from ecs_platform.offline.engine import project_name
 
     pack, config = _inputs(args, pack_required=False)
@@ -323,7 +328,7 @@ def _plan(args: argparse.Namespace) -> int:
         code = EXIT_PROGRAM if error.status in ("program-error", "policy-error") else EXIT_CONFIG
         return _fail(code, str(error))
     if base is not None:
-        plan.comparison = compare(base, plan.to_dict())
+        plan.compare_with(base)
     # `-` sends that one output to standard output instead of the text report.
     if args.graph is not None and str(args.graph) == "-":
         sys.stdout.write(plan.graph())
@@ -338,14 +343,17 @@ def _plan(args: argparse.Namespace) -> int:
     if args.markdown is not None:
         text = markdown(plan.to_dict(), plan.comparison)
         sys.stdout.write(text) if str(args.markdown) == "-" else args.markdown.write_text(text)
-    if plan.budget is not None and plan.budget.over:
-        mandatory = plan.budget.enforcement == "mandatory"
-        print(f"{'error' if mandatory else 'warning'}: over budget: {plan.budget.line()}", file=sys.stderr)
-    hazards = [h for h in (plan.comparison or {}).get("hazards", []) if h["severity"] == "mandatory"]
-    if hazards:
-        first = hazards[0]
-        print(f"error: {len(hazards)} mandatory hazard(s) for the live stack; first: {first['key'] or first['resource']}"
-              f": {first['message']}", file=sys.stderr)
+    if args.annotations or os.environ.get("GITHUB_ACTIONS") == "true":
+        stack_file = os.path.relpath(args.dir / f"Pulumi.{args.stack}.yaml")
+        out = sys.stderr if args.json is not None and str(args.json) == "-" else sys.stdout
+        for line in plan.annotations(stack_file):
+            print(line, file=out)
+    if plan.budget is not None and plan.budget.over and plan.budget.enforcement != "mandatory":
+        print(f"warning: over budget: {plan.budget.line()}", file=sys.stderr)
+    verdict = plan.verdict()
+    if verdict is not None:
+        # Last, on its own: what a person reads first when a CI step fails.
+        print(f"error: {verdict}", file=sys.stderr)
     return EXIT_OK if plan.status == "ok" else EXIT_VIOLATIONS
 
 

@@ -74,6 +74,13 @@ class Violation:
     urn: str
     resource_type: str
     resource_name: str
+    stack_file: Optional[Any] = None
+    """Where in the stack file it comes from (a plan's StackFileRef), when known."""
+
+    def to_dict(self) -> dict[str, Any]:
+        shown = {k: v for k, v in asdict(self).items() if k != "stack_file"}
+        shown["stackFile"] = self.stack_file.to_dict() if self.stack_file is not None else None
+        return shown
 
 
 def _order(v: "Violation") -> tuple[str, str, str, str]:
@@ -112,17 +119,21 @@ class PolicyReport:
             "mandatory": len(self.mandatory),
             "advisory": len(self.advisory),
             # Sorted: the pack answers in no fixed order across resources.
-            "violations": [asdict(v) for v in sorted(self.violations, key=_order)],
-            "unjudged": [asdict(v) for v in sorted(self.unjudged, key=_order)],
+            "violations": [v.to_dict() for v in sorted(self.violations, key=_order)],
+            "unjudged": [v.to_dict() for v in sorted(self.unjudged, key=_order)],
         }
 
     def lines(self) -> Iterator[str]:
         for v in sorted(self.violations, key=lambda v: (v.level != "mandatory", v.control, v.resource_name, v.message)):
             where = f"{v.resource_type}::{v.resource_name}" if v.resource_name else "stack"
-            yield f"{v.level.upper():9} {v.control:28} {v.policy:40} {where}: {v.message}"
+            yield f"{v.level.upper():9} {v.control:28} {v.policy:40} {where}: {v.message}{_change(v)}"
         for v in sorted(self.unjudged, key=lambda v: (v.policy, v.resource_name)):
             where = f"{v.resource_type}::{v.resource_name}" if v.resource_name else "stack"
-            yield f"{'UNJUDGED':9} {v.control:28} {v.policy:40} {where}: {v.message} ({v.level} policy)"
+            yield f"{'UNJUDGED':9} {v.control:28} {v.policy:40} {where}: {v.message} ({v.level} policy){_change(v)}"
+
+
+def _change(v: Violation) -> str:
+    return f" (change {v.stack_file.where()})" if v.stack_file is not None else ""
 
 
 # The engine side ---------------------------------------------------------------------------------------------

@@ -25,9 +25,17 @@ class FidelityViolation:
     operation: str
     field: str
     message: str
+    stack_file: Any = None
+    """Where in the stack file it comes from (a plan's StackFileRef), when known."""
 
     def line(self) -> str:
-        return f"{self.resource_type}::{self.resource} {self.operation} {self.field}: {self.message}"
+        where = f" (change {self.stack_file.where()})" if self.stack_file is not None else ""
+        return f"{self.resource_type}::{self.resource} {self.operation} {self.field}: {self.message}{where}"
+
+    def to_dict(self) -> dict[str, Any]:
+        shown = {k: v for k, v in asdict(self).items() if k != "stack_file"}
+        shown["stackFile"] = self.stack_file.to_dict() if self.stack_file is not None else None
+        return shown
 
 
 @dataclass
@@ -40,7 +48,7 @@ class FidelityReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"requests": self.requests, "operations": self.operations,
-                "violations": [asdict(v) for v in self.violations], "unknown": self.unknown}
+                "violations": [v.to_dict() for v in self.violations], "unknown": self.unknown}
 
     def lines(self) -> Iterator[str]:
         return (v.line() for v in self.violations)

@@ -7,6 +7,7 @@ checks on arrival; :func:`model_errors` adds those from the same shapes.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from collections.abc import Iterator
@@ -73,7 +74,7 @@ def _constraints(value: Any, shape: Shape, path: str) -> Iterator[str]:
         return
     if shape.type_name == "string" and isinstance(value, str):
         if shape.enum and value not in shape.enum:
-            yield f"Invalid value for parameter {path}: {value!r}, valid values: {', '.join(shape.enum)}"
+            yield f"Invalid value for parameter {path}: {value!r}, valid values: {_some(value, shape.enum)}"
         if "max" in shape.metadata and len(value) > shape.metadata["max"]:
             yield f"Invalid length for parameter {path}: {len(value)}, valid max length: {shape.metadata['max']}"
         pattern = shape.metadata.get("pattern")
@@ -82,6 +83,14 @@ def _constraints(value: Any, shape: Shape, path: str) -> Iterator[str]:
     elif shape.type_name in ("integer", "long", "double", "float") and isinstance(value, (int, float)):
         if "max" in shape.metadata and value > shape.metadata["max"]:
             yield f"Invalid value for parameter {path}: {value}, valid max value: {shape.metadata['max']}"
+
+
+def _some(value: str, choices: list[str], shown: int = 8) -> str:
+    """The valid values, or for a long list (EC2's 900 instance types) the closest few and how many there are."""
+    if len(choices) <= shown:
+        return ", ".join(choices)
+    close = difflib.get_close_matches(value, choices, n=shown, cutoff=0.5)
+    return f"{', '.join(close) or ', '.join(choices[:shown])} and {len(choices) - len(close or choices[:shown])} more"
 
 
 @functools.lru_cache(maxsize=512)

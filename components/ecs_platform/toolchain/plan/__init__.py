@@ -18,7 +18,8 @@ from typing import Any, Optional
 from .. import fidelity
 from ecs_platform.offline.engine import ProgramRun, Registration, project_name, run_stack
 from .cost import CostEstimate, PriceError, estimate
-from .review import BudgetCheck, BudgetError, check_budget
+from .provenance import Provenance
+from .review import BudgetCheck, BudgetError, check_budget, compare
 from .graph import mermaid
 
 SCHEMA_VERSION = 1
@@ -48,6 +49,15 @@ class Plan:
     comparison: Optional[dict[str, Any]] = None
     config: dict[str, Any] = field(default_factory=dict)
     """The stack file's config (structured values decoded), so a later plan can say which key changed."""
+    provenance: Optional[Provenance] = None
+    """Where in the stack file each finding comes from."""
+
+    def compare_with(self, base: dict[str, Any]) -> None:
+        """Set the comparison with another plan's report, each hazard placed in this plan's stack file."""
+        self.comparison = compare(base, self.to_dict())
+        for hazard in self.comparison["hazards"]:
+            ref = self.provenance.at(hazard["key"]) if self.provenance and hazard.get("key") else None
+            hazard["stackFile"] = ref.to_dict() if ref else None
 
     @property
     def status(self) -> str:
@@ -62,6 +72,61 @@ class Plan:
         if self.comparison is not None and any(h["severity"] == "mandatory" for h in self.comparison["hazards"]):
             return "hazards"
         return "ok"
+
+    def verdict(self) -> Optional[str]:
+        """One line saying why the plan fails, with counts and the first place of each; None when it passes."""
+        reasons = []
+
+        def first(items: list[Any]) -> str:
+            ordered = sorted(items, key=lambda i: str(getattr(i, "stack_file", None) and i.stack_file.where()))
+            ref = getattr(ordered[0], "stack_file", None) if ordered else None
+            return f" (first: {ref.where()})" if ref is not None else ""
+
+        if self.policy is not None and self.policy.mandatory:
+            reasons.append(f"{_count(len(self.policy.mandatory), 'mandatory policy violation')}"
+                           f"{first(self.policy.mandatory)}")
+        if self.policy is not None and self.policy.unjudged_mandatory:
+            reasons.append(f"{_count(len(self.policy.unjudged_mandatory), 'mandatory policy')} not judged at preview")
+        if self.fidelity is not None and self.fidelity.violations:
+            reasons.append(f"{_count(len(self.fidelity.violations), 'deploy-fidelity violation')}"
+                           f"{first(self.fidelity.violations)}")
+        if self.budget is not None and self.budget.over and self.budget.enforcement == "mandatory":
+            reasons.append(f"over budget: {self.budget.line()}")
+        hazards = [h for h in (self.comparison or {}).get("hazards", []) if h["severity"] == "mandatory"]
+        if hazards:
+            ref = hazards[0].get("stackFile")
+            where = f"{ref['path']}:{ref['line']} " if ref else ""
+            reasons.append(f"{_count(len(hazards), 'mandatory hazard')} for the live stack "
+                           f"(first: {where}{hazards[0]['key'] or hazards[0]['resource']}: {hazards[0]['message']})")
+        return f"the plan of stack {self.stack} fails: {'; '.join(reasons)}" if reasons else None
+
+    def annotations(self, stack_file: str) -> list[str]:
+        """GitHub workflow commands that put each finding on its stack-file line in a pull request: errors for what
+        fails the plan, warnings for advisories."""
+        found = []
+
+        def command(level: str, ref: Any, title: str, message: str) -> None:
+            line = getattr(ref, "line", None) if not isinstance(ref, dict) else ref.get("line")
+            where = f" file={stack_file},line={line}," if line else " "
+            text = message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            found.append(f"::{level}{where}title={title.replace(',', '%2C').replace('::', '%3A%3A')}::{text}")
+
+        if self.policy is not None:
+            for v in self.policy.violations:
+                level = "error" if v.level in ("mandatory", "remediate") else "warning"
+                key = v.stack_file.key if v.stack_file is not None else f"{v.resource_type}::{v.resource_name}"
+                command(level, v.stack_file, f"{v.control} {v.policy}", f"{key}: {v.message}")
+        if self.fidelity is not None:
+            for f in self.fidelity.violations:
+                key = f.stack_file.key if f.stack_file is not None else f"{f.resource_type}::{f.resource}"
+                command("error", f.stack_file, f"deploy fidelity {f.operation}", f"{key}: {f.message}")
+        if self.budget is not None and self.budget.over:
+            command("error" if self.budget.enforcement == "mandatory" else "warning", self.budget.stack_file,
+                    "budget", self.budget.line())
+        for h in (self.comparison or {}).get("hazards", []):
+            command("error" if h["severity"] == "mandatory" else "warning", h.get("stackFile"), f"hazard {h['kind']}",
+                    f"{h['key'] or h['resource']}: {h['message']}")
+        return found
 
     def tree(self) -> list[dict[str, Any]]:
         children: dict[str, list[Registration]] = {}
@@ -136,6 +201,17 @@ def _digest(inputs: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def _placed(warning: str, provenance: Provenance) -> str:
+    """A program warning that names its key (`ecs-platform:services.api.image: ...`), with the key's line."""
+    key = warning.split(": ", 1)[0]
+    ref = provenance.at(key) if ":" in key and " " not in key else None
+    return f"{ref.path}:{ref.line} {warning}" if ref else warning
+
+
 def _decoded(value: str) -> Any:
     if value[:1] in ("{", "["):
         try:
@@ -202,8 +278,10 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
             raise PlanError("settings-error", f"{error}; give them with --stack-outputs STACK=FILE") from None
         except Exception as error:  # noqa: BLE001 - reported as the program's failure
             raise PlanError("program-error", f"{type(error).__name__}: {error}") from None
-        plan = Plan(project=project, stack=stack, run=run, notes=notes + [f"warning: {w}" for w in run.warnings],
-                    config={key: _decoded(value) for key, value in config.values.items()})
+        decoded = {key: _decoded(value) for key, value in config.values.items()}
+        provenance = Provenance(directory / f"Pulumi.{stack}.yaml", project, run, decoded)
+        plan = Plan(project=project, stack=stack, run=run, config=decoded, provenance=provenance,
+                    notes=notes + [f"warning: {_placed(w, provenance)}" for w in run.warnings])
         pending = None
         if session is not None:
             try:
@@ -214,6 +292,8 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
                 raise pack_failed(error) from None
         # The pack analyzes in its own process while fidelity and cost are worked out here.
         plan.fidelity = fidelity.check(run)
+        for violation in plan.fidelity.violations:
+            violation.stack_file = provenance.of_resource(violation.resource_type, violation.resource)
         region = config.values.get("aws:region", "us-east-1")
         try:
             plan.cost = estimate(run, region, spot_discount=spot_discount)
@@ -223,11 +303,16 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
             plan.budget = check_budget(config.values, project, plan.cost)
         except BudgetError as error:
             raise PlanError("settings-error", str(error)) from None
+        if plan.budget is not None:
+            plan.budget.stack_file = provenance.at(plan.budget.key)
         if pending is not None:
             try:
                 plan.policy = pending.result()
             except PolicyPackError as error:
                 raise pack_failed(error) from None
+            for violation in plan.policy.violations + plan.policy.unjudged:
+                violation.stack_file = provenance.of_resource(violation.resource_type, violation.resource_name,
+                                                              violation.policy)
     return plan
 
 

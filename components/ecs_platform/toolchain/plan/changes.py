@@ -27,6 +27,7 @@ from typing import Any, Optional
 
 from ecs_platform.offline.mocks import AUTO_NAMED
 
+from .provenance import WORKLOAD_SECTIONS, workload_key
 from .replacements import Facts, Path_, covers, join, load, split
 
 MANDATORY, ADVISORY = "mandatory", "advisory"
@@ -58,15 +59,6 @@ SG_RULE_FIELDS = ("securityGroupId", "ipProtocol", "fromPort", "toPort", "cidrIp
                   "referencedSecurityGroupId", "prefixListId")
 PROGRESSIVE = {"BLUE_GREEN", "CANARY", "LINEAR"}
 
-COMPONENT_KEYS = {
-    "ecs-platform:index:Network": "network",
-    "ecs-platform:index:LoadBalancer": "loadBalancer",
-    "ecs-platform:index:Cluster": "cluster",
-    "ecs-platform:index:WebService": "services",
-    "ecs-platform:index:QueueWorker": "workers",
-    "ecs-platform:index:ScheduledTask": "scheduledTasks",
-}
-WORKLOAD_SECTIONS = ("services", "workers", "scheduledTasks")
 
 
 @dataclass
@@ -364,17 +356,8 @@ class _Context:
         if not item.owner:
             return None
         type_, _, name = item.owner.partition("::")
-        section = COMPONENT_KEYS.get(type_)
-        if section in WORKLOAD_SECTIONS:
-            return f"{self.project}:{section}.{name}"
-        if section:
-            return f"{self.project}:{section}"
-        if type_ == "ecs-platform:index:ImageRepository":
-            for config in (self.head.get("config") or {}, self.base.get("config") or {}):
-                for section in WORKLOAD_SECTIONS:
-                    if name in (config.get(f"{self.project}:{section}") or {}):
-                        return f"{self.project}:{section}.{name}.repository"
-        return None
+        return (workload_key(self.project, type_, name, self.head.get("config") or {})
+                or workload_key(self.project, type_, name, self.base.get("config") or {}))
 
     def key(self, item: Item, *hints: str) -> Optional[str]:
         """The stack-file key behind a hazard on ``item``: the changed key under the item's workload that matches a

@@ -31,6 +31,8 @@ class BudgetCheck:
     count: str
     estimate: float
     biggest: list[tuple[str, float]]
+    stack_file: Any = None
+    """Where the budget is in the stack file (a StackFileRef), when known."""
 
     @property
     def over(self) -> bool:
@@ -39,13 +41,15 @@ class BudgetCheck:
     def line(self) -> str:
         items = ", ".join(f"{name} ${amount:,.2f}" for name, amount in self.biggest)
         verdict = "over" if self.over else "within"
+        where = f" ({self.stack_file.path}:{self.stack_file.line})" if self.stack_file is not None else ""
         return (f"the {self.count} monthly estimate ${self.estimate:,.2f} is {verdict} the {self.enforcement} budget "
-                f"{self.key} of ${self.monthly_usd:,.2f}" + (f"; biggest: {items}" if self.over else ""))
+                f"{self.key}{where} of ${self.monthly_usd:,.2f}" + (f"; biggest: {items}" if self.over else ""))
 
     def to_dict(self) -> dict[str, Any]:
         return {"key": self.key, "monthlyUsd": self.monthly_usd, "enforcement": self.enforcement,
                 "count": self.count, "estimate": round(self.estimate, 2), "over": self.over,
-                "biggest": [{"item": name, "monthly": round(amount, 2)} for name, amount in self.biggest]}
+                "biggest": [{"item": name, "monthly": round(amount, 2)} for name, amount in self.biggest],
+                "stackFile": self.stack_file.to_dict() if self.stack_file is not None else None}
 
 
 def check_budget(config: dict[str, str], project: str, cost: Any) -> Optional[BudgetCheck]:
