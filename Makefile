@@ -27,3 +27,11 @@ benchmark: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# The policy pack's own environment, where policies/PulumiPolicy.yaml (virtualenv: venv) has Pulumi look for it: the
+# Pulumi CLI installs a Python program's requirements but not a local policy pack's, so `pulumi preview --policy-pack
+# policies` needs this first. CI runs it too.
+.PHONY: policy-pack
+policy-pack:
+	$(PYTHON) -m venv policies/venv
+	policies/venv/bin/pip install --quiet -r policies/requirements.txt
