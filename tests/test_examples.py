@@ -82,3 +82,23 @@ def test_the_app_stack_shows_projects_outside_the_repository_the_git_requirement
     comments = [line.lstrip("# ").strip() for line in (APP / "requirements.txt").read_text().splitlines()
                 if line.startswith("#")]
     assert any(GIT_REQUIREMENT.fullmatch(comment) for comment in comments)
+
+
+def test_a_consumers_test_run_shows_none_of_the_sdks_import_time_deprecation_warnings() -> None:
+    # pulumi_aws warns, as its modules load, about its own deprecated classes (s3.BucketV2...).
+    result = subprocess.run([sys.executable, "-W", "error::DeprecationWarning", "-c",
+                             "import ecs_platform.testing, pulumi_aws as aws; aws.s3.Bucket; aws.ec2.SecurityGroup"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_a_platform_output_the_app_requires_but_is_not_given_is_one_line_naming_it_and_the_stack(
+        tmp_path: Path, capsys) -> None:
+    outputs = json.loads((APP / "tests" / "platform-outputs.json").read_text())
+    del outputs["albArnSuffix"]
+    given = tmp_path / "outputs.json"
+    given.write_text(json.dumps(outputs))
+    code = main(["plan", "--stack", "dev", "--dir", str(APP), "--stack-outputs", f"{PLATFORM_STACK}={given}"])
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert line.startswith(f"error: the program requires output 'albArnSuffix' of stack '{PLATFORM_STACK}'")

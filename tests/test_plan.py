@@ -272,3 +272,9 @@ def test_a_schedule_runs_as_often_as_its_expression_says(expression: str, runs) 
     from ecs_platform.toolchain.plan.cost import _runs_a_month
 
     assert _runs_a_month(expression) == runs
+
+
+def test_policy_help_lists_the_policy_commands_own_exit_codes(capsys) -> None:
+    assert main(["policy", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "1  a mandatory policy violation" in text and "budget" not in text and "hazard" not in text

@@ -98,6 +98,11 @@ def test_dev_advisories_are_the_documented_ones(reports) -> None:
     assert advisories == {"elb-https-listeners", "elb-access-logs", "elb-deletion-protection", "cloudwatch-alarm-actions",
                           "ecs-cluster-container-insights", "ecs-spot-on-demand-base"}
     assert all(f"`{policy}`" in documented for policy in advisories)
+    # The docs that count them say the same number.
+    words = {4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
+    for doc in (documented, (ROOT / "README.md").read_text()):
+        counts = re.findall(r"(\w+) kinds of (?:deliberate )?(?:dev )?advisor", doc)
+        assert counts and set(counts) == {words[len(advisories)]}, counts
 
 
 def test_stricter_config_turns_a_dev_advisory_into_a_mandatory_violation(dev, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ prod worker's goals (docs/benchmarks.md)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -188,6 +189,17 @@ def test_rehearse_writes_the_summary_the_series_and_a_plot(tmp_path: Path, capsy
         report["series"][0])
     assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size > 20_000
     assert "wakeMinutes" in capsys.readouterr().out
+
+    def keys(value: object, inside_alarms: bool = False) -> set[str]:
+        """Every key of the report, but the alarm names the series is keyed by."""
+        if isinstance(value, dict):
+            own = set() if inside_alarms else set(value)
+            return own | {k for key, v in value.items() for k in keys(v, key == "alarms")}
+        if isinstance(value, list):
+            return {k for item in value for k in keys(item)}
+        return set()
+
+    assert [k for k in keys(report) if not re.fullmatch(r"[a-z][a-zA-Z0-9]*", k)] == []  # camelCase throughout
 
 
 def test_rehearse_works_on_a_raw_program_from_the_command_line(capsys) -> None:

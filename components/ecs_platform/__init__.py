@@ -7,6 +7,7 @@ programs under mocks.
 
 __version__ = "0.2.0"
 
+from . import _sdk  # noqa: F401 - first: the SDK modules, without their import-time deprecation warnings
 from ._service import Deployment, Placement, ServiceAlarms, ServiceConnect
 from .cluster import CapacityProviderStrategyItem, Cluster, ClusterArgs
 from .enums import (

@@ -344,7 +344,14 @@ def run(
         warnings = _Warnings()
         pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor,
                                  logger=warnings.logger)
-        _sync_await(run_pulumi_func(body))
+        try:
+            _sync_await(run_pulumi_func(body))
+        except KeyError as error:
+            # StackReference.require_output raises a bare KeyError for an output the stack does not have.
+            missing = mocks.missing_output(str(error.args[0])) if isinstance(mocks, AwsMocks) and error.args else None
+            if missing is None:
+                raise
+            raise missing from None
         root = get_root_resource()
         exported = dict(getattr(root, "outputs", {}) or {})
         outputs = _sync_await(pulumi.Output.from_input(exported).future(with_unknowns=True)) if exported else {}

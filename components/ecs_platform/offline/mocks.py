@@ -505,6 +505,10 @@ class StackReferenceError(LookupError):
     """A program read a stack reference whose outputs the mocks were not given."""
 
 
+class MissingStackOutput(StackReferenceError):
+    """A program required an output the referenced stack does not have (`require_output` raises a bare KeyError)."""
+
+
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 """The engine's marker for a value that is not known until the resource exists."""
 
@@ -524,6 +528,8 @@ class AwsMocks(pulumi.runtime.Mocks):
         self.preview = preview
         self.stack_references = {name: dict(outputs) for name, outputs in (stack_references or {}).items()}
         """Outputs of the stacks a program reads with ``pulumi.StackReference``, by stack name."""
+        self.stacks_read: list[str] = []
+        """The stacks the program has read, in order."""
         self._provider_regions: dict[str, str] = {}
         self._revisions: dict[str, int] = {}
 
@@ -560,7 +566,23 @@ class AwsMocks(pulumi.runtime.Mocks):
             known = ", ".join(sorted(self.stack_references)) or "none"
             raise StackReferenceError(f"the program reads the outputs of stack {stack!r}, which were not given "
                                       f"(stack references given: {known})")
+        self.stacks_read.append(stack)
         return stack, {"name": stack, "outputs": self.stack_references[stack], "secretOutputNames": []}
+
+    def missing_output(self, name: str) -> Optional[MissingStackOutput]:
+        """The one-line error for an output ``name`` a program required of the stacks it read, or None when one of
+        them has it (the KeyError came from somewhere else)."""
+        lacking = [s for s in dict.fromkeys(self.stacks_read) if name not in (self.stack_references.get(s) or {})]
+        if not lacking or len(lacking) < len(set(self.stacks_read)):
+            return None
+        import difflib
+
+        stack = lacking[0]
+        outputs = sorted(self.stack_references.get(stack) or {})
+        close = difflib.get_close_matches(name, outputs, n=1)
+        hint = f"; did you mean {close[0]}?" if close else f" (it has: {', '.join(outputs) or 'no outputs'})"
+        return MissingStackOutput(f"the program requires output {name!r} of stack {stack!r}, which that stack does "
+                                  f"not export{hint}")
 
     # Invokes -----------------------------------------------------------------------------------------------------
 

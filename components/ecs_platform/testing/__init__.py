@@ -16,7 +16,8 @@
   parent, provider, dependencies, options) and the stack outputs; ``run.one(type, name)``, ``run.of_type(type)``
   and ``run.children(resource)`` find resources.
 
-This needs no extra: only the components' own dependencies.
+This needs no extra: only the components' own dependencies. Your test run shows the warnings of your code, not the
+SDKs' own import-time deprecation warnings (see ``ecs_platform._sdk``).
 """
 
 from ..offline.engine import ProgramRun, Registration, run, run_stack, stack_config

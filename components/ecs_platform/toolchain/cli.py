@@ -31,6 +31,13 @@ EXIT_CODES = """exit codes:
   3  the program, or the policy pack, failed"""
 
 
+POLICY_EXIT_CODES = """exit codes:
+  0  no mandatory policy violation (advisories allowed)
+  1  a mandatory policy violation
+  2  a settings, stack-file, pack config or command-line error (one line each, before anything runs)
+  3  the program, or the policy pack, failed"""
+
+
 REHEARSE_EXIT_CODES = """exit codes:
   0  the replay ran
   2  a settings, stack-file, scenario or command-line error (one line, before anything runs)
@@ -116,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
         "policy", help="run the policy pack against a stack, offline",
         description="Run a Pulumi Python program with one of its stack files under AWS mocks, start the policy "
                     "pack as the Pulumi engine does and make the engine's calls; print every violation.",
-        epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=POLICY_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(policy)
     return parser
 
@@ -149,6 +156,12 @@ def _number(accepts: Callable[[float], bool], a_number: str, in_range: str) -> C
 _discount = _number(lambda v: 0 <= v <= 1, "a number from 0 to 1", "from 0 to 1 (0.7 is a 70% discount)")
 _positive = _number(lambda v: v > 0, "a number above 0", "above 0")
 _not_negative = _number(lambda v: v >= 0, "a number, 0 or more", "0 or more")
+
+
+def _camel(name: str) -> str:
+    """seconds_per_message -> secondsPerMessage: the JSON is camelCase throughout, as the summary is."""
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 def _fail(code: int, message: str) -> int:
@@ -262,10 +275,12 @@ def run_program(directory: Path, stack: str, references: Optional[dict[str, dict
     from pulumi import RunError
 
     from ecs_platform.offline import run_stack
-    from ecs_platform.offline.mocks import StackReferenceError
+    from ecs_platform.offline.mocks import MissingStackOutput, StackReferenceError
 
     try:
         return run_stack(directory, stack, stack_references=references)
+    except MissingStackOutput as error:
+        raise SystemExit(_fail(EXIT_CONFIG, str(error))) from None
     except StackReferenceError as error:
         raise SystemExit(_fail(EXIT_CONFIG, f"{error}; give them with --stack-outputs STACK=FILE")) from None
     except RunError as error:  # what the Pulumi CLI prints as one line, without a traceback
@@ -396,7 +411,7 @@ def _rehearse(args: argparse.Namespace) -> int:
     )
     result = rehearse(worker, traffic, assumptions, args.minutes)
     report = {"worker": args.worker, "service": worker.service, "queue": worker.queue,
-              "scenarios": args.scenario, "assumptions": vars(assumptions), "summary": result.summary,
+              "scenarios": args.scenario, "assumptions": {_camel(k): v for k, v in vars(assumptions).items()}, "summary": result.summary,
               "series": result.series,
               "scaling": [{"minute": round(e.second / 60, 2), "policy": e.source, "from": e.before, "to": e.after}
                           for e in result.events]}

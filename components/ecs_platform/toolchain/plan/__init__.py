@@ -236,7 +236,7 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
     from pulumi import RunError
 
     from ..policy_runner import Analysis, PolicyConfigError, PolicyPack, PolicyPackError
-    from ecs_platform.offline.mocks import StackReferenceError
+    from ecs_platform.offline.mocks import MissingStackOutput, StackReferenceError
     from ecs_platform.offline.stack_file import StackFileError, read_stack_config
 
     directory = Path(directory)
@@ -273,6 +273,8 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
             run = run_stack(directory, stack, on_register=session.on_register if session else None, preview=preview,
                             stack_references=stack_references)
         except (RunError, StackFileError) as error:
+            raise PlanError("settings-error", str(error)) from None
+        except MissingStackOutput as error:
             raise PlanError("settings-error", str(error)) from None
         except StackReferenceError as error:
             raise PlanError("settings-error", f"{error}; give them with --stack-outputs STACK=FILE") from None
