@@ -59,7 +59,8 @@ import yaml  # noqa: E402
 from ecs_platform.toolchain.cli import main  # noqa: E402
 
 README = (ROOT / "README.md").read_text()
-COMMANDS = sorted(set(re.findall(r"`venv/bin/(ecs-platform [^`]+)`", README)))
+ARCHITECTURE = (ROOT / "docs" / "architecture.md").read_text()
+COMMANDS = sorted(set(re.findall(r"`venv/bin/(ecs-platform [^`<>]+)`", README + ARCHITECTURE)))
 
 
 @pytest.fixture
@@ -78,6 +79,21 @@ def test_the_readme_shows_offline_commands() -> None:
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_readme_command_works_as_written(project_copy: Path, command: str) -> None:
     assert main(shlex.split(command)[1:]) == 0
+
+
+def test_the_readme_fits_a_newcomers_first_screen() -> None:
+    """What it is, the two set-up commands and the first change come first; the references live in docs/."""
+    headings = re.findall(r"^## (.+)$", README, re.M)
+    assert headings[:2] == ["Set up a fresh machine", "Your first change"]
+    assert README.index("make test") < 2000 and len(README.splitlines()) <= 120
+
+
+def test_the_readmes_compare_workflow_works_as_written(project_copy: Path) -> None:
+    block = README.split("plan the live stack before the change and compare after it:", 1)[1]
+    commands = [line.split("#")[0].strip() for line in block.split("```sh", 1)[1].split("```", 1)[0].splitlines()
+                if line.strip()]
+    assert [main(shlex.split(c)[1:]) for c in commands] == [0, 0]
+    assert (project_copy / "live.json").is_file()
 
 
 def test_the_readme_example_of_adding_a_service_plans_cleanly(project_copy: Path) -> None:

@@ -167,8 +167,8 @@ def test_graph_is_a_mermaid_flowchart_of_components_and_dependencies(prod_plan, 
     assert graph.count("-->") > 20
 
 
-def test_readme_shows_the_prod_graph(prod_plan) -> None:
-    assert prod_plan.graph().strip() in (ROOT / "README.md").read_text()
+def test_the_architecture_doc_shows_the_prod_graph(prod_plan) -> None:
+    assert prod_plan.graph().strip() in (ROOT / "docs" / "architecture.md").read_text()
 
 
 # Exit codes ----------------------------------------------------------------------------------------------------
