@@ -4,6 +4,7 @@ before the program registers anything: fed through `ecs-platform plan` as a user
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 import shutil
 from collections.abc import Callable
@@ -258,7 +259,15 @@ REFUSALS: list[tuple[str, Union[Edit, str], str]] = [
     ("a log retention CloudWatch does not offer", setting("logRetentionDays", 10), f"{NS}:logRetentionDays"),
     ("a Fargate size that does not exist", setting("services.api.memory", 3000), f"{NS}:services.api.memory"),
     ("an empty path list", setting("services.api.pathPatterns", []), f"{NS}:services.api.pathPatterns"),
-    # Mistakes in the newer keys
+    # Mistakes in the newer keys, and YAML read as Pulumi reads it (YAML 1.2, gopkg.in/yaml.v3)
+    ("an unquoted date as a repository tag", both(delete("services.api.image"),
+                                                  setting("services.api.repository", {"tag": datetime.date(2024, 6, 1)})),
+     f"{NS}:services.api.repository.tag"),
+    ("minutes:seconds for a number of seconds", DEV_TEXT.replace('      user: "101"\n', '      user: "101"\n'
+                                                                 '      stopTimeoutSeconds: 2:00\n', 1),
+     f"{NS}:services.api.stopTimeoutSeconds"),
+    ("no for false", DEV_TEXT.replace("deletionProtection: false", "deletionProtection: no"),
+     f"{NS}:loadBalancer.deletionProtection"),
     ("an SNS subscription ARN as the alarm topic",
      setting("alarmTopicArn", "arn:aws:sns:us-east-1:123456789012:oncall:6f1b2c3d-1111-2222-3333-444455556666"),
      f"{NS}:alarmTopicArn"),

@@ -84,5 +84,6 @@ def test_the_billing_url_is_on_the_platforms_load_balancer(app: ProgramRun) -> N
 
 def test_a_missing_platform_output_fails_the_stack_naming_it() -> None:
     outputs = {key: value for key, value in PLATFORM.items() if key != "listenerArn"}
-    with pytest.raises(KeyError, match="listenerArn"):
+    # One line naming the output and the stack, not a bare KeyError (ecs_platform.testing's MissingStackOutput).
+    with pytest.raises(LookupError, match="requires output 'listenerArn' of stack 'acme/ecs-platform/dev'"):
         run_app(outputs)

@@ -246,6 +246,9 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
     except StackFileError as error:
         raise PlanError("settings-error", str(error)) from None
     notes: list[str] = []
+    for key in config.timestamps:
+        notes.append(f"warning: {key}: holds an unquoted date or time, which Pulumi passes to the program as Go prints "
+                     "it ('2024-06-01 00:00:00 +0000 UTC'); quote it to pass the text as written")
     if config.secure:
         notes.append(f"{', '.join(config.secure)}: secure values cannot be decrypted offline; the program got a "
                      "placeholder marked secret")
