@@ -87,10 +87,15 @@ def test_a_changed_image_shows_the_task_definition_as_changed(tmp_path: Path, ba
 
 def test_a_new_violation_is_reported_as_new(tmp_path: Path, base_plan: Path) -> None:
     program = project(tmp_path, lambda c: c["ecs-platform:services"]["admin"].update(user="root"))
-    out = tmp_path / "head.json"
-    main(["plan", "--stack", "dev", "--dir", str(program), "--compare", str(base_plan), "--json", str(out)])
+    out, comment = tmp_path / "head.json", tmp_path / "comment.md"
+    main(["plan", "--stack", "dev", "--dir", str(program), "--compare", str(base_plan), "--json", str(out),
+          "--markdown", str(comment)])
     new = json.loads(out.read_text())["comparison"]["policy"]["new"]
     assert [(v["policy"], v["resource_name"]) for v in new] == [("ecs-non-root-user", "admin-task")]
+    # The comment puts it on its stack-file line.
+    line = new[0]["stackFile"]["line"]
+    assert f"`ecs-non-root-user` on admin-task" in comment.read_text() and f"(Pulumi.dev.yaml:{line})" in \
+        comment.read_text()
 
 
 def test_comparing_with_something_that_is_not_a_plan_is_refused(tmp_path: Path, capsys) -> None:

@@ -168,6 +168,11 @@ def _money(value: float, sign: bool = False) -> str:
     return text
 
 
+def _place(ref: Optional[dict[str, Any]]) -> str:
+    """` (Pulumi.prod.yaml:42)`: where in the stack file, when known."""
+    return f" ({ref['path']}:{ref['line']})" if ref else ""
+
+
 def _short(type_: str) -> str:
     return type_.rsplit(":", 1)[-1]
 
@@ -182,7 +187,8 @@ def markdown(report: dict[str, Any], comparison: Optional[dict[str, Any]]) -> st
         mandatory = [h for h in hazards if h["severity"] == "mandatory"]
         lines += [f"**{len(mandatory)} change(s) this `pulumi up` would punish**" if mandatory
                   else "Changes to a live stack worth knowing:", ""]
-        lines += [f"- {h['severity']}: `{h['key'] or h['resource']}`: {h['message']}" for h in hazards]
+        lines += [f"- {h['severity']}: `{h['key'] or h['resource']}`{_place(h.get('stackFile'))}: {h['message']}"
+                  for h in hazards]
         lines.append("")
     cost = report.get("cost") or {}
     total = cost.get("total") or {}
@@ -225,7 +231,7 @@ def markdown(report: dict[str, Any], comparison: Optional[dict[str, Any]]) -> st
         if policy["new"] or policy["gone"]:
             lines += ["", "Policy violations:"]
             lines += [f"- new {v['level']}: {v['control']} `{v['policy']}` on {v['resource_name'] or 'the stack'}: "
-                      f"{v['message']}" for v in policy["new"]]
+                      f"{v['message']}{_place(v.get('stackFile'))}" for v in policy["new"]]
             lines += [f"- gone: {v['control']} `{v['policy']}` on {v['resource_name'] or 'the stack'}"
                       for v in policy["gone"]]
     status = report.get("status")
