@@ -71,9 +71,10 @@ def test_a_metric_delay_postpones_the_alarm_by_as_much() -> None:
     assert scale_ups(result)[0][0] == 120.0
 
 
-def test_a_step_at_or_below_the_threshold_includes_its_upper_bound() -> None:
-    assert Step(None, 0, -1).contains(0) and not Step(0, None, 1).contains(0)
-    assert Step(0, None, 1).contains(0.5) and not Step(None, 0, -1).contains(0.5)
+def test_a_step_follows_its_alarms_side_of_the_threshold_not_the_sign_of_the_value() -> None:
+    # Above the threshold [0, +inf) holds the threshold itself; below it (-inf, 0] does (tests/test_conformance.py).
+    assert Step(0, None, 1).contains(0, above=True) and not Step(0, None, 1).contains(0, above=False)
+    assert Step(None, 0, -1).contains(0, above=False) and not Step(None, 0, -1).contains(0, above=True)
 
 
 def test_stopping_a_busy_task_interrupts_its_message_which_returns_after_the_visibility_timeout() -> None:
@@ -217,3 +218,13 @@ def test_rehearse_refuses_a_mistake_in_one_line(args: list[str], mentions: str, 
     assert main(["rehearse", "--stack", "prod", "--dir", str(ROOT), *args]) == 2
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and mentions in error
+
+
+RAW_WAKE = ROOT / "tests" / "fixtures" / "raw_wake_worker"
+
+
+def test_a_raw_program_whose_wake_alarm_sits_exactly_at_its_threshold_wakes_for_20_messages() -> None:
+    # IF(...) is 1 and the threshold 1 (GreaterThanOrEqualToThreshold): the step [0, +inf) contains it.
+    result = rehearse(read_worker(run_stack(RAW_WAKE, "test"), "jobs"), [Traffic.parse("burst:20@0")], minutes=30)
+    assert result.summary["wakeMinutes"] is not None and result.summary["wakeMinutes"] <= 3
+    assert result.summary["processed"] == 20

@@ -66,6 +66,11 @@ class Alarm:
     def returned(self) -> Query:
         return next(q for q in self.queries if q.returns)
 
+    @property
+    def above(self) -> bool:
+        """Whether the alarm breaches above its threshold (its step policies' intervals lie above it)."""
+        return self.comparison.startswith("Greater")
+
     def breaches(self, value: float) -> bool:
         return {
             "GreaterThanThreshold": value > self.threshold,
@@ -81,10 +86,14 @@ class Step:
     upper: Optional[float]
     adjustment: int
 
-    def contains(self, delta: float) -> bool:
-        """Whether (metric - threshold) falls in this step. Application Auto Scaling, StepAdjustment: above the
-        threshold the lower bound is inclusive and the upper exclusive; at or below it, the other way round."""
-        if delta > 0:
+    def contains(self, delta: float, above: bool) -> bool:
+        """Whether (metric - threshold) falls in this step, for an alarm that breaches ``above`` its threshold
+        (GreaterThan...) or below it. Application Auto Scaling API reference, StepAdjustment: "If the metric value is
+        above the breach threshold, the lower bound is inclusive (the metric must be greater than or equal to the
+        threshold plus the lower bound) and the upper bound is exclusive"; below it, the lower bound is exclusive and
+        the upper inclusive. The side is the alarm's, not the sign of this one value: with a breach threshold of 50,
+        [0, 10) holds "greater than or equal to 50 and less than 60", 50 included."""
+        if above:
             return (self.lower is None or delta >= self.lower) and (self.upper is None or delta < self.upper)
         return (self.lower is None or delta > self.lower) and (self.upper is None or delta <= self.upper)
 

@@ -334,7 +334,7 @@ class Replay:
         if value is None:
             return
         delta = value - alarm.threshold
-        step = next((s for s in policy.steps if s.contains(delta)), None)
+        step = next((s for s in policy.steps if s.contains(delta, alarm.above)), None)
         if step is None:
             return
         last = self.last_out.get(policy.name)
