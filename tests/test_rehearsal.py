@@ -228,3 +228,9 @@ def test_a_raw_program_whose_wake_alarm_sits_exactly_at_its_threshold_wakes_for_
     result = rehearse(read_worker(run_stack(RAW_WAKE, "test"), "jobs"), [Traffic.parse("burst:20@0")], minutes=30)
     assert result.summary["wakeMinutes"] is not None and result.summary["wakeMinutes"] <= 3
     assert result.summary["processed"] == 20
+
+
+def test_the_scale_in_alarm_is_known_as_the_one_in_alarm_while_the_worker_idles(orders) -> None:
+    # The plot draws it as the worker's resting state, not as trouble.
+    result = rehearse(orders, [Traffic.parse("burst:5@0")], minutes=20)
+    assert [name.rsplit("-", 1)[0] for name in result.scale_in_alarms] == ["orders-scale-in"]

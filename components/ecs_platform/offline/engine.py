@@ -59,6 +59,8 @@ class Registration:
     retain_on_delete: bool
     aliases: list[str] = field(default_factory=list)
     """URNs this resource was known by before (its ``aliases`` option, and those it inherits from its parent's)."""
+    custom_timeouts: dict[str, str] = field(default_factory=dict)
+    """The `customTimeouts` option (`create`, `update`, `delete`: "45m"), where the program set one."""
     auto_named: Optional[str] = None
     """The input the provider filled with an auto-name (``name``, ``bucket``), when the program left it out: on a
     later ``pulumi up`` the provider keeps the name it chose first, whatever the logical name is now."""
@@ -211,6 +213,8 @@ class RecordingMonitor(sdk_mocks.MockMonitor):
             retain_on_delete=bool(request.retainOnDelete),
             aliases=aliases,
             auto_named=auto_named,
+            custom_timeouts={k: v for k in ("create", "update", "delete")
+                             if (v := getattr(request.customTimeouts, k, ""))},
         ))
         return resource_pb2.RegisterResourceResponse(urn=urn, id=id_, object=obj_proto)
 

@@ -39,7 +39,8 @@ POLICY_EXIT_CODES = """exit codes:
 
 
 REHEARSE_EXIT_CODES = """exit codes:
-  0  the replay ran
+  0  the replay ran (--deployment: and the rollout ends before `pulumi up` stops waiting for it)
+  1  --deployment: `pulumi up` would give up before the rollout ends
   2  a settings, stack-file, scenario or command-line error (one line, before anything runs)
   3  the program failed"""
 
@@ -91,21 +92,31 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--spot-discount", type=_discount, metavar="FRACTION",
                       help="Fargate Spot discount, 0 to 1 (default: the price file's)")
     rehearse = commands.add_parser(
-        "rehearse", help="replay a queue worker's alarms and scaling against traffic, offline",
-        description="Run a Pulumi Python program under AWS mocks, find a queue worker (a QueueWorker component, or "
-                    "an ECS service by name) with its queue, alarms and scaling policies, and replay them second by "
-                    "second against traffic scenarios. Assumptions and their AWS sources: docs/rehearsal.md.",
+        "rehearse", help="replay a queue worker's scaling against traffic, or a service's deployment, offline",
+        description="Run a Pulumi Python program under AWS mocks and replay, second by second, either a queue worker "
+                    "(--worker: a QueueWorker component or an ECS service, with its queue, alarms and scaling "
+                    "policies) against traffic scenarios, or a service's rollout (--deployment) as its program "
+                    "configures it, against the time `pulumi up` waits for it. Assumptions and their AWS sources: "
+                    "docs/rehearsal.md.",
         epilog=REHEARSE_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     rehearse.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     rehearse.add_argument("--dir", type=Path, default=Path("."), help="Pulumi program folder (default: .)")
-    rehearse.add_argument("--worker", required=True, help="QueueWorker component name, or ECS service name")
-    rehearse.add_argument("--scenario", action="append", required=True, metavar="SPEC",
+    subject = rehearse.add_mutually_exclusive_group(required=True)
+    subject.add_argument("--worker", help="QueueWorker component name, or ECS service name")
+    subject.add_argument("--deployment", metavar="SERVICE",
+                         help="WebService or QueueWorker component name, or ECS service name: replay its rollout")
+    rehearse.add_argument("--scenario", action="append", metavar="SPEC",
                           help="burst:N@M (N messages at minute M) or rate:R@A-B (R messages a minute from minute "
                                "A to B); repeatable")
     rehearse.add_argument("--seconds-per-message", type=_positive, default=10.0, metavar="S",
                           help="seconds a task spends on one message (default: 10)")
     rehearse.add_argument("--task-start-seconds", type=_positive, default=60.0, metavar="S",
-                          help="seconds from launch until a task takes messages (default: 60)")
+                          help="seconds from launch until a task takes messages or listens (default: 60)")
+    rehearse.add_argument("--image-pull-seconds", type=_not_negative, default=30.0, metavar="S",
+                          help="--deployment: seconds a new task spends pulling its image (default: 30)")
+    rehearse.add_argument("--stop-seconds", type=_not_negative, metavar="S",
+                          help="--deployment: seconds from SIGTERM until an old task has stopped (default: its "
+                               "stop timeout, the worst case)")
     rehearse.add_argument("--metric-delay-seconds", type=_not_negative, default=0.0, metavar="S",
                           help="seconds after its minute until an SQS datapoint is readable (default: 0)")
     rehearse.add_argument("--insights-delay-seconds", type=_not_negative, default=0.0, metavar="S",
@@ -116,7 +127,8 @@ def _parser() -> argparse.ArgumentParser:
                           "the last traffic)")
     rehearse.add_argument("--json", type=Path, metavar="FILE", help="write summary and per-minute series as JSON "
                           "(- for standard output)")
-    rehearse.add_argument("--plot", type=Path, metavar="FILE.png", help="draw messages, tasks and alarms to a PNG")
+    rehearse.add_argument("--plot", type=Path, metavar="FILE.png",
+                          help="draw messages, tasks and alarms (--deployment: tasks and traffic) to a PNG")
     rehearse.add_argument("--stack-outputs", action="append", default=[], metavar="STACK=FILE",
                           help="outputs of a stack the program reads with StackReference (repeatable)")
     policy = commands.add_parser(
@@ -395,6 +407,10 @@ def _rehearse(args: argparse.Namespace) -> int:
     _writable(args.plot, "--plot")
     if args.minutes is not None and args.minutes < 1:
         raise UsageError(f"--minutes must be 1 or more; got {args.minutes}")
+    if args.deployment is not None:
+        return _rehearse_deployment(args)
+    if not args.scenario:
+        raise UsageError("--worker needs at least one --scenario (burst:N@M or rate:R@A-B)")
     try:
         traffic = [Traffic.parse(spec) for spec in args.scenario]
     except ScenarioError as error:
@@ -429,6 +445,49 @@ def _rehearse(args: argparse.Namespace) -> int:
         from .rehearsal.plot import plot
 
         plot(result, args.plot, f"{args.worker} on {args.stack}: {', '.join(args.scenario)}")
+    return EXIT_OK
+
+
+def _rehearse_deployment(args: argparse.Namespace) -> int:
+    from .rehearsal import RehearsalError, RolloutAssumptions, read_rollout, replay
+    from .rehearsal.deployment import describe
+
+    if args.scenario:
+        raise UsageError("--scenario is for --worker; a deployment replays the rollout the program configures")
+    run = run_program(args.dir, args.stack, stack_outputs(args.stack_outputs))
+    try:
+        rollout = read_rollout(run, args.deployment)
+    except RehearsalError as error:
+        raise UsageError(str(error)) from None
+    assumptions = RolloutAssumptions(
+        image_pull_seconds=int(args.image_pull_seconds), task_start_seconds=int(args.task_start_seconds),
+        stop_seconds=int(args.stop_seconds) if args.stop_seconds is not None else None)
+    result = replay(rollout, assumptions)
+    report = {"deployment": args.deployment, "rollout": describe(rollout),
+              "assumptions": {_camel(k): v for k, v in vars(assumptions).items()}, "summary": result.summary,
+              "timeline": [{"minute": round(s.second / 60, 2), "stage": s.what} for s in result.timeline],
+              "series": result.series}
+    if args.json is not None and str(args.json) == "-":
+        _write_json(args.json, report)
+    else:
+        summary = result.summary
+        wait = (f"`pulumi up` waits {summary['timeoutMinutes']:g} min" if summary["timeoutMinutes"] is not None
+                else "`pulumi up` does not wait for it")
+        print(f"Deployment of {args.deployment} (service {rollout.service}, {rollout.strategy.lower()}, "
+              f"{rollout.tasks} task(s)) on stack {args.stack}: {summary['deployMinutes']:g} min; {wait}")
+        for stage in result.timeline:
+            print(f"  {stage.second / 60:6.1f} min  {stage.what}")
+        if args.json:
+            _write_json(args.json, report)
+    if args.plot:
+        from .rehearsal.plot import plot_rollout
+
+        plot_rollout(result, args.plot, f"deployment of {args.deployment} on {args.stack}")
+    if not result.summary["fits"]:
+        print(f"error: the deployment of {args.deployment} takes {result.summary['deployMinutes']:g} min and "
+              f"`pulumi up` waits {result.summary['timeoutMinutes']:g}: raise serviceDefaults."
+              "steadyStateTimeoutMinutes, or shorten the bakes", file=sys.stderr)
+        return EXIT_VIOLATIONS
     return EXIT_OK
 
 

@@ -107,6 +107,8 @@ class Result:
     series: list[dict[str, Any]]
     events: list[Event]
     alarms: list[str]
+    scale_in_alarms: list[str] = field(default_factory=list)
+    """Alarms whose actions only ever lower the task count: in ALARM while the worker idles, by design."""
 
 
 @dataclass
@@ -395,7 +397,15 @@ class Replay:
                     self._track(policy, minute, now)
                 self._reconcile(now)
                 self._record(second // MINUTE, now)
-        return Result(self._summary(), self.series, self.events, [a.name for a in self.worker.alarms])
+        return Result(self._summary(), self.series, self.events, [a.name for a in self.worker.alarms],
+                      [a.name for a in self.worker.alarms if self._lowers_only(a)])
+
+    def _lowers_only(self, alarm: Alarm) -> bool:
+        policies = [self.worker.step_policies[p] for p in alarm.policies if p in self.worker.step_policies]
+        if not policies:
+            return False
+        return all(step.adjustment <= self.worker.min_tasks if policy.adjustment_type == "ExactCapacity"
+                   else step.adjustment < 0 for policy in policies for step in policy.steps)
 
     def _record(self, minute: int, now: float) -> None:
         self.series.append({
