@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Annotated, Any, Literal, Optional
 
 import pulumi
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator,
+                      model_validator)
 from pydantic.alias_generators import to_camel
 
 from . import defaults, naming, validation
@@ -109,6 +110,18 @@ def _component_check(problem_of: Callable[[Any], Optional[str]], key: str) -> An
             raise ValueError(problem.removeprefix(f"{key} "))
         return value
     return classmethod(check)
+
+
+def _strict_bool(value: Any) -> Any:
+    """true or false, as YAML 1.2 and the Pulumi CLI write them (a top-level value arrives as the text "true"), not
+    the yes/no/on/off/1/0 that pydantic would read as booleans: `deletionProtection: no` is a mistake, said so."""
+    if isinstance(value, bool) or value in ("true", "false"):
+        return value in (True, "true")
+    raise ValueError(f"expected true or false; got {value!r}")
+
+
+Bool = Annotated[bool, BeforeValidator(_strict_bool)]
+"""A stack-file boolean."""
 
 
 class _Settings(BaseModel):
@@ -203,8 +216,8 @@ class LoadBalancerSettings(_Settings):
     ssl_policy: str = Field(defaults.SSL_POLICY, description="TLS 1.3 security policy of the HTTPS listener.")
     ingress_cidrs: list[str] = Field(list(defaults.INGRESS_CIDRS), min_length=1, description="Who may connect.")
     idle_timeout_seconds: int = Field(defaults.IDLE_TIMEOUT_SECONDS, ge=1, le=4000)
-    deletion_protection: bool = defaults.DELETION_PROTECTION
-    access_logs: bool = Field(defaults.ACCESS_LOGS, description="Write access logs to an S3 bucket of the stack.")
+    deletion_protection: Bool = defaults.DELETION_PROTECTION
+    access_logs: Bool = Field(defaults.ACCESS_LOGS, description="Write access logs to an S3 bucket of the stack.")
     access_log_retention_days: int = Field(defaults.ACCESS_LOG_RETENTION_DAYS, ge=1, le=3653)
 
     @field_validator("certificate_arn")
@@ -328,14 +341,14 @@ _CONTAINER_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,255}$")
 class SidecarSettings(_Settings):
     name: str
     image: str
-    essential: bool = False
+    essential: Bool = False
     cpu: int = Field(0, ge=0)
     memory_reservation: Optional[int] = Field(None, ge=6)
     port: Optional[int] = Field(None, ge=1, le=65535)
     command: Optional[list[str]] = None
     environment: dict[str, str] = Field(default_factory=dict)
     secrets: dict[str, str] = Field(default_factory=dict)
-    read_only_root_filesystem: bool = True
+    read_only_root_filesystem: Bool = True
     user: Optional[str] = None
 
     _environment = field_validator("environment")(classmethod(lambda cls, v: _check_environment(v)))
@@ -490,7 +503,7 @@ class RepositorySettings(_Settings):
     untagged_expire_days: int = Field(UNTAGGED_EXPIRE_DAYS, ge=1, le=365,
                                       description="Days an untagged image is kept.")
     kms_key_arn: Optional[str] = Field(None, description="KMS key or alias ARN. Default: the AWS managed aws/ecr key.")
-    force_delete: bool = Field(False, description="Delete the repository on destroy even while it holds images.")
+    force_delete: Bool = Field(False, description="Delete the repository on destroy even while it holds images.")
     tag: Optional[str] = Field(None, description="Tag of the image CI pushes that the workload runs, e.g. 1.4.2.")
     build: Optional[ImageBuildSettings] = None
 
@@ -541,7 +554,7 @@ class TaskSettings(_Settings):
     secrets: dict[str, str] = Field(default_factory=dict)
     secrets_kms_key_arn: Optional[str] = None
     container_health_check: Optional[ContainerHealthCheckSettings] = None
-    read_only_root_filesystem: bool = True
+    read_only_root_filesystem: Bool = True
     scratch_paths: list[str] = Field(default_factory=list)
     user: Optional[str] = None
     stop_timeout_seconds: Optional[int] = Field(None, ge=2, le=120)
@@ -903,8 +916,8 @@ class ScheduledTaskSettings(TaskSettings):
     schedule: str = Field(description="rate(1 day) or cron(0 3 * * ? *), as EventBridge Scheduler reads them. Required.")
     timezone: str = Field(defaults.SCHEDULE_TIMEZONE, description="IANA time zone of a cron expression.")
     retry: ScheduleRetrySettings = Field(default_factory=ScheduleRetrySettings)
-    on_demand: bool = Field(defaults.SCHEDULED_TASK_ON_DEMAND, description="Run on FARGATE instead of FARGATE_SPOT.")
-    enabled: bool = Field(defaults.SCHEDULE_ENABLED, description="false keeps everything but starts nothing.")
+    on_demand: Bool = Field(defaults.SCHEDULED_TASK_ON_DEMAND, description="Run on FARGATE instead of FARGATE_SPOT.")
+    enabled: Bool = Field(defaults.SCHEDULE_ENABLED, description="false keeps everything but starts nothing.")
 
     _expression = field_validator("schedule")(_component_check(schedule_problem, "schedule"))
     _timezone = field_validator("timezone")(_component_check(timezone_problem, "timezone"))
@@ -922,9 +935,9 @@ class ServiceDefaultsSettings(_Settings):
 
     minimum_healthy_percent: int = Field(defaults.MINIMUM_HEALTHY_PERCENT, ge=0, le=100)
     maximum_percent: int = Field(defaults.MAXIMUM_PERCENT, ge=100, le=200)
-    enable_execute_command: bool = defaults.ENABLE_EXECUTE_COMMAND
-    protect_queues: bool = Field(True, description="Protect work and dead-letter queues from deletion.")
-    wait_for_steady_state: bool = Field(
+    enable_execute_command: Bool = defaults.ENABLE_EXECUTE_COMMAND
+    protect_queues: Bool = Field(True, description="Protect work and dead-letter queues from deletion.")
+    wait_for_steady_state: Bool = Field(
         defaults.WAIT_FOR_STEADY_STATE,
         description="pulumi up waits for each deployment to reach steady state, so a rollback fails the update.")
     steady_state_timeout_minutes: int = Field(defaults.STEADY_STATE_TIMEOUT_MINUTES,
@@ -959,7 +972,7 @@ class StackSettings(_Settings):
         "managed: the stack sets the account's ECR registry scanning (every pushed image, every repository) when it "
         "has repositories; external: another stack or the account's owners do (one stack per account may manage "
         "it)."))
-    protect_data: bool = Field(False, description=(
+    protect_data: Bool = Field(False, description=(
         "Keep what the stack stores when a change would delete it: image repositories and the Service Connect "
         "namespace refuse deletion and replacement (protect); log groups and the access-log bucket stay in AWS "
         "(retainOnDelete). Queues follow serviceDefaults.protectQueues."))
