@@ -18,15 +18,17 @@ from .conftest import ROOT
 
 
 def rollout(**overrides) -> Rollout:
-    """Three tasks behind a target group checked every 15 s, 3 checks to be healthy, 30 s of draining."""
+    """Three tasks behind a target group checked every 15 s, 30 s of draining."""
     values = dict(service="api", strategy="ROLLING", tasks=3, minimum_healthy_percent=100, maximum_percent=200,
-                  grace_seconds=60, health_interval=15, healthy_threshold=3, deregistration_delay=30, stop_timeout=30,
+                  grace_seconds=60, health_interval=15, deregistration_delay=30, stop_timeout=30,
                   load_balanced=True)
     return Rollout(**{**values, **overrides})
 
 
-START = 30 + 60 + 3 * 15
-"""Image pull, task start and three health checks: when a new task serves (seconds)."""
+START = 30 + 60 + 15
+"""Image pull, task start and the first health check one interval later: when a new task serves (seconds).
+A newly registered target is healthy after one passing check, whatever its healthy threshold (ECS Developer Guide,
+"Optimize load balancer health check parameters for Amazon ECS")."""
 DRAIN = 30 + 30
 """Deregistration delay, then the stop timeout: when an old task has stopped after it is drained (seconds)."""
 
@@ -58,6 +60,13 @@ def test_a_rolling_deployment_with_room_for_all_replaces_them_in_one_batch() -> 
     assert result.summary["deployMinutes"] == round((START + DRAIN) / 60, 1)
 
 
+def test_a_new_task_serves_after_a_single_health_check_interval() -> None:
+    # One passing check marks a newly registered target healthy: a longer interval delays it by the difference only.
+    quick = replay(rollout(health_interval=15)).summary["deployMinutes"]
+    slow = replay(rollout(health_interval=75)).summary["deployMinutes"]
+    assert round(slow - quick, 1) == 1.0
+
+
 def test_less_room_means_more_batches() -> None:
     # maximumPercent 150 of 4 tasks: two new at a time, so two batches, each waiting for the old ones to stop.
     one = replay(rollout(tasks=4)).summary["deployMinutes"]
@@ -67,7 +76,7 @@ def test_less_room_means_more_batches() -> None:
 
 def test_every_assumption_can_be_overridden() -> None:
     slow = replay(rollout(), RolloutAssumptions(image_pull_seconds=300, task_start_seconds=120, stop_seconds=5))
-    assert slow.summary["deployMinutes"] == round((300 + 120 + 45 + 30 + 5) / 60, 1)
+    assert slow.summary["deployMinutes"] == round((300 + 120 + 15 + 30 + 5) / 60, 1)
 
 
 RAW_CANARY = textwrap.dedent('''\

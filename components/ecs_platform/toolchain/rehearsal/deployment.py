@@ -7,8 +7,9 @@ the rollout second by second under stated :class:`RolloutAssumptions`. The stage
 (docs/rehearsal.md, "Deployments"):
 
 - rolling: ECS starts new tasks up to ``maximumPercent`` of the desired count and stops old ones while at least
-  ``minimumHealthyPercent`` stay healthy; a new task counts once the load balancer has seen ``healthyThreshold``
-  health checks pass, one every ``interval``; an old task leaves the target group (the deregistration delay) and then
+  ``minimumHealthyPercent`` stay healthy; a new task counts once the load balancer's first health check of it
+  passes, up to one ``interval`` after it starts (a newly registered target needs a single passing check whatever
+  ``healthyThreshold`` says, which only applies to a target recovering from unhealthy); an old task leaves the target group (the deregistration delay) and then
   stops (up to its stop timeout after SIGTERM);
 - blue/green, canary, linear: the whole new revision starts beside the old one; production traffic shifts at once
   (blue/green), by the canary share then the rest after the canary bake (canary), or by equal steps with a bake
@@ -29,8 +30,8 @@ from .model import SERVICE, RehearsalError, _name, _stop_timeout
 
 TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
 PROGRESSIVE = ("BLUE_GREEN", "CANARY", "LINEAR")
-DEFAULT_HEALTH_INTERVAL, DEFAULT_HEALTHY_THRESHOLD, DEFAULT_DEREGISTRATION_DELAY = 30, 5, 300
-"""ELB CreateTargetGroup's defaults: a 30 s interval, 5 healthy checks, a 300 s deregistration delay."""
+DEFAULT_HEALTH_INTERVAL, DEFAULT_DEREGISTRATION_DELAY = 30, 300
+"""ELB CreateTargetGroup's defaults: a 30 s health check interval, a 300 s deregistration delay."""
 
 
 @dataclass
@@ -44,7 +45,6 @@ class Rollout:
     maximum_percent: int
     grace_seconds: int
     health_interval: int
-    healthy_threshold: int
     deregistration_delay: int
     stop_timeout: int
     load_balanced: bool
@@ -154,7 +154,6 @@ def read_rollout(run: ProgramRun, name: str) -> Rollout:
         maximum_percent=int(i.get("deploymentMaximumPercent", 200)),
         grace_seconds=int(i.get("healthCheckGracePeriodSeconds") or 0),
         health_interval=int(check.get("interval") or DEFAULT_HEALTH_INTERVAL),
-        healthy_threshold=int(check.get("healthyThreshold") or DEFAULT_HEALTHY_THRESHOLD),
         deregistration_delay=int(group.inputs.get("deregistrationDelay", DEFAULT_DEREGISTRATION_DELAY))
         if group else 0,
         stop_timeout=_stop_timeout(service, run), load_balanced=group is not None,
@@ -191,13 +190,15 @@ class _Replay:
 
     def _launch(self, now: float, count: int) -> None:
         start = self.a.image_pull_seconds + self.a.task_start_seconds
-        # The load balancer marks a target healthy after healthyThreshold passing checks, one every interval.
-        ready = self.r.healthy_threshold * self.r.health_interval if self.r.load_balanced else 0
+        # "For newly registered targets, only a single successful health check is required to consider the target
+        # healthy, regardless of the healthy threshold count setting" (ECS Developer Guide, "Optimize load balancer
+        # health check parameters for Amazon ECS"); the first check comes up to one interval after the task starts.
+        ready = self.r.health_interval if self.r.load_balanced else 0
         for _ in range(count):
             self.new.append(_Task(now, now + start, now + start + ready))
         self.note(now, f"start {count} new task(s): ready to serve {start + ready:.0f} s later (image pull "
                        f"{self.a.image_pull_seconds} s, start {self.a.task_start_seconds} s"
-                       + (f", {self.r.healthy_threshold} health checks {self.r.health_interval} s apart)"
+                       + (f", first health check within {self.r.health_interval} s)"
                           if self.r.load_balanced else ")"))
 
     def _drain(self, now: float, tasks: list[_Task]) -> None:
