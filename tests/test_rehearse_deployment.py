@@ -67,6 +67,13 @@ def test_a_new_task_serves_after_a_single_health_check_interval() -> None:
     assert round(slow - quick, 1) == 1.0
 
 
+def test_a_rolling_deployment_with_alarms_lasts_their_bake_and_the_bake_can_be_overridden() -> None:
+    watched = replay(rollout(alarm_bake_minutes=5)).summary["deployMinutes"]
+    assert watched == round((START + DRAIN + 5 * 60) / 60, 1)
+    assert replay(rollout(alarm_bake_minutes=5), RolloutAssumptions(alarm_bake_minutes=0)).summary[
+        "deployMinutes"] == round((START + DRAIN) / 60, 1)
+
+
 def test_less_room_means_more_batches() -> None:
     # maximumPercent 150 of 4 tasks: two new at a time, so two batches, each waiting for the old ones to stop.
     one = replay(rollout(tasks=4)).summary["deployMinutes"]
@@ -98,6 +105,39 @@ RAW_CANARY = textwrap.dedent('''\
         deployment_configuration={"strategy": "CANARY", "bake_time_in_minutes": "20",
                                   "canary_configuration": {"canary_percent": 10, "canary_bake_time_in_minutes": "10"}})
 ''')
+
+
+RAW_ROLLING_WITH_ALARMS = textwrap.dedent('''\
+    """A rolling service whose deployment ECS watches with a 5 x 2-minute alarm and one alarm defined elsewhere."""
+    import json
+    import pulumi_aws as aws
+
+    aws.cloudwatch.MetricAlarm("errors", name="web-5xx", namespace="AWS/ApplicationELB",
+                               metric_name="HTTPCode_Target_5XX_Count",
+                               statistic="Sum", period=120, evaluation_periods=5, threshold=10,
+                               comparison_operator="GreaterThanThreshold")
+    task = aws.ecs.TaskDefinition(
+        "web", family="web", cpu="256", memory="512", network_mode="awsvpc", requires_compatibilities=["FARGATE"],
+        container_definitions=json.dumps([{"name": "web", "image": "example/web:1.0", "essential": True}]))
+    aws.ecs.Service(
+        "web", cluster="arn:aws:ecs:us-east-1:123456789012:cluster/c", task_definition=task.arn, desired_count=2,
+        launch_type="FARGATE", network_configuration={"subnets": ["subnet-a"], "assign_public_ip": False},
+        alarms={"alarm_names": ["web-5xx", "web-latency"], "enable": True, "rollback": True})
+''')
+
+
+def test_a_rolling_deployment_waits_out_its_alarms_windows(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text("name: raw-rolling\nruntime: python\n")
+    (tmp_path / "Pulumi.test.yaml").write_text("config:\n  aws:region: us-east-1\n")
+    (tmp_path / "__main__.py").write_text(RAW_ROLLING_WITH_ALARMS)
+    out = tmp_path / "web.json"
+    assert main(["rehearse", "--stack", "test", "--dir", str(tmp_path), "--deployment", "web",
+                 "--json", str(out)]) == 0
+    report = json.loads(out.read_text())
+    assert report["rollout"]["alarmBakeMinutes"] == 10.0  # 5 evaluation periods of 2 minutes
+    stages = [s["stage"] for s in report["timeline"]]
+    assert any("web-latency not defined by the program" in s for s in stages)
+    assert stages[-1] == "no deployment alarm fired: the deployment is complete"
 
 
 def test_a_rollout_longer_than_the_wait_exits_one_and_says_why(tmp_path: Path, capsys) -> None:

@@ -117,6 +117,9 @@ def _parser() -> argparse.ArgumentParser:
     rehearse.add_argument("--stop-seconds", type=_not_negative, metavar="S",
                           help="--deployment: seconds from SIGTERM until an old task has stopped (default: its "
                                "stop timeout, the worst case)")
+    rehearse.add_argument("--alarm-bake-minutes", type=_not_negative, metavar="M",
+                          help="--deployment: minutes ECS watches a rolling deployment's alarms after it (default: "
+                               "the longest period x evaluation periods of those alarms)")
     rehearse.add_argument("--metric-delay-seconds", type=_not_negative, default=0.0, metavar="S",
                           help="seconds after its minute until an SQS datapoint is readable (default: 0)")
     rehearse.add_argument("--insights-delay-seconds", type=_not_negative, default=0.0, metavar="S",
@@ -461,7 +464,8 @@ def _rehearse_deployment(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     assumptions = RolloutAssumptions(
         image_pull_seconds=int(args.image_pull_seconds), task_start_seconds=int(args.task_start_seconds),
-        stop_seconds=int(args.stop_seconds) if args.stop_seconds is not None else None)
+        stop_seconds=int(args.stop_seconds) if args.stop_seconds is not None else None,
+        alarm_bake_minutes=args.alarm_bake_minutes)
     result = replay(rollout, assumptions)
     report = {"deployment": args.deployment, "rollout": describe(rollout),
               "assumptions": {_camel(k): v for k, v in vars(assumptions).items()}, "summary": result.summary,

@@ -11,6 +11,10 @@ the rollout second by second under stated :class:`RolloutAssumptions`. The stage
   passes, up to one ``interval`` after it starts (a newly registered target needs a single passing check whatever
   ``healthyThreshold`` says, which only applies to a target recovering from unhealthy); an old task leaves the target group (the deregistration delay) and then
   stops (up to its stop timeout after SIGTERM);
+- rolling with deployment alarms (``alarms`` enabled): once the old tasks have stopped, ECS keeps watching the
+  alarms for a bake time it "computes ... based on the alarm configuration" (ECS Developer Guide, "How CloudWatch
+  alarms detect Amazon ECS deployment failures"; no formula is published): the replay assumes the longest period x
+  evaluation periods among the alarms, overridable;
 - blue/green, canary, linear: the whole new revision starts beside the old one; production traffic shifts at once
   (blue/green), by the canary share then the rest after the canary bake (canary), or by equal steps with a bake
   after each but the last (linear); the old revision stays for the bake time, then is drained and stopped.
@@ -26,7 +30,7 @@ from typing import Any, Optional
 
 from ecs_platform.offline import ProgramRun, Registration
 
-from .model import SERVICE, RehearsalError, _name, _stop_timeout
+from .model import ALARM, SERVICE, RehearsalError, _name, _stop_timeout
 
 TARGET_GROUP = "aws:lb/targetGroup:TargetGroup"
 PROGRESSIVE = ("BLUE_GREEN", "CANARY", "LINEAR")
@@ -53,6 +57,10 @@ class Rollout:
     canary_bake_minutes: float = 0
     linear_step_percent: float = 0
     linear_step_bake_minutes: float = 0
+    alarm_bake_minutes: float = 0
+    """Rolling with deployment alarms: the longest period x evaluation periods of the alarms the program defines."""
+    unknown_alarms: tuple[str, ...] = ()
+    """Deployment alarms the program does not define (their windows are unknown here)."""
     timeout_minutes: Optional[float] = None
     """How long `pulumi up` waits for the rollout (the service's update timeout with waitForSteadyState), or None
     when it does not wait."""
@@ -67,6 +75,8 @@ class RolloutAssumptions:
     stop_seconds: Optional[int] = None
     """From SIGTERM until a stopping task has stopped. Default: the task's stop timeout (the worst case: an
     application that does not exit on SIGTERM)."""
+    alarm_bake_minutes: Optional[float] = None
+    """A rolling deployment's alarm bake time. Default: the longest period x evaluation periods of its alarms."""
 
 
 @dataclass
@@ -128,6 +138,19 @@ def _target_group(service: Registration, run: ProgramRun) -> Optional[Registrati
                  if g.urn in service.property_dependencies.get("loadBalancers", [])), None)
 
 
+def _alarm_windows(service: Registration, run: ProgramRun) -> tuple[float, tuple[str, ...]]:
+    """(the longest period x evaluation periods in minutes, the names not found) of the service's deployment alarms,
+    when they are enabled."""
+    alarms = service.inputs.get("alarms") or {}
+    if not alarms.get("enable"):
+        return 0.0, ()
+    names = [str(n) for n in alarms.get("alarmNames") or []]
+    defined = {_name(a): a.inputs for a in run.of_type(ALARM)}
+    windows = [int(defined[n].get("period") or 60) * int(defined[n].get("evaluationPeriods") or 1) / 60
+               for n in names if n in defined]
+    return max(windows, default=0.0), tuple(n for n in names if n not in defined)
+
+
 def read_rollout(run: ProgramRun, name: str) -> Rollout:
     service = find_deployed_service(run, name)
     i = service.inputs
@@ -144,6 +167,7 @@ def read_rollout(run: ProgramRun, name: str) -> Rollout:
         desired = min(max(desired, low), high or desired)
     canary = config.get("canaryConfiguration") or {}
     linear = config.get("linearConfiguration") or {}
+    alarm_bake, unknown = _alarm_windows(service, run) if strategy == "ROLLING" else (0.0, ())
     timeout = None
     if i.get("waitForSteadyState"):
         # The provider's own default update timeout is 20 minutes (terraform-provider-aws, ecs/service.go).
@@ -162,6 +186,7 @@ def read_rollout(run: ProgramRun, name: str) -> Rollout:
         canary_bake_minutes=_minutes(canary.get("canaryBakeTimeInMinutes")),
         linear_step_percent=float(linear.get("stepPercent") or 0),
         linear_step_bake_minutes=_minutes(linear.get("stepBakeTimeInMinutes")),
+        alarm_bake_minutes=alarm_bake, unknown_alarms=unknown,
         timeout_minutes=timeout,
     )
 
@@ -246,10 +271,28 @@ class _Replay:
             self._record(now)
             if len(healthy_new) == n and not self._alive(self.old, now):
                 self._record(now, always=True)
-                self.note(now, "the new tasks alone serve: the deployment is complete")
-                return now
+                return self._alarm_bake(now)
             now += 1
         return now
+
+    def _alarm_bake(self, now: float) -> float:
+        """The end of a rolling deployment: at once, or after ECS has watched its deployment alarms."""
+        minutes = self.a.alarm_bake_minutes
+        if minutes is None:
+            minutes = self.r.alarm_bake_minutes
+        if self.r.unknown_alarms and self.a.alarm_bake_minutes is None:
+            self.note(now, f"deployment alarm(s) {', '.join(self.r.unknown_alarms)} not defined by the program: "
+                           "their windows are not counted (--alarm-bake-minutes sets the bake)")
+        if not minutes:
+            self.note(now, "the new tasks alone serve: the deployment is complete")
+            return now
+        self.note(now, f"the new tasks alone serve; ECS watches the deployment alarms for {minutes:g} min")
+        end = now + minutes * 60
+        for second in range(int(now) + 10 - int(now) % 10, int(end) + 1, 10):
+            self._record(float(second))
+        self._record(end, always=True)
+        self.note(end, "no deployment alarm fired: the deployment is complete")
+        return end
 
     def progressive(self) -> float:
         r = self.r

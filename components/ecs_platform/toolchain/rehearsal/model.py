@@ -23,6 +23,9 @@ POLICY = "aws:appautoscaling/policy:Policy"
 WORKER_COMPONENT = "ecs-platform:index:QueueWorker"
 SQS_DEFAULT_VISIBILITY = 30
 """SQS CreateQueue: VisibilityTimeout defaults to 30 seconds."""
+STEP_DEFAULT_COOLDOWN = TRACKING_DEFAULT_COOLDOWN = 300
+"""Application Auto Scaling: a step policy's Cooldown "If not specified, the default value is 300"; target tracking
+cooldowns default to 300 for ECS services."""
 
 
 class RehearsalError(ValueError):
@@ -216,6 +219,11 @@ def _alarm(resource: Registration, policies_by_arn: dict[str, str], policies_by_
     )
 
 
+def _cooldown(value: Any, default: int) -> int:
+    """A cooldown as set (0 included), or its default when unset."""
+    return default if value in (None, "") else int(value)
+
+
 def _policy(resource: Registration) -> Optional[StepPolicy | TrackingPolicy]:
     i = resource.inputs
     if i.get("policyType") == "TargetTrackingScaling":
@@ -224,8 +232,8 @@ def _policy(resource: Registration) -> Optional[StepPolicy | TrackingPolicy]:
         return TrackingPolicy(
             name=_name(resource), target=float(config.get("targetValue") or 0), queries=_queries(customized),
             disable_scale_in=bool(config.get("disableScaleIn")),
-            scale_out_cooldown=int(config.get("scaleOutCooldown") or 300),
-            scale_in_cooldown=int(config.get("scaleInCooldown") or 300),
+            scale_out_cooldown=_cooldown(config.get("scaleOutCooldown"), TRACKING_DEFAULT_COOLDOWN),
+            scale_in_cooldown=_cooldown(config.get("scaleInCooldown"), TRACKING_DEFAULT_COOLDOWN),
         )
     config = i.get("stepScalingPolicyConfiguration") or {}
     steps = [Step(_as_float(s.get("metricIntervalLowerBound")), _as_float(s.get("metricIntervalUpperBound")),
@@ -234,7 +242,7 @@ def _policy(resource: Registration) -> Optional[StepPolicy | TrackingPolicy]:
         return None
     magnitude = config.get("minAdjustmentMagnitude")
     return StepPolicy(name=_name(resource), adjustment_type=str(config.get("adjustmentType") or "ChangeInCapacity"),
-                      steps=steps, cooldown=int(config.get("cooldown") or 0),
+                      steps=steps, cooldown=_cooldown(config.get("cooldown"), STEP_DEFAULT_COOLDOWN),
                       min_magnitude=int(magnitude) if magnitude else None)
 
 

@@ -13,13 +13,15 @@ Every modelling choice is an :class:`Assumptions` field with its AWS source in d
   and deleted counts as sums a minute; Container Insights publishes the service's running, pending and desired task
   counts a minute. Each datapoint becomes readable ``metric_delay_seconds`` (SQS) or ``insights_delay_seconds``
   (Container Insights) after its minute ends; an alarm that evaluates before then sees it missing.
-- Alarms evaluate every period on the latest ``evaluation_periods`` datapoints, go to ALARM when
-  ``datapoints_to_alarm`` of them breach (missing ones as ``treatMissingData`` says), and invoke their Application
-  Auto Scaling actions every minute they stay in ALARM.
-- Step scaling applies the step containing (value - threshold), clamped to the target's bounds; within a scale-out
-  cooldown only what exceeds the previous scale-out is added, within a scale-in cooldown nothing is removed. Target
-  tracking scales out when its metric is above the target for 3 minutes, to ceil(capacity x metric / target), and in
-  when below 90% of it for 15 minutes, unless scale-in is disabled.
+- Alarms evaluate every period on an evaluation range two periods longer than their evaluation periods, as
+  :func:`~.semantics.alarm_state` says, and invoke their Application Auto Scaling actions every minute they stay in
+  ALARM. A period longer than a minute aggregates the minute datapoints by the metric's statistic.
+- Scaling policies start from the running task count. A step policy applies the step containing (value -
+  threshold) on its alarm's side of it (:class:`~.model.Step`), adjusted as :func:`~.semantics.capacity_change` says;
+  target tracking asks for capacity x metric / target once its metric is above the target for 3 minutes (1 at zero
+  tasks) or below 90% of it for 15, unless scale-in is disabled. Within a scale-out cooldown only a larger scale-out
+  adds capacity; within a scale-in cooldown nothing is removed, and any scale-out ends it. When several policies
+  ask at once, the largest capacity wins.
 """
 
 from __future__ import annotations
@@ -32,10 +34,9 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .model import Alarm, Query, StepPolicy, TrackingPolicy, Worker
+from .semantics import alarm_state, capacity_change, evaluation_range, tracking_capacity
 
 MINUTE = 60
-_EXTRA_PERIODS = 2
-"""How many periods longer than its evaluation periods an alarm's evaluation range is (one-minute periods)."""
 
 
 class ScenarioError(ValueError):
@@ -121,12 +122,41 @@ class _Datapoints:
         point = self.points.get(minute)
         return point[0] if point is not None and point[1] <= now else None
 
+    def over(self, first: int, minutes: int, stat: str, now: float) -> Optional[float]:
+        """The ``stat`` of the readable datapoints of ``minutes`` minutes from ``first`` (one period), or None."""
+        values = [v for v in (self.at(m, now) for m in range(first, first + minutes)) if v is not None]
+        if not values:
+            return None
+        if minutes == 1:
+            return values[0]
+        return {"Sum": sum(values), "SampleCount": sum(values), "Maximum": max(values),
+                "Minimum": min(values)}.get(stat, sum(values) / len(values))
+
     def before(self, minute: int, now: float) -> Optional[float]:
         for earlier in range(minute - 1, -1, -1):
             value = self.at(earlier, now)
             if value is not None:
                 return value
         return None
+
+
+@dataclass(frozen=True)
+class _Activity:
+    """A scaling activity of one policy: when, and the capacity it started from."""
+
+    second: float
+    capacity: int
+
+
+@dataclass(frozen=True)
+class _Proposal:
+    """What one policy asks for at one evaluation."""
+
+    policy: str
+    target: int
+    out: bool
+    capacity: int
+    alarm_reads_tasks: bool = False
 
 
 class Replay:
@@ -151,8 +181,9 @@ class Replay:
         self.metrics: dict[tuple[str, str], _Datapoints] = {}
         self.states = {a.name: "INSUFFICIENT_DATA" for a in worker.alarms}
         self.tracking_states: dict[str, str] = {}
-        self.last_out: dict[str, tuple[float, int]] = {}
-        self.last_in: dict[str, float] = {}
+        self.last_out: dict[str, _Activity] = {}
+        self.last_in: dict[str, _Activity] = {}
+        self._trackers = {t.name: t for t in worker.tracking_policies}
         self.events: list[Event] = []
         self.series: list[dict[str, Any]] = []
         self.actions_while_running: list[float] = []
@@ -259,9 +290,13 @@ class Replay:
             ("ECS/ContainerInsights", "PendingTaskCount"): (pending, insights),
             ("ECS/ContainerInsights", "DesiredTaskCount"): (self.desired, insights),
         }
-        for key, (value, readable) in values.items():
-            self.metrics.setdefault(key, _Datapoints()).points[minute] = (float(value), readable)
+        for (namespace, name), (value, readable) in values.items():
+            self.publish(namespace, name, minute, value, readable)
         self.minute_counts = {k: 0 for k in self.minute_counts}
+
+    def publish(self, namespace: str, name: str, minute: int, value: float, readable: float = 0.0) -> None:
+        """A one-minute datapoint of this worker's queue or service, readable by alarms from second ``readable``."""
+        self.metrics.setdefault((namespace, name), _Datapoints()).points[minute] = (float(value), readable)
 
     def _ours(self, query: Query) -> Optional[_Datapoints]:
         metric = query.metric
@@ -274,15 +309,17 @@ class Replay:
             return None
         return self.metrics.get((metric.namespace, metric.name))
 
-    def value(self, queries: list[Query], minute: int, now: float) -> Optional[float]:
-        """The returned query's value for one minute, from the datapoints readable ``now``."""
+    def value(self, queries: list[Query], index: int, period: int, now: float) -> Optional[float]:
+        """The returned query's value for period ``index`` (``period`` seconds long), from the datapoints readable
+        ``now``."""
         values: dict[str, Optional[float]] = {}
         history: dict[str, Optional[float]] = {}
+        minutes = period // MINUTE
         for query in queries:
             if query.metric is not None:
                 points = self._ours(query)
-                values[query.id] = points.at(minute, now) if points else None
-                history[query.id] = points.before(minute, now) if points else None
+                values[query.id] = points.over(index * minutes, minutes, query.metric.stat, now) if points else None
+                history[query.id] = points.before(index * minutes, now) if points else None
         for query in queries:
             if query.expression is not None:
                 values[query.id] = query.expression(values, history.get)
@@ -291,88 +328,118 @@ class Replay:
 
     # Alarms and scaling ------------------------------------------------------------------------------------------
 
-    def _evaluate(self, alarm: Alarm, minute: int, now: float) -> tuple[str, Optional[float]]:
-        """CloudWatch's evaluation (User Guide, "Configuring how CloudWatch alarms treat missing data"): it reads an
-        evaluation range a little longer than the evaluation periods; with at least that many real datapoints in it,
-        the most recent ones decide and missing data is not consulted; otherwise the missing ones of the latest
-        periods are treated as the alarm says."""
-        periods = alarm.evaluation_periods
-        window = [self.value(alarm.queries, m, now)
-                  for m in range(minute - periods - _EXTRA_PERIODS + 1, minute + 1) if m >= 0]
-        real = [v for v in window if v is not None]
-        latest = real[-1] if real else None
-        if len(real) >= periods:
-            marks: list[Optional[bool]] = [alarm.breaches(v) for v in real[-periods:]]
-        else:
-            marks = [alarm.breaches(v) if v is not None
-                     else {"notBreaching": False, "breaching": True}.get(alarm.treat_missing)
-                     for v in window[-periods:]]
-        known = [m for m in marks if m is not None]
-        if sum(1 for m in known if m) >= alarm.datapoints_to_alarm:
-            return "ALARM", latest
-        if not known:
-            return (self.states[alarm.name] if alarm.treat_missing == "ignore" else "INSUFFICIENT_DATA"), latest
-        return "OK", latest
+    def _evaluate(self, alarm: Alarm, index: int, now: float) -> tuple[str, Optional[float]]:
+        """The alarm's state after evaluating period ``index`` (semantics.alarm_state), and the most recent real value
+        in its evaluation range (what a step policy's bounds are compared with)."""
+        first = index - evaluation_range(alarm.evaluation_periods) + 1
+        values = [self.value(alarm.queries, i, alarm.period, now) for i in range(max(first, 0), index + 1)]
+        marks = [None if v is None else alarm.breaches(v) for v in values]
+        latest = next((v for v in reversed(values) if v is not None), None)
+        state = alarm_state(marks, alarm.evaluation_periods, alarm.datapoints_to_alarm, alarm.treat_missing,
+                            self.states[alarm.name])
+        return state, latest
 
-    def _scale(self, policy_name: str, target: int, now: float, cooldown: int) -> None:
-        worker = self.worker
-        target = max(worker.min_tasks, min(worker.max_tasks, target))
-        if target == self.desired:
-            return
-        if target > self.desired:
-            last = self.last_out.get(policy_name)
-            if last is not None and now < last[0] + cooldown:
-                return
-            self.last_out[policy_name] = (now, self.desired)
-        else:
-            last_in = self.last_in.get(policy_name)
-            if last_in is not None and now < last_in + cooldown:
-                return
-            self.last_in[policy_name] = now
-        self.events.append(Event(now, policy_name, self.desired, target))
-        self.desired = target
+    def _capacity(self, now: float) -> int:
+        """What a scaling policy starts from: "the actual running task count in a service is the value that Service
+        Auto Scaling uses as its starting point, as opposed to the desired count" (ECS Developer Guide,
+        "Automatically scale your Amazon ECS service")."""
+        return len(self._running(now))
 
-    def _step(self, policy: StepPolicy, alarm: Alarm, value: Optional[float], now: float) -> None:
+    def _in_cooldown(self, policy: str, now: float, cooldown: int, *, out: bool) -> bool:
+        last = self.last_out.get(policy) if out else self.last_in.get(policy)
+        return last is not None and now < last.second + cooldown
+
+    def _step(self, policy: StepPolicy, alarm: Alarm, value: Optional[float], now: float) -> Optional[_Proposal]:
+        """What the step policy asks for when its alarm is in ALARM, or None.
+
+        Within the policy's scale-out cooldown the capacity its previous scale-out added counts as already there, so
+        only a larger scale-out adds more; within its scale-in cooldown it removes nothing (Application Auto Scaling
+        User Guide, "How step scaling for Application Auto Scaling works", "Cooldown period")."""
         if value is None:
-            return
-        delta = value - alarm.threshold
-        step = next((s for s in policy.steps if s.contains(delta, alarm.above)), None)
+            return None
+        step = next((s for s in policy.steps if s.contains(value - alarm.threshold, alarm.above)), None)
         if step is None:
-            return
-        last = self.last_out.get(policy.name)
-        in_cooldown = last is not None and now < last[0] + policy.cooldown
-        # Within a scale-out cooldown, what the previous scale-out added counts towards this one.
-        base = last[1] if in_cooldown and step.adjustment > 0 and policy.adjustment_type != "ExactCapacity" else self.desired
-        if policy.adjustment_type == "ExactCapacity":
-            target = step.adjustment
-        elif policy.adjustment_type == "PercentChangeInCapacity":
-            change = int(base * step.adjustment / 100)
-            if policy.min_magnitude and abs(change) < policy.min_magnitude:
-                change = int(math.copysign(policy.min_magnitude, step.adjustment))
-            target = base + change
-        else:
-            target = base + step.adjustment
-        if in_cooldown and target > self.desired:
-            self.events.append(Event(now, policy.name, self.desired, min(target, self.worker.max_tasks)))
-            self.desired = max(self.worker.min_tasks, min(self.worker.max_tasks, target))
-            return
-        before = self.desired
-        self._scale(policy.name, target, now, policy.cooldown)
-        reads_tasks = any(q.metric and q.metric.name == "RunningTaskCount" for q in alarm.queries)
-        if reads_tasks and self.desired > before and self._running(now):
-            # An alarm that should only act at zero tasks added one while tasks ran (a late datapoint read as 0).
-            self.actions_while_running.append(now)
+            return None
+        out = step.adjustment > self.desired if policy.adjustment_type == "ExactCapacity" else step.adjustment > 0
+        capacity = self._capacity(now)
+        if out and self._in_cooldown(policy.name, now, policy.cooldown, out=True):
+            capacity = self.last_out[policy.name].capacity
+        elif not out and self._in_cooldown(policy.name, now, policy.cooldown, out=False):
+            return None
+        target = capacity_change(policy.adjustment_type, step.adjustment, capacity, policy.min_magnitude)
+        return _Proposal(policy.name, target, out, capacity, alarm_reads_tasks=any(
+            q.metric is not None and q.metric.name == "RunningTaskCount" for q in alarm.queries))
 
-    def _track(self, policy: TrackingPolicy, minute: int, now: float) -> None:
-        window = [self.value(policy.queries, m, now) for m in range(minute - 14, minute + 1) if m >= 0]
+    def _track(self, policy: TrackingPolicy, minute: int, now: float) -> Optional[_Proposal]:
+        """What the target tracking policy asks for, or None. The alarms Application Auto Scaling creates for it go
+        to ALARM when the metric is above the target for 3 datapoints within 3 minutes, and below 90% of it for 15
+        within 15 minutes; missing datapoints leave them in INSUFFICIENT_DATA, which does not scale. At zero running
+        tasks one datapoint above the target is enough ("Service Auto Scaling waits for one data point to be sent
+        before scaling out"). Cooldowns as for step scaling; with ``disableScaleIn`` the policy never scales in."""
+        window = [self.value(policy.queries, m, MINUTE, now) for m in range(minute - 14, minute + 1) if m >= 0]
         latest = window[-1] if window else None
-        high = window[-3:]
-        if len(high) == 3 and all(v is not None and v > policy.target for v in high) and latest is not None:
-            self._scale(policy.name, math.ceil(self.desired * latest / policy.target) if self.desired else 1, now,
-                        policy.scale_out_cooldown)
-        elif not policy.disable_scale_in and len(window) == 15 and latest is not None and \
-                all(v is not None and v < 0.9 * policy.target for v in window):
-            self._scale(policy.name, math.ceil(self.desired * latest / policy.target), now, policy.scale_in_cooldown)
+        if latest is None:
+            return None
+        capacity = self._capacity(now)
+        needed = 1 if capacity == 0 else 3
+        high = window[-needed:]
+        if len(high) == needed and all(v is not None and v > policy.target for v in high):
+            if self._in_cooldown(policy.name, now, policy.scale_out_cooldown, out=True):
+                capacity = self.last_out[policy.name].capacity
+            return _Proposal(policy.name, tracking_capacity(capacity, latest, policy.target), True, capacity)
+        low = len(window) == 15 and all(v is not None and v < 0.9 * policy.target for v in window)
+        if low and not policy.disable_scale_in and \
+                not self._in_cooldown(policy.name, now, policy.scale_in_cooldown, out=False):
+            return _Proposal(policy.name, tracking_capacity(capacity, latest, policy.target), False, capacity)
+        return None
+
+    def act(self, fired: list[tuple[Alarm, Optional[float]]], minute: int, now: float) -> int:
+        """One minute's scaling: the step policies of the alarms ``fired`` (each in ALARM, with the value its steps are
+        compared with) and every target tracking policy on the datapoints up to ``minute``; ECS then starts or stops
+        tasks. Returns the desired count."""
+        proposals = [self._step(self.worker.step_policies[name], alarm, value, now)
+                     for alarm, value in fired for name in alarm.policies if name in self.worker.step_policies]
+        proposals += [self._track(policy, minute, now) for policy in self.worker.tracking_policies]
+        self._apply([p for p in proposals if p is not None], now)
+        self._reconcile(now)
+        return self.desired
+
+    def _apply(self, proposals: list[_Proposal], now: float) -> None:
+        """One evaluation's scaling: the policy asking for the largest capacity wins, for scale-out and for scale-in
+        alike; a scale-out ends every scale-in cooldown; target tracking scales in only when every tracking policy
+        whose scale-in is enabled asks to (Application Auto Scaling User Guide, "Target tracking scaling policies",
+        "Multiple scaling policies"). A scale-out never lowers the desired count and a scale-in never raises it."""
+        worker = self.worker
+
+        def bounded(proposal: _Proposal) -> int:
+            return max(worker.min_tasks, min(worker.max_tasks, proposal.target))
+
+        outs = [p for p in proposals if p.out and bounded(p) > self.desired]
+        tracking_in = {p.policy for p in proposals if not p.out and p.policy in self._trackers}
+        ready_in = tracking_in == {t.name for t in worker.tracking_policies if not t.disable_scale_in}
+        ins = [p for p in proposals if not p.out and bounded(p) < self.desired
+               and (p.policy not in self._trackers or ready_in)]
+        if outs:
+            chosen = max(outs, key=bounded)
+            if not self._in_cooldown(chosen.policy, now, self._cooldown(chosen.policy, out=True), out=True):
+                self.last_out[chosen.policy] = _Activity(now, chosen.capacity)
+            self.last_in.clear()
+            if chosen.alarm_reads_tasks and self._running(now):
+                # An alarm that should only act at zero tasks added one while tasks ran (a late datapoint read as 0).
+                self.actions_while_running.append(now)
+        elif ins:
+            chosen = max(ins, key=bounded)
+            self.last_in[chosen.policy] = _Activity(now, chosen.capacity)
+        else:
+            return
+        self.events.append(Event(now, chosen.policy, self.desired, bounded(chosen)))
+        self.desired = bounded(chosen)
+
+    def _cooldown(self, policy: str, *, out: bool) -> int:
+        if policy in self.worker.step_policies:
+            return self.worker.step_policies[policy].cooldown
+        tracker = self._trackers[policy]
+        return tracker.scale_out_cooldown if out else tracker.scale_in_cooldown
 
     # The run -----------------------------------------------------------------------------------------------------
 
@@ -384,18 +451,15 @@ class Replay:
             if second and second % MINUTE == 0:
                 minute = second // MINUTE - 1
                 self._publish(minute, now)
+                fired = []
                 for alarm in self.worker.alarms:
-                    if (minute + 1) * MINUTE % alarm.period:
+                    if second % alarm.period:
                         continue
-                    state, value = self._evaluate(alarm, minute, now)
+                    state, value = self._evaluate(alarm, second // alarm.period - 1, now)
                     self.states[alarm.name] = state
-                    if state == "ALARM":
-                        for name in alarm.policies:
-                            if name in self.worker.step_policies:
-                                self._step(self.worker.step_policies[name], alarm, value, now)
-                for policy in self.worker.tracking_policies:
-                    self._track(policy, minute, now)
-                self._reconcile(now)
+                    if state == "ALARM":  # Auto Scaling actions run every minute the alarm stays in ALARM
+                        fired.append((alarm, value))
+                self.act(fired, minute, now)
                 self._record(second // MINUTE, now)
         return Result(self._summary(), self.series, self.events, [a.name for a in self.worker.alarms],
                       [a.name for a in self.worker.alarms if self._lowers_only(a)])
