@@ -123,3 +123,72 @@ def test_the_pulumi_aws_floor_has_every_field_the_components_use() -> None:
     dependencies = tomllib.loads((ROOT / "components" / "pyproject.toml").read_text())["project"]["dependencies"]
     (floor,) = [re.search(r">=([\d.]+)", d).group(1) for d in dependencies if d.startswith("pulumi-aws>")]
     assert tuple(int(part) for part in floor.split(".")) >= (7, 12)
+
+
+def _module_imports(package: Path) -> dict[str, set[str]]:
+    """Each module of ``package`` to the modules of the package its top-level imports name (imports under
+    ``if TYPE_CHECKING`` and inside functions are not made at import time, so they are left out)."""
+    def name_of(path: Path) -> str:
+        parts = list(path.relative_to(package.parent).with_suffix("").parts)
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    modules = {name_of(p): p for p in package.rglob("*.py")}
+    graph: dict[str, set[str]] = {}
+    for name, path in modules.items():
+        home = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        body = [n for n in ast.parse(path.read_text()).body
+                if not (isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test))]
+        edges: set[str] = set()
+        for node in body:
+            if isinstance(node, ast.Import):
+                edges |= {a.name for a in node.names if a.name in modules}
+            elif isinstance(node, ast.ImportFrom):
+                base = home.split(".")[:len(home.split(".")) - node.level + 1] if node.level else []
+                target = ".".join([*base, *([node.module] if node.module else [])])
+                for alias in node.names:
+                    edges.add(f"{target}.{alias.name}" if f"{target}.{alias.name}" in modules else target)
+        graph[name] = (edges & modules.keys()) - {name}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in graph[node]:
+            if other not in index:
+                visit(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            component = []
+            while (top := stack.pop()) != node:
+                component.append(top)
+            if component:
+                found.append(sorted([node, *component]))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_the_package_import_graph_has_no_cycle() -> None:
+    assert _cycles(_module_imports(PACKAGE)) == []
+
+
+def test_the_cycle_check_finds_a_circle_of_imports(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "core.py").write_text("from . import extension\n")
+    (package / "extension.py").write_text("from .core import helper\n")
+    (package / "leaf.py").write_text("from .core import helper\n")
+    assert _cycles(_module_imports(package)) == [["pkg.core", "pkg.extension"]]

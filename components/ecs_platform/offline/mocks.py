@@ -17,8 +17,8 @@ from typing import Any, Optional
 
 import pulumi
 
-ACCOUNT_ID = "123456789012"
-DEFAULT_REGION = "us-east-1"
+from . import mocks_images, mocks_schedules, mocks_services
+from .mock_context import ACCOUNT_ID, AUTO_NAMED, DEFAULT_REGION, Computer, Outputs, _Ctx, _hex, physical_name
 
 # Zones that need no opt-in, per region (EC2 DescribeAvailabilityZones). Regions not listed get a, b and c.
 AVAILABILITY_ZONES: dict[str, str] = {
@@ -83,62 +83,6 @@ ALB_HOSTED_ZONES: dict[str, str] = {
     "eu-central-1": "Z215JYRZR1TBD5",
 }
 
-# Property the provider fills with `<logical name>-<7 hex>` when a program leaves it out, per resource type.
-AUTO_NAMED: dict[str, str] = {
-    "aws:cloudwatch/logGroup:LogGroup": "name",
-    "aws:cloudwatch/metricAlarm:MetricAlarm": "name",
-    "aws:iam/role:Role": "name",
-    "aws:iam/rolePolicy:RolePolicy": "name",
-    "aws:iam/policy:Policy": "name",
-    "aws:ec2/securityGroup:SecurityGroup": "name",
-    "aws:lb/loadBalancer:LoadBalancer": "name",
-    "aws:lb/targetGroup:TargetGroup": "name",
-    "aws:ecs/cluster:Cluster": "name",
-    "aws:ecs/service:Service": "name",
-    "aws:sqs/queue:Queue": "name",
-    "aws:s3/bucket:Bucket": "bucket",
-    "aws:appautoscaling/policy:Policy": "name",
-    "aws:scheduler/schedule:Schedule": "name",
-    "aws:servicediscovery/httpNamespace:HttpNamespace": "name",
-}
-
-
-def _hex(seed: str, length: int) -> str:
-    return hashlib.sha256(seed.encode()).hexdigest()[:length]
-
-
-def physical_name(logical: str, seed: str) -> str:
-    """What Pulumi's auto-naming produces: the logical name, a dash and seven random hex characters."""
-    return f"{logical}-{_hex(seed, 7)}"
-
-
-Outputs = dict[str, Any]
-Computer = Callable[["_Ctx"], tuple[str, Outputs]]
-
-
-class _Ctx:
-    """What a computer needs to know about one registration."""
-
-    def __init__(self, args: pulumi.runtime.MockResourceArgs, region: str, revisions: dict[str, int]) -> None:
-        self.revisions = revisions
-        self.type = args.typ
-        self.name = args.name
-        self.inputs: dict[str, Any] = dict(args.inputs)
-        self.region = region
-        self.seed = f"{args.typ}::{args.name}"
-        prop = AUTO_NAMED.get(args.typ)
-        if prop and not self.inputs.get(prop):
-            suffix = ".fifo" if self.inputs.get("fifoQueue") else ""
-            self.inputs[prop] = physical_name(args.name, self.seed) + suffix
-
-    def hex(self, length: int, salt: str = "") -> str:
-        return _hex(self.seed + salt, length)
-
-    def arn(self, service: str, resource: str, *, region: bool = True, account: bool = True) -> str:
-        return f"arn:aws:{service}:{self.region if region else ''}:{ACCOUNT_ID if account else ''}:{resource}"
-
-    def ec2_id(self, prefix: str) -> str:
-        return f"{prefix}-{self.hex(17)}"
 
 
 def _log_group(c: _Ctx) -> tuple[str, Outputs]:
@@ -414,14 +358,14 @@ COMPUTERS: dict[str, Computer] = {
 # Types whose registration is a component: only the outputs a computer returns are state, never the inputs.
 REMOTE_COMPONENTS = frozenset({"awsx:ec2:Vpc"})
 
-# Answers for the resources of the operations features live in their own modules, registered here.
-from . import mocks_images, mocks_schedules, mocks_services  # noqa: E402 - they import this module's helpers
-
+# Answers for the resources of the operations features live in their own modules; their tables are read here.
 EXTRA_INVOKES: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {}
 for _extension in (mocks_services, mocks_images, mocks_schedules):
     COMPUTERS.update(_extension.COMPUTERS)
     EXTRA_INVOKES.update(_extension.INVOKES)
     REMOTE_COMPONENTS = REMOTE_COMPONENTS | _extension.REMOTE
+    for _type, _property in _extension.AUTO_NAMED.items():
+        AUTO_NAMED.setdefault(_type, _property)
 
 
 # Owners whose images the getAmi mock answers for: the alias and the account Amazon publishes Amazon Linux from.

@@ -12,7 +12,7 @@ import hashlib
 import json
 from typing import Any, Callable
 
-from .mocks import ACCOUNT_ID, AUTO_NAMED, _Ctx
+from .mock_context import ACCOUNT_ID, _Ctx
 
 REPOSITORY = "aws:ecr/repository:Repository"
 LIFECYCLE_POLICY = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
@@ -21,7 +21,8 @@ AWSX_IMAGE = "awsx:ecr:Image"
 
 # The provider auto-names a repository that is given no name (`<logical name>-<7 hex>`), at Check, so the name is
 # known at a first preview like the other auto-named types.
-AUTO_NAMED.setdefault(REPOSITORY, "name")
+AUTO_NAMED = {REPOSITORY: "name"}
+"""Auto-named types of this module, read into mock_context.AUTO_NAMED by mocks.py."""
 
 
 def _repository(c: _Ctx) -> tuple[str, dict[str, Any]]:

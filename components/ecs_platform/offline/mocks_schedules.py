@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .mocks import _Ctx, physical_name
+from .mock_context import _Ctx, physical_name
 
 SCHEDULE = "aws:scheduler/schedule:Schedule"
 DEFAULT_GROUP = "default"
@@ -37,3 +37,5 @@ INVOKES: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {}
 """Invoke token -> answer(args, region)."""
 REMOTE: frozenset[str] = frozenset()
 """Remote component types whose computer returns outputs only."""
+AUTO_NAMED: dict[str, str] = {}
+"""Auto-named types of this module (none beyond mock_context's)."""

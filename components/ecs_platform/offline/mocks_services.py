@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .mocks import _Ctx
+from .mock_context import _Ctx
 
 
 def _http_namespace(c: _Ctx) -> tuple[str, dict[str, Any]]:
@@ -23,3 +23,5 @@ INVOKES: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {}
 """Invoke token -> answer(args, region)."""
 REMOTE: frozenset[str] = frozenset()
 """Remote component types whose computer returns outputs only."""
+AUTO_NAMED: dict[str, str] = {}
+"""Auto-named types of this module (none beyond mock_context's)."""
