@@ -7,18 +7,27 @@ modules never import the toolchain, whatever is installed.
 from __future__ import annotations
 
 import ast
+import email
 import json
+import os
 import subprocess
 import sys
 import textwrap
 import venv
+import zipfile
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from .conftest import ROOT
 
 PACKAGE = ROOT / "components" / "ecs_platform"
+CLEAN = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+"""The environment of every process this module starts: nothing but the lean environment is importable there."""
 TOOLCHAIN_DEPENDENCIES = {"botocore", "pulumi-policy", "jsonschema", "matplotlib"}
 COMPONENTS = ["Network", "LoadBalancer", "Cluster", "WebService", "QueueWorker"]
 
@@ -49,30 +58,83 @@ USE_EVERY_COMPONENT = textwrap.dedent("""
 """)
 
 
+def _runtime_closure(requirements: list[str]) -> dict[str, metadata.Distribution]:
+    """The installed distributions ``requirements`` need, transitively, without extras."""
+    found: dict[str, metadata.Distribution] = {}
+    pending = list(requirements)
+    while pending:
+        requirement = Requirement(pending.pop())
+        if requirement.marker is not None and not requirement.marker.evaluate({"extra": ""}):
+            continue
+        name = canonicalize_name(requirement.name)
+        if name not in found:
+            found[name] = metadata.distribution(requirement.name)
+            pending.extend(found[name].requires or [])
+    return found
+
+
+def _link(distribution: metadata.Distribution, site: Path) -> None:
+    """Make ``distribution`` importable from ``site`` by linking what it installed: its packages whole (with the
+    byte code already compiled for them), inside a namespace package (``google``) only its own parts."""
+    installed = Path(str(distribution.locate_file("")))
+    parts = {Path(str(f)).parts[:2] for f in distribution.files or [] if not str(f).startswith("..")}
+    for part in parts:
+        top = installed / part[0]
+        if top.is_dir() and not (top / "__init__.py").exists() and len(part) == 2:
+            (site / part[0]).mkdir(exist_ok=True)
+            source, target = top / part[1], site / part[0] / part[1]
+        else:
+            source, target = top, site / part[0]
+        if not target.exists() and source.exists():
+            target.symlink_to(source)
+
+
+def _run(command: list[str], **options: Any) -> subprocess.CompletedProcess:
+    return subprocess.run(command, env=CLEAN, **options)
+
+
 @pytest.fixture(scope="module")
 def lean_environment(tmp_path_factory) -> Path:
-    """A fresh virtual environment holding the built wheel and only the dependencies it declares."""
+    """A virtual environment holding the built wheel and exactly the distributions its requirements (no extras)
+    need, linked from this environment rather than downloaded again; `pip check` proves nothing is missing."""
     work = tmp_path_factory.mktemp("lean")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(work),
-                    str(ROOT / "components")], check=True)
+    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "--wheel-dir",
+          str(work), str(ROOT / "components")], check=True)
     (wheel,) = work.glob("ecs_platform-*.whl")
-    venv.create(work / "venv", with_pip=True)
+    venv.create(work / "venv", with_pip=False)
     python = work / "venv" / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", str(wheel)],
-                   check=True)
+    site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], check=True,
+                     capture_output=True, text=True).stdout.strip())
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        declared = email.message_from_bytes(archive.read(name)).get_all("Requires-Dist") or []
+    for distribution in _runtime_closure(declared).values():
+        _link(distribution, site)
+    installed = _pip(python, "install", "--no-deps", "--quiet", str(wheel))
+    assert installed.returncode == 0, installed.stderr
     return python
 
 
+def _pip(python: Path, *args: str) -> subprocess.CompletedProcess:
+    """This environment's pip working on the environment of ``python``."""
+    return _run([sys.executable, "-m", "pip", "--python", str(python), "--disable-pip-version-check", *args],
+                capture_output=True, text=True)
+
+
 def test_the_wheel_without_extras_brings_none_of_the_toolchains_dependencies(lean_environment: Path) -> None:
-    listed = subprocess.run([str(lean_environment), "-m", "pip", "list", "--format", "json"], check=True,
-                            capture_output=True, text=True).stdout
-    installed = {p["name"].lower().replace("_", "-") for p in json.loads(listed)}
+    listed = json.loads(_pip(lean_environment, "list", "--format", "json").stdout)
+    installed = {p["name"].lower().replace("_", "-") for p in listed}
     assert "ecs-platform" in installed and "pulumi-aws" in installed
     assert not TOOLCHAIN_DEPENDENCIES & installed
 
 
+def test_the_wheels_requirements_are_all_met_in_the_lean_environment(lean_environment: Path) -> None:
+    checked = _pip(lean_environment, "check")
+    assert checked.returncode == 0, checked.stdout
+
+
 def test_the_wheel_without_extras_imports_and_uses_every_component(lean_environment: Path) -> None:
-    done = subprocess.run([str(lean_environment), "-c", USE_EVERY_COMPONENT], capture_output=True, text=True)
+    done = _run([str(lean_environment), "-c", USE_EVERY_COMPONENT], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["toolchain"] == []
@@ -83,7 +145,7 @@ def test_the_wheel_without_extras_imports_and_uses_every_component(lean_environm
 
 def test_the_toolchain_command_without_its_extra_says_what_to_install(lean_environment: Path) -> None:
     command = lean_environment.parent / "ecs-platform"
-    done = subprocess.run([str(command), "plan", "--stack", "dev"], capture_output=True, text=True)
+    done = _run([str(command), "plan", "--stack", "dev"], capture_output=True, text=True)
     assert done.returncode == 2
     assert done.stderr.strip().count("\n") == 0 and "ecs-platform[plan]" in done.stderr
 
