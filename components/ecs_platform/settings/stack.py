@@ -1,0 +1,285 @@
+"""StackSettings, everything a stack file configures: its sections as fields, the checks across them (run from
+settings/cross_checks.py), and the args of each component the program builds from them."""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Optional
+
+import pulumi
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from .. import defaults, validation
+from .._service import WEB_ONLY_ALARMS, WORKER_ONLY_ALARMS, Placement, ServiceAlarms
+from ..cluster import CapacityProviderStrategyItem, ClusterArgs
+from ..enums import ContainerInsights, NatGatewayStrategy
+from ..image_repository import ImageRepositoryArgs, mutable_tag_problem
+from ..load_balancer import LoadBalancerArgs
+from ..network import NetworkArgs
+from ..queue_worker import QueueWorkerArgs
+from ..scheduled_task import ScheduledTaskArgs
+from ..web_service import WebServiceArgs
+from .base import Bool, KeyProblems, _Settings
+from .cluster import ClusterSettings
+from .cross_checks import (
+    alarm_actions,
+    deployment_defaults,
+    deployment_strategy,
+    each_workload,
+    problems,
+    stack_account,
+    unique_priorities,
+    workload_names,
+)
+from .load_balancer import LoadBalancerSettings
+from .network import NetworkSettings
+from .operations import BudgetSettings, ServiceDefaultsSettings, StackAlarmSettings, TagSettings
+from .scheduled_tasks import ScheduledTaskSettings
+from .services import AlarmSettings, ServiceConnectSettings, ServiceSettings
+from .workers import WorkerSettings, _default_worker_strategy
+
+
+class StackSettings(_Settings):
+    """Everything a stack file configures."""
+
+    region: str = Field(alias="aws:region", description="AWS region of the stack (aws:region).")
+    tags: TagSettings
+    log_retention_days: int = Field(defaults.LOG_RETENTION_DAYS, description="Retention of every log group.")
+    registry_scanning: Literal["managed", "external"] = Field("managed", description=(
+        "managed: the stack sets the account's ECR registry scanning (every pushed image, every repository) when it "
+        "has repositories; external: another stack or the account's owners do (one stack per account may manage "
+        "it)."))
+    protect_data: Bool = Field(False, description=(
+        "Keep what the stack stores when a change would delete it: image repositories and the Service Connect "
+        "namespace refuse deletion and replacement (protect); log groups and the access-log bucket stay in AWS "
+        "(retainOnDelete). Queues follow serviceDefaults.protectQueues."))
+    network: NetworkSettings = Field(default_factory=NetworkSettings)
+    # Validated even when absent, so a stack without the section hears that HTTPS needs a certificate.
+    load_balancer: LoadBalancerSettings = Field(default_factory=lambda: {})  # type: ignore[arg-type]
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
+    service_defaults: ServiceDefaultsSettings = Field(default_factory=ServiceDefaultsSettings)
+    alarm_topic_arn: Optional[str] = Field(
+        None, description="SNS topic the on-call alarms and dead-letter alarms tell. Default: none, no on-call alarms.")
+    alarms: StackAlarmSettings = Field(default_factory=StackAlarmSettings,
+                                       description="Alarm thresholds of every service and worker (each may override).")
+    services: dict[str, ServiceSettings] = Field(default_factory=dict, description="Web services by name.")
+    workers: dict[str, WorkerSettings] = Field(default_factory=dict, description="Queue workers by name.")
+    scheduled_tasks: dict[str, ScheduledTaskSettings] = Field(default_factory=dict,
+                                                              description="Scheduled tasks by name.")
+    budget: Optional[BudgetSettings] = Field(None, description="Monthly budget the offline plan checks.")
+    provider: dict[str, Any] = Field(
+        default_factory=dict, alias="aws:*",
+        description="The stack file's other aws: keys (profile, assumeRoles...), for the stack's AWS provider.",
+    )
+
+    @field_validator("alarm_topic_arn")
+    @classmethod
+    def _topic(cls, value: Optional[str]) -> Optional[str]:
+        return None if value is None else validation.sns_topic_arn(value)
+
+    @field_validator("services", "workers", "scheduled_tasks")
+    @classmethod
+    def _names(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        return workload_names(value, info.field_name)
+
+    @field_validator("services")
+    @classmethod
+    def _unique_priorities(cls, services: dict[str, ServiceSettings]) -> dict[str, ServiceSettings]:
+        return unique_priorities(services)
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        return validation.known_region(value)
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        return validation.log_retention_days(value)
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> "StackSettings":
+        """Every cross-key check, every problem at once: a person fixes them all in one go."""
+        found = problems(self)
+        if found:
+            raise KeyProblems(found)
+        return self
+
+    def renamed_from(self, name: str) -> Optional[str]:
+        """The name workload ``name`` had before a rename, or None."""
+        return next((w.renamed_from for _, n, w in each_workload(self) if n == name), None)
+
+    def account(self) -> Optional[str]:
+        """The AWS account the stack deploys to, when the stack file says it: one allowedAccountIds, or the one
+        account its certificate and alarm topic share."""
+        return stack_account(self)
+
+    def image_repositories(self) -> dict[str, ImageRepositoryArgs]:
+        """Args of the ImageRepository of each workload that has a repository section, by workload name."""
+        return {name: {**w.repository.args(w.cpu_architecture), "protect_data": self.protect_data,
+                       **self._renamed(name)}  # type: ignore[misc]
+                for _, name, w in each_workload(self) if w.repository is not None}
+
+    def warnings(self, namespace: str) -> list[str]:
+        """One line per image that can change under a running workload (a mutable tag such as latest, or no tag),
+        naming its key: worth fixing, not worth refusing (the policy pack advises the same)."""
+        found = []
+        for kind, name, w in each_workload(self):
+            images = [("image", w.image)] + [(f"sidecars[{i}].image", c.image) for i, c in enumerate(w.sidecars)]
+            for key, image in images:
+                problem = mutable_tag_problem(image) if image else None
+                if problem:
+                    found.append(f"{namespace}:{kind}.{name}.{key}: {problem}")
+        return found
+
+    def default_tags(self, project: str, stack: str) -> dict[str, str]:
+        return {"environment": stack, "project": project, "owner": self.tags.owner, **self.tags.extra}
+
+    def network_args(self) -> NetworkArgs:
+        n = self.network
+        return {
+            "cidr_block": n.cidr,
+            "availability_zone_count": n.az_count,
+            "nat_gateway_strategy": n.nat_gateways,
+            "public_subnet_prefix": n.public_subnet_prefix,
+            "private_subnet_prefix": n.private_subnet_prefix,
+            "flow_log_retention_days": self.log_retention_days,
+            "vpc_endpoints": list(n.endpoints),
+            "protect_data": self.protect_data,
+            **({"nat_instance_type": n.nat_instance_type} if n.nat_gateways is NatGatewayStrategy.INSTANCE else {}),
+        }
+
+    def load_balancer_args(
+        self, vpc_id: pulumi.Input[str], vpc_cidr_block: pulumi.Input[str], public_subnet_ids: pulumi.Input[list[str]]
+    ) -> LoadBalancerArgs:
+        lb = self.load_balancer
+        args: LoadBalancerArgs = {
+            "vpc_id": vpc_id,
+            "vpc_cidr_block": vpc_cidr_block,
+            "public_subnet_ids": public_subnet_ids,
+            "protocol": lb.protocol,
+            "ssl_policy": lb.ssl_policy,
+            "ingress_cidrs": list(lb.ingress_cidrs),
+            "idle_timeout_seconds": lb.idle_timeout_seconds,
+            "deletion_protection": lb.deletion_protection,
+            "access_logs": lb.access_logs,
+            "access_log_retention_days": lb.access_log_retention_days,
+            "protect_data": self.protect_data,
+        }
+        if lb.certificate_arn:
+            args["certificate_arn"] = lb.certificate_arn
+        return args
+
+    def _alarms(self, own: AlarmSettings, *, web: bool) -> Optional[ServiceAlarms]:
+        """On-call alarms with the stack's thresholds under the workload's own, telling alarmTopicArn; none without
+        it."""
+        if not self.alarm_topic_arn:
+            return None
+        elsewhere = WORKER_ONLY_ALARMS if web else WEB_ONLY_ALARMS
+        stack = {k: v for k, v in self.alarms.thresholds().items() if k not in elsewhere}
+        return {  # type: ignore[typeddict-item]
+            "actions": alarm_actions(self),
+            **stack,
+            **own.thresholds(),
+            "container_insights": self.cluster.container_insights is not ContainerInsights.DISABLED,
+        }
+
+    def _connect_args(self, name: str, own: Optional[ServiceConnectSettings],
+                         namespace: Optional[pulumi.Input[str]]) -> dict[str, Any]:
+        if own is None:
+            return {}
+        if namespace is None:
+            raise ValueError(f"{name} joins Service Connect: pass the cluster's service_connect_namespace_arn")
+        # A renamed service keeps the discovery name its callers know unless the stack file gives another.
+        return {"service_connect": own.args(self.renamed_from(name) or name, namespace)}
+
+    def _renamed(self, name: str) -> dict[str, Any]:
+        old = self.renamed_from(name)
+        return {"renamed_from": old} if old else {}
+
+    def callers(self) -> list[tuple[str, str]]:
+        """(callee, caller) pairs of the stack's Service Connect: who may call whom."""
+        return [(name, caller) for name, s in self.services.items() if s.service_connect is not None
+                for caller in s.service_connect.callers]
+
+    def web_service_args(self, name: str, placement: Placement, *, namespace: Optional[pulumi.Input[str]] = None,
+                         image: Optional[pulumi.Input[str]] = None, **wiring: Any) -> WebServiceArgs:
+        """Args of the WebService `name`; `wiring` supplies the load balancer outputs, `namespace` the cluster's
+        Service Connect namespace ARN, `image` its ImageRepository's image_uri when it has a repository."""
+        s = self.services[name]
+        alarms = self._alarms(s.alarms, web=True)
+        args: dict[str, Any] = {
+            **wiring,
+            **self._connect_args(name, s.service_connect, namespace),
+            **({"alarms": alarms} if alarms else {}),
+            **self._renamed(name),
+            "placement": placement,
+            "deployment": {**deployment_defaults(self), **deployment_strategy(s)},
+            "task": s.task_args(self.log_retention_days, image, self.protect_data),
+            "priority": s.priority,
+            "path_patterns": list(s.path_patterns),
+            "host_headers": list(s.host_headers),
+            "container_port": s.container_port,
+            "health_check": s.health_check.model_dump(),
+            "deregistration_delay_seconds": s.deregistration_delay_seconds,
+            "health_check_grace_period_seconds": s.health_check_grace_period_seconds,
+            "capacity_provider_strategy": s.strategy(self.cluster.default_capacity_provider_strategy),
+            "autoscaling": {k: v for k, v in s.autoscaling.model_dump().items() if v is not None},
+        }
+        if s.desired_count is not None:
+            args["desired_count"] = s.desired_count
+        return args  # type: ignore[return-value]
+
+    def queue_worker_args(self, name: str, placement: Placement, *, namespace: Optional[pulumi.Input[str]] = None,
+                          image: Optional[pulumi.Input[str]] = None) -> QueueWorkerArgs:
+        """Args of the QueueWorker `name`; `namespace` is the cluster's Service Connect namespace ARN, `image` its
+        ImageRepository's image_uri when it has a repository."""
+        w = self.workers[name]
+        queue = {k: v for k, v in w.queue.model_dump().items() if v is not None}
+        scaling = w.scaling.model_dump()
+        alarms = self._alarms(w.alarms, web=False)
+        args: dict[str, Any] = {
+            **self._connect_args(name, w.service_connect, namespace),
+            **({"alarms": alarms} if alarms else {}),
+            **self._renamed(name),
+            "placement": placement,
+            "deployment": deployment_defaults(self),
+            "task": w.task_args(self.log_retention_days, image, self.protect_data),
+            "queue": queue,
+            "protect_queues": self.service_defaults.protect_queues,
+            "scaling": scaling,
+            "capacity_provider_strategy": w.strategy(_default_worker_strategy()),
+            "alarm_actions": [self.alarm_topic_arn] if self.alarm_topic_arn else [],
+        }
+        return args  # type: ignore[return-value]
+
+    def scheduled_task_args(self, name: str, placement: Placement, *,
+                            image: Optional[pulumi.Input[str]] = None) -> ScheduledTaskArgs:
+        """Args of the ScheduledTask `name`; its dead-letter alarm tells alarmTopicArn; `image` is its
+        ImageRepository's image_uri when it has a repository."""
+        t = self.scheduled_tasks[name]
+        return {
+            **self._renamed(name),  # type: ignore[typeddict-item]
+            "placement": placement,
+            "task": t.task_args(self.log_retention_days, image, self.protect_data),
+            "schedule": t.schedule,
+            "timezone": t.timezone,
+            "retry": t.retry.model_dump(),  # type: ignore[typeddict-item]
+            "on_demand": t.on_demand,
+            "enabled": t.enabled,
+            "alarm_actions": alarm_actions(self),  # type: ignore[typeddict-item]
+        }
+
+    def cluster_args(self) -> ClusterArgs:
+        strategy: list[CapacityProviderStrategyItem] = [
+            {"capacity_provider": i.capacity_provider, "weight": i.weight, "base": i.base}
+            for i in self.cluster.default_capacity_provider_strategy
+        ]
+        args: ClusterArgs = {
+            "container_insights": self.cluster.container_insights,
+            "default_capacity_provider_strategy": strategy,
+            "exec_log_retention_days": self.log_retention_days,
+            "protect_data": self.protect_data,
+        }
+        if self.cluster.service_connect_namespace is not None:
+            args["service_connect_namespace"] = self.cluster.service_connect_namespace
+        return args

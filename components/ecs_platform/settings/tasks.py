@@ -1,0 +1,245 @@
+"""Settings of what a workload runs, shared by services, workers and scheduled tasks: the task (image, size,
+environment, secrets, role), its container health check and its sidecars."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+import pulumi
+from pydantic import Field, field_validator, model_validator
+
+from .. import defaults, validation
+from ..cluster import CapacityProviderStrategyItem
+from ..enums import CpuArchitecture
+from ..image_repository import BuildProblem, check_build
+from ..task_definition import TaskArgs, scratch_path_problem, secret_arn_problem
+from .base import Bool, KeyProblem, _Settings
+from .cluster import CapacityProviderSettings, _strategy
+from .repositories import RepositorySettings
+
+
+class ContainerHealthCheckSettings(_Settings):
+    command: list[str] = Field(min_length=2, description='["CMD-SHELL", "curl -f http://localhost:8080/health"]')
+    interval_seconds: int = Field(defaults.HEALTH_CHECK_INTERVAL_SECONDS, ge=5, le=300)
+    timeout_seconds: int = Field(defaults.HEALTH_CHECK_TIMEOUT_SECONDS, ge=2, le=60)
+    retries: int = Field(defaults.HEALTH_CHECK_RETRIES, ge=1, le=10)
+    start_period_seconds: int = Field(defaults.HEALTH_CHECK_START_PERIOD_SECONDS, ge=0, le=300)
+
+    @model_validator(mode="after")
+    def _shape(self) -> "ContainerHealthCheckSettings":
+        if self.command[0] not in ("CMD", "CMD-SHELL"):
+            raise KeyProblem("command", f"must start with CMD or CMD-SHELL; got {self.command[0]!r}")
+        if self.timeout_seconds >= self.interval_seconds:
+            raise KeyProblem("timeoutSeconds", "must be shorter than intervalSeconds")
+        return self
+
+
+def _check_environment(environment: dict[str, str]) -> dict[str, str]:
+    for key in environment:
+        try:
+            validation.environment_name(key)
+            validation.plaintext_environment({key: ""})
+        except ValueError as error:
+            raise KeyProblem(key, str(error)) from None
+    return environment
+
+
+def _check_secrets(secrets: dict[str, str]) -> dict[str, str]:
+    for key, value in secrets.items():
+        try:
+            validation.environment_name(key)
+            validation.secret_reference(value)
+        except ValueError as error:
+            raise KeyProblem(key, str(error)) from None
+        problem = secret_arn_problem(value)
+        if problem:
+            raise KeyProblem(key, problem)
+    return secrets
+
+
+_CONTAINER_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,255}$")
+
+
+class SidecarSettings(_Settings):
+    name: str
+    image: str
+    essential: Bool = False
+    cpu: int = Field(0, ge=0)
+    memory_reservation: Optional[int] = Field(None, ge=6)
+    port: Optional[int] = Field(None, ge=1, le=65535)
+    command: Optional[list[str]] = None
+    environment: dict[str, str] = Field(default_factory=dict)
+    secrets: dict[str, str] = Field(default_factory=dict)
+    read_only_root_filesystem: Bool = True
+    user: Optional[str] = None
+
+    _environment = field_validator("environment")(classmethod(lambda cls, v: _check_environment(v)))
+    _secrets = field_validator("secrets")(classmethod(lambda cls, v: _check_secrets(v)))
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _CONTAINER_NAME.match(value):
+            raise ValueError(f"container names are 1 to 255 letters, digits, _ and -; got {value!r}")
+        return value
+
+    _image = field_validator("image")(classmethod(lambda cls, v: validation.pinned_image(v)))
+
+
+class PolicyStatementSettings(_Settings):
+    actions: list[str] = Field(min_length=1)
+    resources: list[str] = Field(min_length=1)
+
+    _actions = field_validator("actions")(classmethod(lambda cls, v: [validation.iam_action(a) for a in v]))
+    _resources = field_validator("resources")(classmethod(lambda cls, v: [validation.iam_resource(r) for r in v]))
+
+
+class TaskSettings(_Settings):
+    """What runs: shared by services and workers."""
+
+    image: Optional[str] = Field(None, description="Container image, pinned by tag or digest. Required unless "
+                                                   "repository gives it.")
+    repository: Optional[RepositorySettings] = Field(None, description="An ECR repository for the images, and the "
+                                                                      "image from it. Default: none.")
+    cpu: int = defaults.TASK_CPU
+    memory: int = defaults.TASK_MEMORY
+    cpu_architecture: CpuArchitecture = defaults.CPU_ARCHITECTURE
+    entry_point: Optional[list[str]] = None
+    command: Optional[list[str]] = None
+    environment: dict[str, str] = Field(default_factory=dict)
+    secrets: dict[str, str] = Field(default_factory=dict)
+    secrets_kms_key_arn: Optional[str] = None
+    container_health_check: Optional[ContainerHealthCheckSettings] = None
+    read_only_root_filesystem: Bool = True
+    scratch_paths: list[str] = Field(default_factory=list)
+    user: Optional[str] = None
+    stop_timeout_seconds: Optional[int] = Field(None, ge=2, le=120)
+    sidecars: list[SidecarSettings] = Field(default_factory=list)
+    task_role_policy: list[PolicyStatementSettings] = Field(default_factory=list)
+    capacity_provider_strategy: Optional[list[CapacityProviderSettings]] = None
+    renamed_from: Optional[str] = Field(None, description=(
+        "The name this workload had before a rename: its queue, repository, log group and the rest keep their state "
+        "under the new name (Pulumi aliases) instead of being deleted and created again."))
+
+    _environment = field_validator("environment")(classmethod(lambda cls, v: _check_environment(v)))
+    _secrets = field_validator("secrets")(classmethod(lambda cls, v: _check_secrets(v)))
+    _image = field_validator("image")(classmethod(lambda cls, v: None if v is None else validation.pinned_image(v)))
+
+    @field_validator("scratch_paths")
+    @classmethod
+    def _scratch(cls, paths: list[str]) -> list[str]:
+        for path in paths:
+            problem = scratch_path_problem(path)
+            if problem:
+                raise ValueError(problem)
+        if len(set(paths)) != len(paths):
+            raise ValueError(f"lists a path twice: {paths}")
+        return paths
+
+    @field_validator("user")
+    @classmethod
+    def _user(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and not re.match(r"^[a-zA-Z0-9_.-]+(:[a-zA-Z0-9_.-]+)?$", value):
+            raise ValueError(f"must be a user, or user:group, as a name or a number such as 1000:1000; got {value!r}")
+        return value
+
+    @field_validator("sidecars")
+    @classmethod
+    def _sidecar_names(cls, sidecars: list[SidecarSettings]) -> list[SidecarSettings]:
+        names = [s.name for s in sidecars]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"container names must be unique in a task; {', '.join(twice)} appears twice")
+        return sidecars
+
+    @field_validator("secrets_kms_key_arn")
+    @classmethod
+    def _kms(cls, value: Optional[str]) -> Optional[str]:
+        return None if value is None else validation.arn(value, "kms", "key/")
+
+    @field_validator("capacity_provider_strategy")
+    @classmethod
+    def _own_strategy(cls, value: Optional[list[CapacityProviderSettings]]) -> Optional[list[CapacityProviderSettings]]:
+        return None if value is None else _strategy(value)
+
+    @model_validator(mode="after")
+    def _image_source(self) -> "TaskSettings":
+        if self.image is None and self.repository is None:
+            raise KeyProblem("image", "required: an image reference pinned by tag or digest, or a repository "
+                                      "section that gives the image")
+        if self.image is not None and self.repository is not None:
+            raise KeyProblem("repository", "the image comes from image or from repository, not both; remove image "
+                                           "to run the repository's tag or build")
+        build = self.repository.build if self.repository else None
+        if build is not None:
+            try:
+                check_build(build.image_build(self.cpu_architecture))
+            except BuildProblem as problem:
+                raise KeyProblem(f"repository.build.{problem.key}", str(problem)) from None
+        return self
+
+    @model_validator(mode="after")
+    def _task(self) -> "TaskSettings":
+        if self.cpu not in validation.FARGATE_MEMORY:
+            raise KeyProblem("cpu", validation.one_of(self.cpu, validation.FARGATE_MEMORY))
+        try:
+            validation.fargate_size(self.cpu, self.memory)
+        except ValueError as error:
+            raise KeyProblem("memory", str(error)) from None
+        both = set(self.environment) & set(self.secrets)
+        if both:
+            raise KeyProblem("environment", f"{', '.join(sorted(both))} is also under secrets; keep one")
+        # ContainerDefinition cpu and memoryReservation: what the sidecars reserve comes out of the task's.
+        reserved = sum(s.memory_reservation or 0 for s in self.sidecars)
+        if reserved >= self.memory:
+            raise KeyProblem("sidecars", f"the sidecars reserve {reserved} MiB of the task's {self.memory}; leave "
+                                         "memory for the main container")
+        cpu = sum(s.cpu for s in self.sidecars)
+        if cpu >= self.cpu:
+            raise KeyProblem("sidecars", f"the sidecars reserve {cpu} of the task's {self.cpu} CPU units; leave CPU "
+                                         "for the main container")
+        return self
+
+    def task_args(self, log_retention_days: int, image: Optional[pulumi.Input[str]] = None,
+                  protect_data: bool = False) -> TaskArgs:
+        """The task's args; ``image`` is the image of its repository, when it has one; ``protect_data`` keeps its
+        log group when it leaves the stack."""
+        if image is None and self.image is None:
+            raise ValueError("the workload's image comes from its repository: pass the ImageRepository's image_uri")
+        args: TaskArgs = {
+            "image": image if image is not None else self.image,  # type: ignore[typeddict-item]
+            "cpu": self.cpu,
+            "memory": self.memory,
+            "cpu_architecture": self.cpu_architecture,
+            "environment": dict(self.environment),
+            "secrets": dict(self.secrets),
+            "read_only_root_filesystem": self.read_only_root_filesystem,
+            "scratch_paths": list(self.scratch_paths),
+            "log_retention_days": log_retention_days,
+            "protect_data": protect_data,
+            "sidecars": [
+                {k: v for k, v in s.model_dump().items() if v is not None}  # type: ignore[misc]
+                for s in self.sidecars
+            ],
+            "task_role_statements": [{"actions": s.actions, "resources": s.resources} for s in self.task_role_policy],
+        }
+        if self.stop_timeout_seconds is not None:
+            args["stop_timeout_seconds"] = self.stop_timeout_seconds
+        if self.command:
+            args["command"] = list(self.command)
+        if self.entry_point:
+            args["entry_point"] = list(self.entry_point)
+        if self.user:
+            args["user"] = self.user
+        if self.secrets_kms_key_arn:
+            args["secrets_kms_key_arn"] = self.secrets_kms_key_arn
+        if self.container_health_check:
+            args["health_check"] = self.container_health_check.model_dump()  # type: ignore[typeddict-item]
+        return args
+
+    def strategy(self, fallback: list[CapacityProviderSettings]) -> list[CapacityProviderStrategyItem]:
+        return [
+            {"capacity_provider": s.capacity_provider, "weight": s.weight, "base": s.base}
+            for s in (self.capacity_provider_strategy if self.capacity_provider_strategy is not None else fallback)
+        ]
