@@ -8,9 +8,16 @@ from typing import Any
 
 import pytest
 
+from ecs_platform.offline.engine import share_runs
 from ecs_platform.testing import ProgramRun, run, run_stack
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Many tests read the same stack's run (through the CLI, a fixture, a copy of the program): run it once per
+    # test process and hand each caller its own copy.
+    share_runs()
 
 
 @pytest.fixture(scope="session")

@@ -254,3 +254,18 @@ def test_the_cycle_check_finds_a_circle_of_imports(tmp_path: Path) -> None:
     (package / "extension.py").write_text("from .core import helper\n")
     (package / "leaf.py").write_text("from .core import helper\n")
     assert _cycles(_module_imports(package)) == [["pkg.core", "pkg.extension"]]
+
+
+def test_the_toolchain_starts_without_loading_the_aws_sdk() -> None:
+    # The package imports a component when it is first used: `ecs-platform plan` starts its policy pack before the
+    # program (and with it pulumi_aws) is loaded.
+    probe = "import sys, ecs_platform.toolchain.cli, ecs_platform.toolchain.policy_runner; print('pulumi_aws' in sys.modules)"
+    done = _run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.stdout.strip() == "False", done.stderr
+
+
+def test_a_component_is_importable_from_the_package_when_first_used() -> None:
+    import ecs_platform
+
+    assert ecs_platform.WebService.__module__ == "ecs_platform.web_service"
+    assert set(ecs_platform.__all__) <= set(dir(ecs_platform))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ecs_platform.offline.stack_file import StackFileError, read_stack_config
 from ecs_platform.toolchain.cli import main
@@ -168,3 +169,31 @@ def test_two_merge_keys_in_one_mapping_are_refused_with_the_list_form(config: Co
 
 def test_merging_something_that_is_not_a_mapping_is_refused_in_one_line(config: Config) -> None:
     assert "`<<` merges a mapping" in refusal(config, f"  {NS}:a: {{<<: 5}}\n")
+
+
+@pytest.mark.parametrize("text", [
+    *(path.read_text() for path in sorted(ROOT.glob("Pulumi.*.yaml"))),
+    "a: 2024-06-01\nb: on\nc: 1:00:00\nd: 1e3\ne: '07'\nf: !!str 12\ng: |\n  text\nh: ~\ni: [1, 0x1F, .inf]\n",
+    "defaults: {cpu: 256}\nservice:\n  <<: {memory: 512}\n  cpu: !!int 512\n",
+    "key: value\nkey: again\n",
+    "list:\n- a\n - b\n",
+])
+def test_libyaml_and_pyyaml_read_every_text_alike(text: str) -> None:
+    """Text without anchors is composed by libyaml for speed; what it means, or the problem reported, must be what
+    PyYAML's composer makes of it."""
+    from ecs_platform.offline import stack_file
+
+    def read(loader_class: type) -> object:
+        loader = loader_class(text)
+        try:
+            node = loader.get_node() if loader.check_node() else None
+            return stack_file._Decoder({}).decode(node)
+        except StackFileError as error:
+            return str(error)
+        except yaml.YAMLError:
+            return "not YAML"  # read_yaml then reports PyYAML's own message either way
+        finally:
+            loader.dispose()
+
+    assert stack_file._FastLoader is not None
+    assert read(stack_file._FastLoader) == read(stack_file._Loader)

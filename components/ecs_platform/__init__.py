@@ -1,33 +1,81 @@
 """ecs_platform: Pulumi components for production ECS on Fargate.
 
-The public API is what this module exports. The offline toolchain (``ecs_platform.toolchain``: plan, fidelity,
+The public API is what this module exports; each name is imported when first used, so a program pays for the
+components it uses and the offline toolchain starts without loading the AWS SDK. The offline toolchain (``ecs_platform.toolchain``: plan, fidelity,
 policy runner) is an extra the components never import; ``ecs_platform.testing`` helps consumers test their
 programs under mocks.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.2.0"
 
-from . import _sdk  # noqa: F401 - first: the SDK modules, without their import-time deprecation warnings
-from ._service import Deployment, Placement, ServiceAlarms, ServiceConnect
-from .cluster import CapacityProviderStrategyItem, Cluster, ClusterArgs
-from .enums import (
-    CapacityProvider,
-    ContainerInsights,
-    CpuArchitecture,
-    DeploymentStrategy,
-    ListenerProtocol,
-    NatGatewayStrategy,
-    VpcEndpointService,
-    WorkerScalingMode,
-)
-from .image_repository import ImageBuild, ImageRepository, ImageRepositoryArgs
-from .load_balancer import LoadBalancer, LoadBalancerArgs
-from .network import Network, NetworkArgs
-from .queue_worker import QueueArgs, QueueWorker, QueueWorkerArgs, ScalingStep, WorkerScaling
-from .registry_scanning import RegistryScanning, RegistryScanningArgs
-from .scheduled_task import ScheduledTask, ScheduledTaskArgs, ScheduleRetry
-from .task_definition import ContainerHealthCheck, PolicyStatement, Sidecar, TaskArgs
-from .web_service import TargetHealthCheck, WebAutoscaling, WebService, WebServiceArgs
+if TYPE_CHECKING:
+    from ._service import Deployment, Placement, ServiceAlarms, ServiceConnect
+    from .cluster import CapacityProviderStrategyItem, Cluster, ClusterArgs
+    from .enums import (
+        CapacityProvider,
+        ContainerInsights,
+        CpuArchitecture,
+        DeploymentStrategy,
+        ListenerProtocol,
+        NatGatewayStrategy,
+        VpcEndpointService,
+        WorkerScalingMode,
+    )
+    from .image_repository import ImageBuild, ImageRepository, ImageRepositoryArgs
+    from .load_balancer import LoadBalancer, LoadBalancerArgs
+    from .network import Network, NetworkArgs
+    from .queue_worker import QueueArgs, QueueWorker, QueueWorkerArgs, ScalingStep, WorkerScaling
+    from .registry_scanning import RegistryScanning, RegistryScanningArgs
+    from .scheduled_task import ScheduledTask, ScheduledTaskArgs, ScheduleRetry
+    from .task_definition import ContainerHealthCheck, PolicyStatement, Sidecar, TaskArgs
+    from .web_service import TargetHealthCheck, WebAutoscaling, WebService, WebServiceArgs
+
+_EXPORTS = {
+    "CapacityProvider": ".enums",
+    "CapacityProviderStrategyItem": ".cluster",
+    "Cluster": ".cluster",
+    "ClusterArgs": ".cluster",
+    "ContainerHealthCheck": ".task_definition",
+    "ContainerInsights": ".enums",
+    "CpuArchitecture": ".enums",
+    "Deployment": "._service",
+    "DeploymentStrategy": ".enums",
+    "ImageBuild": ".image_repository",
+    "ImageRepository": ".image_repository",
+    "ImageRepositoryArgs": ".image_repository",
+    "ListenerProtocol": ".enums",
+    "LoadBalancer": ".load_balancer",
+    "LoadBalancerArgs": ".load_balancer",
+    "NatGatewayStrategy": ".enums",
+    "Network": ".network",
+    "NetworkArgs": ".network",
+    "Placement": "._service",
+    "PolicyStatement": ".task_definition",
+    "QueueArgs": ".queue_worker",
+    "QueueWorker": ".queue_worker",
+    "QueueWorkerArgs": ".queue_worker",
+    "RegistryScanning": ".registry_scanning",
+    "RegistryScanningArgs": ".registry_scanning",
+    "ScalingStep": ".queue_worker",
+    "ScheduleRetry": ".scheduled_task",
+    "ScheduledTask": ".scheduled_task",
+    "ScheduledTaskArgs": ".scheduled_task",
+    "ServiceAlarms": "._service",
+    "ServiceConnect": "._service",
+    "Sidecar": ".task_definition",
+    "TargetHealthCheck": ".web_service",
+    "TaskArgs": ".task_definition",
+    "VpcEndpointService": ".enums",
+    "WebAutoscaling": ".web_service",
+    "WebService": ".web_service",
+    "WebServiceArgs": ".web_service",
+    "WorkerScaling": ".queue_worker",
+    "WorkerScalingMode": ".enums",
+}
+"""Each public name and the module that defines it, imported on first use (PEP 562)."""
 
 __all__ = [
     "__version__",
@@ -72,3 +120,18 @@ __all__ = [
     "WorkerScaling",
     "WorkerScalingMode",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a component (and the parts of the AWS SDKs it needs) when it is first used, so that importing
+    ``ecs_platform.offline`` or the toolchain does not load the whole of pulumi_aws."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -11,6 +11,8 @@ import pulumi
 import pulumi_aws as aws
 from pulumi.runtime.settings import get_monitor
 
+from . import _sdk  # noqa: F401 - first: the SDK modules, without their import-time deprecation warnings
+
 T = TypeVar("T")
 _LOOKUPS: "weakref.WeakKeyDictionary[Any, dict[tuple[Any, str], Any]]" = weakref.WeakKeyDictionary()
 

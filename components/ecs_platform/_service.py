@@ -11,6 +11,7 @@ import pulumi
 import pulumi_aws as aws
 from typing_extensions import NotRequired
 
+from . import _sdk  # noqa: F401 - first: the SDK modules, without their import-time deprecation warnings
 from . import defaults, validation
 from .cluster import CapacityProviderStrategyItem, strategy_items
 from .enums import ECS_DEPLOYMENT_STRATEGY, PROGRESSIVE_STRATEGIES, CapacityProvider, DeploymentStrategy

@@ -15,6 +15,7 @@ import pulumi_aws as aws
 import pulumi_awsx as awsx
 from typing_extensions import NotRequired
 
+from . import _sdk  # noqa: F401 - first: the SDK modules, without their import-time deprecation warnings
 from . import defaults, naming, validation
 from ._aws import AccountContext
 from ._args import check_keys

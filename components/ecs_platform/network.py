@@ -10,6 +10,7 @@ import pulumi_aws as aws
 import pulumi_awsx as awsx
 from typing_extensions import NotRequired
 
+from . import _sdk  # noqa: F401 - first: the SDK modules, without their import-time deprecation warnings
 from . import defaults, validation
 from ._args import check_keys
 from ._aws import AccountContext, ingress_from_cidr, policy_document, service_trust_policy

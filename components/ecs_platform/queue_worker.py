@@ -7,6 +7,7 @@ import pulumi
 import pulumi_aws as aws
 from typing_extensions import NotRequired
 
+from . import _sdk  # noqa: F401 - first: the SDK modules, without their import-time deprecation warnings
 from . import defaults, naming, validation
 from ._args import check_keys
 from ._aws import AccountContext

@@ -6,6 +6,7 @@ import pulumi
 import pulumi_aws as aws
 from typing_extensions import NotRequired
 
+from . import _sdk  # noqa: F401 - first: the SDK modules, without their import-time deprecation warnings
 from ._args import check_keys
 
 SCAN_ON_PUSH_EVERYWHERE = {"scan_frequency": "SCAN_ON_PUSH",

@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 from typing_extensions import NotRequired
 
+from . import _sdk  # noqa: F401 - first: the SDK modules, without their import-time deprecation warnings
 from . import defaults, naming, validation
 from ._aws import AccountContext, policy_document
 from .enums import CpuArchitecture

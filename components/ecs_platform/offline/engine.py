@@ -12,6 +12,8 @@ of ``namespace:key`` to string, with structured values as JSON text (see :func:`
 from __future__ import annotations
 
 import contextlib
+import copy
+import hashlib
 import json
 import logging
 import os
@@ -330,6 +332,10 @@ def run(
     Exceptions the program raises propagate unchanged once every pending registration has settled.
     """
     config = dict(config or {})
+    key = _share_key(program, project, stack, config, preview, secret_keys, stack_references) if mocks is None \
+        else None
+    if key is not None and key in _shared_runs:
+        return _replay(_shared_runs[key], on_register)
     mocks = mocks or AwsMocks(region=config.get("aws:region", "us-east-1"), preview=preview,
                               stack_references=stack_references)
     monitor = RecordingMonitor(mocks, on_register, config)
@@ -362,8 +368,51 @@ def run(
     if monitor.root is not None:
         monitor.root.outputs = _plain(outputs or {})
     resources = [r for r in monitor.registrations if r is not monitor.root]
-    return ProgramRun(project=project, stack=stack, resources=resources, outputs=_plain(outputs or {}),
-                      preview=preview, root=monitor.root, warnings=warnings.messages)
+    result = ProgramRun(project=project, stack=stack, resources=resources, outputs=_plain(outputs or {}),
+                        preview=preview, root=monitor.root, warnings=warnings.messages)
+    if key is not None:
+        _shared_runs[key] = copy.deepcopy(result)
+    return result
+
+
+_shared_runs: dict[str, ProgramRun] = {}
+_sharing = False
+
+
+def share_runs(enabled: bool = True) -> None:
+    """Share identical runs of program directories in this process from now on: the first run of a program (its
+    files, stack, config, preview and stack references all the same) is kept, and every later caller gets its own
+    copy, with ``on_register`` told about each registration in order as the run would. Meant for test sessions,
+    where many tests read the same stack's run; a process that runs each program once (the CLI) gains nothing.
+    Runs with mocks of their own, of callables, and runs that raise are never shared."""
+    global _sharing
+    _sharing = enabled
+    if not enabled:
+        _shared_runs.clear()
+
+
+def _share_key(program: Union[Callable[[], Any], str, Path], project: str, stack: str, config: Mapping[str, str],
+               preview: bool, secret_keys: Sequence[str],
+               stack_references: Optional[Mapping[str, Mapping[str, Any]]]) -> Optional[str]:
+    if not _sharing or callable(program):
+        return None
+    directory = Path(program).resolve()
+    digest = hashlib.sha256()
+    # The program is the Python files beside its __main__.py and its project file, wherever the directory is.
+    for source in sorted([*directory.glob("*.py"), directory / "Pulumi.yaml"]):
+        if source.is_file():
+            digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
+    digest.update(json.dumps([project, stack, config, preview, list(secret_keys), stack_references],
+                             sort_keys=True, default=str).encode())
+    return digest.hexdigest()
+
+
+def _replay(shared: ProgramRun, on_register: Optional[Callable[[Registration], None]]) -> ProgramRun:
+    run = copy.deepcopy(shared)
+    if on_register is not None:
+        for registration in ([run.root] if run.root is not None else []) + run.resources:
+            on_register(registration)
+    return run
 
 
 class _Warnings(logging.Handler):

@@ -94,6 +94,34 @@ class _Loader(yaml.SafeLoader):
 
 _Loader.add_implicit_resolver(_PLAIN, re.compile(r".*", re.S), None)
 
+_FastLoader: Optional[type] = None
+if getattr(yaml, "__with_libyaml__", False):
+    class _FastLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
+        """libyaml's scanner, parser and composer with :class:`_Loader`'s resolution, for text without anchors
+        (libyaml refuses an anchor defined twice, which yaml.v3 allows; :class:`_Loader` reads those)."""
+
+        yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+        anchor_names: dict[int, str] = {}
+
+
+def _first_node(text: str) -> tuple[Optional[yaml.Node], dict[int, str]]:
+    """The first document's node graph (yaml.v3's Unmarshal reads no further) and the names of its anchors. Text
+    without anchors is composed by libyaml when PyYAML has it, and by PyYAML's own composer otherwise; any problem
+    is reported by PyYAML's, whose messages the refusals quote."""
+    if _FastLoader is not None and "&" not in text:
+        fast = _FastLoader(text)
+        try:
+            return (fast.get_node() if fast.check_node() else None), {}
+        except yaml.YAMLError:
+            pass
+        finally:
+            fast.dispose()
+    loader = _Loader(text)
+    try:
+        return (loader.get_node() if loader.check_node() else None), loader.anchor_names
+    finally:
+        loader.dispose()
+
 
 def _where(node: yaml.Node) -> str:
     return f"line {node.start_mark.line + 1}, column {node.start_mark.column + 1}"
@@ -131,7 +159,7 @@ class _Decoder:
         tag, text = node.tag, node.value
         if tag == _PLAIN:
             # `! "12"` is composed as plain too; yaml.v3 reads any quoted or block scalar as text.
-            return _resolve(text) if node.style is None else text
+            return _resolve(text) if not node.style else text  # libyaml marks plain with "", PyYAML with None
         if not tag.startswith(_CORE):
             return text  # a tag yaml.v3 cannot resolve (`!Ref x`): the value is its text
         wanted = tag[len(_CORE):]
@@ -198,7 +226,7 @@ class _Decoder:
 
 def _is_merge(node: yaml.Node) -> bool:
     return (isinstance(node, yaml.ScalarNode) and node.value == "<<"
-            and (node.tag == f"{_CORE}merge" or node.tag == _PLAIN and node.style is None))
+            and (node.tag == f"{_CORE}merge" or node.tag == _PLAIN and not node.style))
 
 
 def _node_kind(node: yaml.Node) -> str:
@@ -345,11 +373,9 @@ def read_yaml(path: Union[str, Path]) -> Any:
         raise StackFileError(f"{path} does not exist") from None
     except OSError as error:
         raise StackFileError(f"{path}: cannot be read ({error.strerror})") from None
-    loader = _Loader(text)
     try:
-        # Only the first document: yaml.v3's Unmarshal reads no further.
-        node = loader.get_node() if loader.check_node() else None
-        return None if node is None else _Decoder(loader.anchor_names).decode(node)
+        node, anchors = _first_node(text)
+        return None if node is None else _Decoder(anchors).decode(node)
     except StackFileError as error:
         raise StackFileError(f"{path.name}: {error}") from None
     except yaml.MarkedYAMLError as error:
@@ -361,8 +387,6 @@ def read_yaml(path: Union[str, Path]) -> Any:
         raise StackFileError(f"{path.name}: {where}{problem}") from None
     except yaml.YAMLError as error:
         raise StackFileError(f"{path.name}: not valid YAML ({str(error).splitlines()[0]})") from None
-    finally:
-        loader.dispose()
 
 
 def project_name(program_dir: Union[str, Path]) -> str:

@@ -20,6 +20,7 @@ This needs no extra: only the components' own dependencies. Your test run shows 
 SDKs' own import-time deprecation warnings (see ``ecs_platform._sdk``).
 """
 
+from .. import _sdk  # noqa: F401 - a consumer's program uses the SDKs: loaded here without their warnings
 from ..offline.engine import ProgramRun, Registration, run, run_stack, stack_config
 from ..offline.mocks import ACCOUNT_ID, AwsMocks
 

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any, Optional
 
 import grpc
-import jsonschema
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, engine_pb2_grpc
 
@@ -181,6 +180,25 @@ def _python_for(pack_dir: Path) -> str:
     return sys.executable
 
 
+def locate_pack(directory: Path, stack: str, pack: Optional[Path], pack_config: Optional[Path],
+                pack_given: bool) -> tuple[Optional[Path], Optional[Path], list[str]]:
+    """The pack a plan of ``stack`` uses (``pack``, or ``<directory>/policies`` when it holds one and no pack was
+    given), its config file (``pack_config``, or ``<pack>/config/<stack>.json`` when present), and notes saying
+    what is missing."""
+    notes: list[str] = []
+    if pack is None and not pack_given and (directory / "policies" / "PulumiPolicy.yaml").is_file():
+        pack = directory / "policies"
+    if pack is None:
+        notes.append(f"no policy pack at {directory / 'policies'}: policy checks skipped")
+    elif pack_config is None:
+        if (pack / "config" / f"{stack}.json").is_file():
+            pack_config = pack / "config" / f"{stack}.json"
+        else:
+            notes.append(f"the policy pack has no config for stack {stack} ({pack / 'config' / f'{stack}.json'}): "
+                         "judged at the pack's default enforcement levels")
+    return pack, pack_config, notes
+
+
 class PolicyPack:
     """A pack process started the way the engine starts it. The process is spawned on entry; :attr:`stub` waits
     for it to listen, so a caller can start the pack and run the program at the same time."""
@@ -298,13 +316,18 @@ def reconcile_config(policies: list[PolicyInfo], file_config: Optional[Mapping[s
                 raise PolicyConfigError(f"{policy.name}: expected an enforcement level or an object; got {entry!r}")
         if level not in _LEVEL_VALUES:
             raise PolicyConfigError(f"{policy.name}: enforcement level must be one of {', '.join(_LEVEL_VALUES)}; got {level!r}")
+        given = any(isinstance(e, Mapping) and set(e) - {"enforcementLevel"}
+                    for e in (file_config.get("all"), file_config.get(policy.name)))
         if policy.config_schema.get("properties"):
-            schema = {"type": "object", "additionalProperties": False, **policy.config_schema}
-            try:
-                jsonschema.validate(properties, schema)
-            except jsonschema.ValidationError as error:
-                where = ".".join(str(p) for p in error.absolute_path) or "config"
-                raise PolicyConfigError(f"{policy.name}.{where}: {error.message}") from None
+            if given:  # the schema's own defaults fit it: only what a file sets needs checking
+                import jsonschema
+
+                schema = {"type": "object", "additionalProperties": False, **policy.config_schema}
+                try:
+                    jsonschema.validate(properties, schema)
+                except jsonschema.ValidationError as error:
+                    where = ".".join(str(p) for p in error.absolute_path) or "config"
+                    raise PolicyConfigError(f"{policy.name}.{where}: {error.message}") from None
         elif properties:
             raise PolicyConfigError(f"{policy.name} takes no config; got {', '.join(properties)}")
         result[policy.name] = {"level": level, "properties": properties}

@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from .. import fidelity
 from ecs_platform.offline.engine import ProgramRun, Registration, project_name, run_stack
@@ -21,6 +21,9 @@ from .cost import CostEstimate, PriceError, estimate
 from .provenance import Provenance
 from .review import BudgetCheck, BudgetError, check_budget, compare
 from .graph import mermaid
+
+if TYPE_CHECKING:
+    from ..policy_runner import PolicyPack
 
 SCHEMA_VERSION = 1
 REMOTE_NOTE = ("a remote component: what its provider creates inside it (for awsx's Vpc: the VPC, subnets, route "
@@ -230,12 +233,15 @@ def failed(project: str, stack: str, error: PlanError) -> dict[str, Any]:
 
 def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack_config: Optional[Path] = None,
                spot_discount: Optional[float] = None, preview: bool = False, pack_given: bool = False,
-               stack_references: Optional[dict[str, dict[str, Any]]] = None) -> Plan:
+               stack_references: Optional[dict[str, dict[str, Any]]] = None,
+               started_pack: Optional["PolicyPack"] = None) -> Plan:
     """Plan ``stack`` of the program in ``directory``. The pack is ``pack`` (default: ``<directory>/policies``
-    when it holds a pack) with ``pack_config`` (default: ``<pack>/config/<stack>.json`` when present)."""
+    when it holds a pack) with ``pack_config`` (default: ``<pack>/config/<stack>.json`` when present).
+    ``started_pack`` is that pack's process when the caller started it already (see :func:`start_pack_early`); the
+    caller stops it."""
     from pulumi import RunError
 
-    from ..policy_runner import Analysis, PolicyConfigError, PolicyPack, PolicyPackError
+    from ..policy_runner import Analysis, PolicyConfigError, PolicyPack, PolicyPackError, locate_pack
     from ecs_platform.offline.mocks import MissingStackOutput, StackReferenceError
     from ecs_platform.offline.stack_file import StackFileError, read_stack_config
 
@@ -252,25 +258,22 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
     if config.secure:
         notes.append(f"{', '.join(config.secure)}: secure values cannot be decrypted offline; the program got a "
                      "placeholder marked secret")
-    if pack is None and not pack_given and (directory / "policies" / "PulumiPolicy.yaml").is_file():
-        pack = directory / "policies"
-    if pack is None:
-        notes.append(f"no policy pack at {directory / 'policies'}: policy checks skipped")
-    elif pack_config is None:
-        if (pack / "config" / f"{stack}.json").is_file():
-            pack_config = pack / "config" / f"{stack}.json"
-        else:
-            notes.append(f"the policy pack has no config for stack {stack} ({pack / 'config' / f'{stack}.json'}): "
-                         "judged at the pack's default enforcement levels")
+    pack, pack_config, missing = locate_pack(directory, stack, pack, pack_config, pack_given)
+    notes += missing
 
-    policy_pack = PolicyPack(pack, project=project, stack=stack, config=config.values) if pack else None
+    if started_pack is not None and pack is not None and started_pack.pack_dir == Path(pack).resolve():
+        policy_pack: Optional[PolicyPack] = started_pack
+        owned: Any = contextlib.nullcontext()
+    else:
+        policy_pack = PolicyPack(pack, project=project, stack=stack, config=config.values) if pack else None
+        owned = policy_pack if policy_pack is not None else contextlib.nullcontext()
 
     def pack_failed(error: Exception) -> PlanError:
         return PlanError("policy-error", f"the policy pack {pack} failed: {error}")
 
     # The pack starts in its own process and analyzes each resource as the program registers it, as the engine
     # does; AnalyzeStack follows the program, and fidelity and cost are worked out while the pack answers.
-    with policy_pack if policy_pack is not None else contextlib.nullcontext():
+    with owned:
         session = Analysis(policy_pack, pack_config, project=project, stack=stack) if policy_pack else None
         try:
             run = run_stack(directory, stack, on_register=session.on_register if session else None, preview=preview,
