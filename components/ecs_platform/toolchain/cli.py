@@ -340,45 +340,18 @@ def _policy(args: argparse.Namespace) -> int:
     return EXIT_VIOLATIONS if report.mandatory else EXIT_OK
 
 
-def _start_pack(args: argparse.Namespace, pack: Optional[Path]) -> Any:
-    """The plan's policy pack process, started before the plan loads the AWS SDK and its own modules so that it is
-    up by the time the program registers its first resource; None when there is no pack or the stack file cannot
-    be read (the plan then reports that itself)."""
-    from .policy_runner import PolicyPack, locate_pack
-    from ecs_platform.offline.stack_file import StackFileError, project_name, read_stack_config
-
-    try:
-        found, _, _ = locate_pack(args.dir, args.stack, pack, None, args.pack is not None)
-        if found is None:
-            return None
-        project = project_name(args.dir)
-        config = read_stack_config(args.dir / f"Pulumi.{args.stack}.yaml", project)
-    except (StackFileError, OSError):
-        return None
-    return PolicyPack(found, project=project, stack=args.stack, config=config.values).__enter__()
-
-
 def _plan(args: argparse.Namespace) -> int:
-    pack, config = _inputs(args, pack_required=False)
-    _writable(args.markdown, "--markdown")
-    started = _start_pack(args, pack)
-    try:
-        return _plan_with(args, pack, config, started)
-    finally:
-        if started is not None:
-            started.__exit__(None, None, None)
-
-
-def _plan_with(args: argparse.Namespace, pack: Optional[Path], config: Optional[Path], started: Any) -> int:
     from .plan import PlanError, build_plan, failed, render
     from .plan.review import markdown
     from ecs_platform.offline.engine import project_name
 
+    pack, config = _inputs(args, pack_required=False)
+    _writable(args.markdown, "--markdown")
     base = _base_plan(args.compare) if args.compare is not None else None
     try:
         plan = build_plan(args.dir, args.stack, pack=pack, pack_config=config, spot_discount=args.spot_discount,
                           preview=args.preview, pack_given=args.pack is not None,
-                          stack_references=stack_outputs(args.stack_outputs), started_pack=started)
+                          stack_references=stack_outputs(args.stack_outputs))
     except PlanError as error:
         if args.json:
             _write_json(args.json, failed(project_name(args.dir), args.stack, error))

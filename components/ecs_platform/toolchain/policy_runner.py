@@ -200,15 +200,20 @@ def locate_pack(directory: Path, stack: str, pack: Optional[Path], pack_config: 
 
 
 class PolicyPack:
-    """A pack process started the way the engine starts it. The process is spawned on entry; :attr:`stub` waits
-    for it to listen, so a caller can start the pack and run the program at the same time."""
+    """A pack process started the way the engine starts it. The process is spawned on entry, or with ``lazy`` when
+    :meth:`start` is first called (an :class:`Analysis` calls it when the program registers its first resource, so
+    a program refused before it creates anything never starts the pack); :attr:`stub` waits for it to listen, so a
+    caller can start the pack and run the program at the same time."""
 
     def __init__(self, pack_dir: Path, *, project: str, stack: str, config: Mapping[str, str],
-                 timeout: float = 60.0, dry_run: bool = True, organization: str = "organization") -> None:
+                 timeout: float = 60.0, dry_run: bool = True, organization: str = "organization",
+                 lazy: bool = False) -> None:
         self.pack_dir = Path(pack_dir).resolve()
         self.project, self.stack, self.config, self.timeout = project, stack, dict(config), timeout
-        self.dry_run, self.organization = dry_run, organization
+        self.dry_run, self.organization, self.lazy = dry_run, organization, lazy
         self._stub: Optional[analyzer_pb2_grpc.AnalyzerStub] = None
+        self.process: Optional[subprocess.Popen] = None
+        self._lock = threading.Lock()
 
     @property
     def declared_version(self) -> Optional[str]:
@@ -220,26 +225,36 @@ class PolicyPack:
         return str(data["version"]) if isinstance(data, dict) and data.get("version") else None
 
     def __enter__(self) -> "PolicyPack":
-        self._engine = _engine()
-        self.engine_address, self.engine_log = self._engine.__enter__()
-        # What the language host sets from ConfigureStack before it starts the pack.
-        env = {
-            **os.environ,
-            "PULUMI_ORGANIZATION": self.organization,
-            "PULUMI_PROJECT": self.project,
-            "PULUMI_STACK": self.stack,
-            "PULUMI_DRY_RUN": "true" if self.dry_run else "false",
-            "PULUMI_CONFIG": json.dumps(self.config),
-        }
-        self.process = subprocess.Popen(
-            [_python_for(self.pack_dir), "-u", "-m", "pulumi.policy", self.engine_address, "."],
-            cwd=self.pack_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )
+        if not self.lazy:
+            self.start()
         return self
+
+    def start(self) -> None:
+        """Start the engine service and the pack process, once."""
+        with self._lock:
+            if self.process is not None:
+                return
+            self._engine = _engine()
+            self.engine_address, self.engine_log = self._engine.__enter__()
+            # What the language host sets from ConfigureStack before it starts the pack.
+            env = {
+                **os.environ,
+                "PULUMI_ORGANIZATION": self.organization,
+                "PULUMI_PROJECT": self.project,
+                "PULUMI_STACK": self.stack,
+                "PULUMI_DRY_RUN": "true" if self.dry_run else "false",
+                "PULUMI_CONFIG": json.dumps(self.config),
+            }
+            self.process = subprocess.Popen(
+                [_python_for(self.pack_dir), "-u", "-m", "pulumi.policy", self.engine_address, "."],
+                cwd=self.pack_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            )
 
     @property
     def stub(self) -> analyzer_pb2_grpc.AnalyzerStub:
         if self._stub is None:
+            self.start()
+            assert self.process is not None
             port = _read_port(self.process, self.timeout)
             self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
             grpc.channel_ready_future(self._channel).result(timeout=self.timeout)
@@ -247,6 +262,8 @@ class PolicyPack:
         return self._stub
 
     def __exit__(self, *exc: Any) -> None:
+        if self.process is None:
+            return
         if self._stub is not None:
             self._channel.close()
         self.process.kill()
@@ -425,6 +442,9 @@ class Analysis:
         self.error: Optional[BaseException] = None
         self.configured = threading.Event()
         """Set once the pack is configured and ready for the first Remediate."""
+        self._cancelled = False
+        self._resources = threading.Event()
+        """Set when the program registers its first resource (or finishes): a lazy pack starts then."""
         self._pending: "queue.Queue[Optional[Registration]]" = queue.Queue()
         self._worker = threading.Thread(target=self._work, daemon=True)
         self._worker.start()
@@ -436,6 +456,10 @@ class Analysis:
 
     def _work(self) -> None:
         try:
+            self._resources.wait()
+            if self._cancelled:
+                return
+            self.pack.start()
             self._configure()
             self.configured.set()
             while (resource := self._pending.get()) is not None:
@@ -475,6 +499,8 @@ class Analysis:
         """Queue a registration for Remediate and Analyze, as the engine does when the program registers it."""
         if resource.type.startswith("pulumi:providers:"):
             self.providers[resource.urn] = resource
+        if resource.type != "pulumi:pulumi:Stack":
+            self._resources.set()
         self._pending.put(resource)
 
     def _analyze(self, resource: Registration) -> None:
@@ -504,9 +530,17 @@ class Analysis:
             type=provider.type, properties=to_struct(provider.inputs), urn=provider.urn, name=provider.name
         )
 
+    def cancel(self) -> None:
+        """End the session without analyzing: the program failed. A pack not started yet is never started."""
+        self._cancelled = not self._resources.is_set()
+        self._resources.set()
+        self._pending.put(None)
+        self._worker.join()
+
     def finish(self, run: ProgramRun) -> "PendingAnalysis":
         """Wait for the last Analyze, then send AnalyzeStack for the whole run; the answer is collected by the
         returned handle."""
+        self._resources.set()
         self._pending.put(None)
         self._worker.join()
         if self.error is not None:

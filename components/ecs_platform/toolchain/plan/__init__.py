@@ -13,7 +13,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 from .. import fidelity
 from ecs_platform.offline.engine import ProgramRun, Registration, project_name, run_stack
@@ -21,9 +21,6 @@ from .cost import CostEstimate, PriceError, estimate
 from .provenance import Provenance
 from .review import BudgetCheck, BudgetError, check_budget, compare
 from .graph import mermaid
-
-if TYPE_CHECKING:
-    from ..policy_runner import PolicyPack
 
 SCHEMA_VERSION = 1
 REMOTE_NOTE = ("a remote component: what its provider creates inside it (for awsx's Vpc: the VPC, subnets, route "
@@ -233,12 +230,9 @@ def failed(project: str, stack: str, error: PlanError) -> dict[str, Any]:
 
 def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack_config: Optional[Path] = None,
                spot_discount: Optional[float] = None, preview: bool = False, pack_given: bool = False,
-               stack_references: Optional[dict[str, dict[str, Any]]] = None,
-               started_pack: Optional["PolicyPack"] = None) -> Plan:
+               stack_references: Optional[dict[str, dict[str, Any]]] = None) -> Plan:
     """Plan ``stack`` of the program in ``directory``. The pack is ``pack`` (default: ``<directory>/policies``
-    when it holds a pack) with ``pack_config`` (default: ``<pack>/config/<stack>.json`` when present).
-    ``started_pack`` is that pack's process when the caller started it already (see :func:`start_pack_early`); the
-    caller stops it."""
+    when it holds a pack) with ``pack_config`` (default: ``<pack>/config/<stack>.json`` when present)."""
     from pulumi import RunError
 
     from ..policy_runner import Analysis, PolicyConfigError, PolicyPack, PolicyPackError, locate_pack
@@ -261,23 +255,24 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
     pack, pack_config, missing = locate_pack(directory, stack, pack, pack_config, pack_given)
     notes += missing
 
-    if started_pack is not None and pack is not None and started_pack.pack_dir == Path(pack).resolve():
-        policy_pack: Optional[PolicyPack] = started_pack
-        owned: Any = contextlib.nullcontext()
-    else:
-        policy_pack = PolicyPack(pack, project=project, stack=stack, config=config.values) if pack else None
-        owned = policy_pack if policy_pack is not None else contextlib.nullcontext()
+    # Started when the program registers its first resource: a stack the program refuses never starts it.
+    policy_pack = PolicyPack(pack, project=project, stack=stack, config=config.values, lazy=True) if pack else None
 
     def pack_failed(error: Exception) -> PlanError:
         return PlanError("policy-error", f"the policy pack {pack} failed: {error}")
 
     # The pack starts in its own process and analyzes each resource as the program registers it, as the engine
     # does; AnalyzeStack follows the program, and fidelity and cost are worked out while the pack answers.
-    with owned:
+    with policy_pack if policy_pack is not None else contextlib.nullcontext():
         session = Analysis(policy_pack, pack_config, project=project, stack=stack) if policy_pack else None
         try:
-            run = run_stack(directory, stack, on_register=session.on_register if session else None, preview=preview,
-                            stack_references=stack_references)
+            try:
+                run = run_stack(directory, stack, on_register=session.on_register if session else None,
+                                preview=preview, stack_references=stack_references)
+            except BaseException:
+                if session is not None:
+                    session.cancel()
+                raise
         except (RunError, StackFileError) as error:
             raise PlanError("settings-error", str(error)) from None
         except MissingStackOutput as error:
