@@ -191,3 +191,29 @@ def test_the_plan_fails_a_preview_where_a_mandatory_policy_cannot_judge(tmp_path
     assert code == 1 and report["status"] == "policy-unjudged"
     assert "ecs-no-privileged-containers" in {v["policy"] for v in report["policy"]["unjudged"]}
     assert "UNJUDGED" in capsys.readouterr().out
+
+
+# Several pack processes ------------------------------------------------------------------------------------------
+
+
+def test_a_run_shared_by_two_pack_processes_gets_the_verdicts_one_process_reaches(sessions) -> None:
+    from ecs_platform.toolchain.policy_runner import Shards
+
+    _, alone, run = sessions["bad"]
+
+    def start(first: bool) -> PolicyPack:
+        return PolicyPack(PACK, project=run.project, stack=run.stack, config={})
+
+    # No backlog allowed: the second process starts at the second registration and takes every other one.
+    with Shards(start, PACK / "config" / "prod.json", project=run.project, stack=run.stack, processes=2,
+                backlog=-1) as shards:
+        for resource in [run.root, *run.resources]:
+            shards.on_register(resource)
+        shared = shards.finish(run).result()
+        analyzed = [len(session.analyzed) for session in shards.sessions]
+    assert len(analyzed) == 2 and min(analyzed) > 0
+
+    def verdicts(report) -> list[tuple[str, str, str, str]]:
+        return sorted((v.policy, v.urn, v.level, v.message) for v in report.violations + report.unjudged)
+
+    assert verdicts(shared) == verdicts(alone) and verdicts(alone)

@@ -19,8 +19,9 @@ import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent import futures
+import contextlib
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -432,20 +433,23 @@ class Analysis:
     preview ("failed to run remediation", "failed to run policy"). :attr:`sequence` records every call made.
     """
 
-    def __init__(self, pack: PolicyPack, config_file: Optional[Path], *, project: str, stack: str) -> None:
+    def __init__(self, pack: PolicyPack, config_file: Optional[Path], *, project: str, stack: str,
+                 providers: Optional[dict[str, Registration]] = None) -> None:
         self.pack, self.project, self.stack = pack, project, stack
         self.file_config = json.loads(Path(config_file).read_text()) if config_file else None
         self.sequence: list[tuple[str, str]] = []
-        self.analyzed: list[tuple[str, analyzer_pb2.AnalyzeResponse]] = []
-        self.remediations: list[tuple[str, Any]] = []
-        self.providers: dict[str, Registration] = {}
+        self.analyzed: list[tuple[int, str, analyzer_pb2.AnalyzeResponse]] = []
+        """(registration index, URN, answer) of every Analyze."""
+        self.remediations: list[tuple[int, str, Any]] = []
+        self.providers: dict[str, Registration] = {} if providers is None else providers
+        self._registered = 0
         self.error: Optional[BaseException] = None
         self.configured = threading.Event()
         """Set once the pack is configured and ready for the first Remediate."""
         self._cancelled = False
         self._resources = threading.Event()
         """Set when the program registers its first resource (or finishes): a lazy pack starts then."""
-        self._pending: "queue.Queue[Optional[Registration]]" = queue.Queue()
+        self._pending: "queue.Queue[Optional[tuple[int, Registration]]]" = queue.Queue()
         self._worker = threading.Thread(target=self._work, daemon=True)
         self._worker.start()
 
@@ -456,14 +460,15 @@ class Analysis:
 
     def _work(self) -> None:
         try:
-            self._resources.wait()
-            if self._cancelled:
-                return
+            if self.pack.lazy:
+                self._resources.wait()
+                if self._cancelled:
+                    return
             self.pack.start()
             self._configure()
             self.configured.set()
-            while (resource := self._pending.get()) is not None:
-                self._analyze(resource)
+            while (item := self._pending.get()) is not None:
+                self._analyze(*item)
         except grpc.RpcError as error:
             rpc = self.sequence[-1][0] if self.sequence else "the first call"
             self.error = PolicyPackError(f"{rpc} failed: {error.details()}")
@@ -495,15 +500,17 @@ class Analysis:
             levels["all"] = analyzer_pb2.PolicyConfig(enforcementLevel=_LEVEL_VALUES[everything])
         self._call("Configure", analyzer_pb2.ConfigureAnalyzerRequest(policyConfig=levels))
 
-    def on_register(self, resource: Registration) -> None:
-        """Queue a registration for Remediate and Analyze, as the engine does when the program registers it."""
+    def on_register(self, resource: Registration, index: Optional[int] = None) -> None:
+        """Queue a registration for Remediate and Analyze, as the engine does when the program registers it;
+        ``index`` is its place among all the program's registrations (default: the order this session saw)."""
         if resource.type.startswith("pulumi:providers:"):
             self.providers[resource.urn] = resource
         if resource.type != "pulumi:pulumi:Stack":
             self._resources.set()
-        self._pending.put(resource)
+        self._pending.put((self._registered if index is None else index, resource))
+        self._registered += 1
 
-    def _analyze(self, resource: Registration) -> None:
+    def _analyze(self, index: int, resource: Registration) -> None:
         request = analyzer_pb2.AnalyzeRequest(
             type=resource.type, properties=to_struct(resource.inputs), urn=resource.urn, name=resource.name,
             options=_options(resource), provider=self._provider(resource),
@@ -513,12 +520,12 @@ class Analysis:
         except grpc.RpcError as error:
             raise PolicyPackError(f"failed to run remediation on {resource.urn}: {error.details()}") from None
         for remediation in remediated.remediations if remediated is not None else []:
-            self.remediations.append((resource.urn, remediation))
+            self.remediations.append((index, resource.urn, remediation))
             if remediation.HasField("properties"):
                 # Analyze (and the deployment) see what the remediation made of the inputs.
                 request.properties.CopyFrom(remediation.properties)
         try:
-            self.analyzed.append((resource.urn, self._call("Analyze", request, resource.urn)))
+            self.analyzed.append((index, resource.urn, self._call("Analyze", request, resource.urn)))
         except grpc.RpcError as error:
             raise PolicyPackError(f"failed to run policy on {resource.urn}: {error.details()}") from None
 
@@ -537,14 +544,24 @@ class Analysis:
         self._pending.put(None)
         self._worker.join()
 
-    def finish(self, run: ProgramRun) -> "PendingAnalysis":
-        """Wait for the last Analyze, then send AnalyzeStack for the whole run; the answer is collected by the
-        returned handle."""
+    @property
+    def backlog(self) -> int:
+        """Registrations queued and not yet analyzed."""
+        return self._pending.qsize()
+
+    def drain(self) -> None:
+        """Wait for the last Remediate and Analyze; raise what stopped the session, if anything did."""
         self._resources.set()
         self._pending.put(None)
         self._worker.join()
         if self.error is not None:
             raise self.error
+
+    def finish(self, run: ProgramRun, others: Sequence["Analysis"] = ()) -> "PendingAnalysis":
+        """Wait for the last Analyze (here and in ``others``, the sessions of the same run's other pack processes),
+        then send AnalyzeStack for the whole run; the answer is collected by the returned handle."""
+        for session in (self, *others):
+            session.drain()
         resources = ([run.root] if run.root else []) + run.resources
         self.sequence.append(("AnalyzeStack", ""))
         stack_call = self.pack.stub.AnalyzeStack.future(analyzer_pb2.AnalyzeStackRequest(resources=[
@@ -558,14 +575,62 @@ class Analysis:
             )
             for r in resources
         ]))
-        return PendingAnalysis(self, resources, stack_call)
+        return PendingAnalysis(self, resources, stack_call, others)
+
+
+class Shards:
+    """One run analyzed by up to ``processes`` processes of the same pack. The first starts as ``start_pack``
+    says; another one starts when the first has more than ``backlog`` registrations waiting (a stack too big for
+    one process to keep up with the program), and from then on each registration goes to the process with the
+    fewest waiting (Remediate, then Analyze, there). The first one also answers AnalyzeStack. A resource policy
+    judges one resource at a time, so the verdicts are the ones a single process reaches. Used like
+    :class:`Analysis`, as a context manager that stops every process it started."""
+
+    def __init__(self, start_pack: Callable[[bool], PolicyPack], config_file: Optional[Path], *, project: str,
+                 stack: str, processes: int = 1, backlog: int = 48) -> None:
+        self._start_pack, self.config_file, self.project, self.stack = start_pack, config_file, project, stack
+        self.processes, self.backlog = max(1, processes), backlog
+        self.providers: dict[str, Registration] = {}
+        self.sessions: list[Analysis] = []
+        self._registered = 0
+        self._packs = contextlib.ExitStack()
+
+    def __enter__(self) -> "Shards":
+        self._add(first=True)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._packs.__exit__(*exc)
+
+    def _add(self, first: bool = False) -> None:
+        pack = self._packs.enter_context(self._start_pack(first))
+        self.sessions.append(Analysis(pack, self.config_file, project=self.project, stack=self.stack,
+                                      providers=self.providers))
+
+    def on_register(self, resource: Registration) -> None:
+        if resource.type.startswith("pulumi:providers:"):
+            self.providers[resource.urn] = resource
+        if len(self.sessions) < self.processes and self.sessions[0].backlog > self.backlog:
+            self._add()
+        target = min(self.sessions, key=lambda session: session.backlog)
+        target.on_register(resource, self._registered)
+        self._registered += 1
+
+    def cancel(self) -> None:
+        for session in self.sessions:
+            session.cancel()
+
+    def finish(self, run: ProgramRun) -> "PendingAnalysis":
+        return self.sessions[0].finish(run, self.sessions[1:])
 
 
 class PendingAnalysis:
     """AnalyzeStack in flight; the pack serves it in its own process while the caller works."""
 
-    def __init__(self, session: Analysis, resources: list[Registration], stack_call: Any) -> None:
+    def __init__(self, session: Analysis, resources: list[Registration], stack_call: Any,
+                 others: Sequence[Analysis] = ()) -> None:
         self.session, self.resources, self.stack_call = session, resources, stack_call
+        self.sessions = [session, *others]
 
     def result(self) -> PolicyReport:
         session = self.session
@@ -575,24 +640,27 @@ class PendingAnalysis:
             raise PolicyPackError(f"AnalyzeStack did not answer within {10 * session.pack.timeout:g} s") from None
         except grpc.RpcError as error:
             raise PolicyPackError(f"failed to analyze resources: {error.details()}") from None
-        session.sequence.append(("Cancel", ""))
-        _accept_unimplemented(functools.partial(session.pack.stub.Cancel, timeout=session.pack.timeout),
-                              empty_pb2.Empty())
+        for each in self.sessions:
+            each.sequence.append(("Cancel", ""))
+            _accept_unimplemented(functools.partial(each.pack.stub.Cancel, timeout=each.pack.timeout),
+                                  empty_pb2.Empty())
+        analyzed = sorted((a for each in self.sessions for a in each.analyzed), key=lambda a: a[0])
+        remediations = sorted((r for each in self.sessions for r in each.remediations), key=lambda r: r[0])
         diagnostics = [
             # A resource policy's diagnostic is about the resource analyzed, whether or not it names the URN.
             (d.urn or urn, d.policyName, d.description, d.message, d.enforcementLevel)
-            for urn, response in session.analyzed
+            for _, urn, response in analyzed
             for d in response.diagnostics
         ]
         diagnostics += [(d.urn, d.policyName, d.description, d.message, d.enforcementLevel)
                         for d in stack_response.diagnostics]
         # A remediation's diagnostic reaches the engine as an advisory violation.
         diagnostics += [(urn, r.policyName, r.description, r.diagnostic, analyzer_pb2.ADVISORY)
-                        for urn, r in session.remediations if r.diagnostic]
+                        for _, urn, r in remediations if r.diagnostic]
         by_urn = {r.urn: r for r in self.resources}
         controls = {p.name: p for p in session.policies}
         report = PolicyReport(pack=session.name, version=session.version, policies=session.policies,
-                              log=list(session.pack.engine_log.messages))
+                              log=[m for each in self.sessions for m in each.pack.engine_log.messages])
         for urn, policy, description, text, level in diagnostics:
             resource = by_urn.get(urn)
             info = controls.get(policy)

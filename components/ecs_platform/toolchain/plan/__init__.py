@@ -230,12 +230,19 @@ def failed(project: str, stack: str, error: PlanError) -> dict[str, Any]:
 
 def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack_config: Optional[Path] = None,
                spot_discount: Optional[float] = None, preview: bool = False, pack_given: bool = False,
-               stack_references: Optional[dict[str, dict[str, Any]]] = None) -> Plan:
+               stack_references: Optional[dict[str, dict[str, Any]]] = None, eager_pack: bool = False,
+               pack_processes: int = 1) -> Plan:
     """Plan ``stack`` of the program in ``directory``. The pack is ``pack`` (default: ``<directory>/policies``
-    when it holds a pack) with ``pack_config`` (default: ``<pack>/config/<stack>.json`` when present)."""
+    when it holds a pack) with ``pack_config`` (default: ``<pack>/config/<stack>.json`` when present).
+
+    The pack process starts when the program registers its first resource, so a stack the program refuses never
+    starts it; with ``eager_pack`` (the console script: one plan per process) it starts at once and is up before
+    the program has loaded the SDK, analyzing each resource as it is registered. ``pack_processes`` processes of
+    the pack at most share the registrations of a stack too big for one
+    (:class:`~ecs_platform.toolchain.policy_runner.Shards`)."""
     from pulumi import RunError
 
-    from ..policy_runner import Analysis, PolicyConfigError, PolicyPack, PolicyPackError, locate_pack
+    from ..policy_runner import PolicyConfigError, PolicyPack, PolicyPackError, Shards, locate_pack
     from ecs_platform.offline.mocks import MissingStackOutput, StackReferenceError
     from ecs_platform.offline.stack_file import StackFileError, read_stack_config
 
@@ -255,16 +262,19 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
     pack, pack_config, missing = locate_pack(directory, stack, pack, pack_config, pack_given)
     notes += missing
 
-    # Started when the program registers its first resource: a stack the program refuses never starts it.
-    policy_pack = PolicyPack(pack, project=project, stack=stack, config=config.values, lazy=True) if pack else None
+    def start_pack(first: bool) -> PolicyPack:
+        assert pack is not None
+        return PolicyPack(pack, project=project, stack=stack, config=config.values, lazy=first and not eager_pack)
+
+    session = (Shards(start_pack, pack_config, project=project, stack=stack, processes=pack_processes)
+               if pack else None)
 
     def pack_failed(error: Exception) -> PlanError:
         return PlanError("policy-error", f"the policy pack {pack} failed: {error}")
 
     # The pack starts in its own process and analyzes each resource as the program registers it, as the engine
     # does; AnalyzeStack follows the program, and fidelity and cost are worked out while the pack answers.
-    with policy_pack if policy_pack is not None else contextlib.nullcontext():
-        session = Analysis(policy_pack, pack_config, project=project, stack=stack) if policy_pack else None
+    with session if session is not None else contextlib.nullcontext():
         try:
             try:
                 run = run_stack(directory, stack, on_register=session.on_register if session else None,
@@ -285,15 +295,7 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
         provenance = Provenance(directory / f"Pulumi.{stack}.yaml", project, run, decoded)
         plan = Plan(project=project, stack=stack, run=run, config=decoded, provenance=provenance,
                     notes=notes + [f"warning: {_placed(w, provenance)}" for w in run.warnings])
-        pending = None
-        if session is not None:
-            try:
-                pending = session.finish(run)
-            except PolicyConfigError as error:
-                raise PlanError("config-error", f"{pack_config}: {error}") from None
-            except PolicyPackError as error:
-                raise pack_failed(error) from None
-        # The pack analyzes in its own process while fidelity and cost are worked out here.
+        # The pack finishes its analysis in its own processes while fidelity and cost are worked out here.
         plan.fidelity = fidelity.check(run)
         for violation in plan.fidelity.violations:
             violation.stack_file = provenance.of_resource(violation.resource_type, violation.resource)
@@ -308,9 +310,11 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
             raise PlanError("settings-error", str(error)) from None
         if plan.budget is not None:
             plan.budget.stack_file = provenance.at(plan.budget.key)
-        if pending is not None:
+        if session is not None:
             try:
-                plan.policy = pending.result()
+                plan.policy = session.finish(run).result()
+            except PolicyConfigError as error:
+                raise PlanError("config-error", f"{pack_config}: {error}") from None
             except PolicyPackError as error:
                 raise pack_failed(error) from None
             for violation in plan.policy.violations + plan.policy.unjudged:

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any, Optional
 
 from ecs_platform.offline.engine import has_unknown
-from ecs_platform.scheduled_task import schedule_problem, timezone_problem
+from ecs_platform.schedules import schedule_problem, timezone_problem
 from ..requests import ApiRequest
 from .base import Finding, Stack, dig, indexed, items, known, number, rule, show
 from .ecs_facts import CLUSTER, FARGATE_PROVIDERS, TASK_DEFINITION, capacity_providers_of, network_mode
