@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 
 from ecs_platform.offline.engine import share_runs
+from ecs_platform.toolchain.cli import GC_THRESHOLDS
 from ecs_platform.testing import ProgramRun, run, run_stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +20,15 @@ def pytest_configure(config: pytest.Config) -> None:
     # Many tests read the same stack's run (through the CLI, a fixture, a copy of the program): run it once per
     # test process and hand each caller its own copy.
     share_runs()
+    # The console script's garbage collection: rare, for a heap that holds the whole AWS SDK (ecs_platform.toolchain
+    # .cli.GC_THRESHOLDS).
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # What collection imported (the SDKs, every test module) lives as long as the session: no collection needs to
+    # walk it again.
+    gc.freeze()
 
 
 @pytest.fixture(scope="session")

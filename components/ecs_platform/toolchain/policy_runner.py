@@ -443,6 +443,7 @@ class Analysis:
         self.remediations: list[tuple[int, str, Any]] = []
         self.providers: dict[str, Registration] = {} if providers is None else providers
         self._registered = 0
+        self._lock = threading.Lock()
         self.error: Optional[BaseException] = None
         self.configured = threading.Event()
         """Set once the pack is configured and ready for the first Remediate."""
@@ -503,12 +504,13 @@ class Analysis:
     def on_register(self, resource: Registration, index: Optional[int] = None) -> None:
         """Queue a registration for Remediate and Analyze, as the engine does when the program registers it;
         ``index`` is its place among all the program's registrations (default: the order this session saw)."""
-        if resource.type.startswith("pulumi:providers:"):
-            self.providers[resource.urn] = resource
-        if resource.type != "pulumi:pulumi:Stack":
-            self._resources.set()
-        self._pending.put((self._registered if index is None else index, resource))
-        self._registered += 1
+        with self._lock:  # the program's registrations arrive on the SDK's worker threads
+            if resource.type.startswith("pulumi:providers:"):
+                self.providers[resource.urn] = resource
+            if resource.type != "pulumi:pulumi:Stack":
+                self._resources.set()
+            self._pending.put((self._registered if index is None else index, resource))
+            self._registered += 1
 
     def _analyze(self, index: int, resource: Registration) -> None:
         request = analyzer_pb2.AnalyzeRequest(
@@ -593,6 +595,7 @@ class Shards:
         self.providers: dict[str, Registration] = {}
         self.sessions: list[Analysis] = []
         self._registered = 0
+        self._lock = threading.Lock()
         self._packs = contextlib.ExitStack()
 
     def __enter__(self) -> "Shards":
@@ -608,13 +611,14 @@ class Shards:
                                       providers=self.providers))
 
     def on_register(self, resource: Registration) -> None:
-        if resource.type.startswith("pulumi:providers:"):
-            self.providers[resource.urn] = resource
-        if len(self.sessions) < self.processes and self.sessions[0].backlog > self.backlog:
-            self._add()
-        target = min(self.sessions, key=lambda session: session.backlog)
-        target.on_register(resource, self._registered)
-        self._registered += 1
+        with self._lock:  # the program's registrations arrive on the SDK's worker threads
+            if resource.type.startswith("pulumi:providers:"):
+                self.providers[resource.urn] = resource
+            if len(self.sessions) < self.processes and self.sessions[0].backlog > self.backlog:
+                self._add()
+            target = min(self.sessions, key=lambda session: session.backlog)
+            target.on_register(resource, self._registered)
+            self._registered += 1
 
     def cancel(self) -> None:
         for session in self.sessions:

@@ -13,19 +13,26 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-import botocore.session
-from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
+from botocore.loaders import Loader
+from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 from botocore.validate import ParamValidator
 
 
 @functools.lru_cache(maxsize=None)
-def _session() -> botocore.session.Session:
-    return botocore.session.get_session()
+def _loader() -> Loader:
+    return Loader()
+
+
+@functools.lru_cache(maxsize=None)
+def _service(service: str) -> ServiceModel:
+    """The service's newest model, as a botocore session builds it (its loader's ``service-2`` data); no client,
+    waiter or documentation machinery is loaded for it."""
+    return ServiceModel(_loader().load_service_model(service, "service-2"), service_name=service)
 
 
 @functools.lru_cache(maxsize=None)
 def operation(service: str, name: str) -> OperationModel:
-    return _session().get_service_model(service).operation_model(name)
+    return _service(service).operation_model(name)
 
 
 def validate(service: str, name: str, params: dict[str, Any]) -> list[str]:

@@ -13,14 +13,15 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
-
-from .. import fidelity
+from typing import TYPE_CHECKING, Any, Optional
 from ecs_platform.offline.engine import ProgramRun, Registration, project_name, run_stack
 from .cost import CostEstimate, PriceError, estimate
 from .provenance import Provenance
 from .review import BudgetCheck, BudgetError, check_budget, compare
 from .graph import mermaid
+
+if TYPE_CHECKING:
+    from ..fidelity import FidelityReport
 
 SCHEMA_VERSION = 1
 REMOTE_NOTE = ("a remote component: what its provider creates inside it (for awsx's Vpc: the VPC, subnets, route "
@@ -42,7 +43,7 @@ class Plan:
     stack: str
     run: ProgramRun
     policy: Any = None
-    fidelity: Optional[fidelity.FidelityReport] = None
+    fidelity: Optional[FidelityReport] = None
     cost: Optional[CostEstimate] = None
     notes: list[str] = field(default_factory=list)
     budget: Optional[BudgetCheck] = None
@@ -295,8 +296,11 @@ def build_plan(directory: Path, stack: str, *, pack: Optional[Path] = None, pack
         provenance = Provenance(directory / f"Pulumi.{stack}.yaml", project, run, decoded)
         plan = Plan(project=project, stack=stack, run=run, config=decoded, provenance=provenance,
                     notes=notes + [f"warning: {_placed(w, provenance)}" for w in run.warnings])
-        # The pack finishes its analysis in its own processes while fidelity and cost are worked out here.
-        plan.fidelity = fidelity.check(run)
+        # The pack finishes its analysis in its own processes while fidelity and cost are worked out here (their
+        # modules, botocore's models among them, are loaded now rather than before the program runs).
+        from ..fidelity import check as check_fidelity
+
+        plan.fidelity = check_fidelity(run)
         for violation in plan.fidelity.violations:
             violation.stack_file = provenance.of_resource(violation.resource_type, violation.resource)
         region = config.values.get("aws:region", "us-east-1")
