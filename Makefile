@@ -19,7 +19,7 @@ plan: venv
 	$(BIN)/ecs-platform plan --stack $(STACK)
 
 test: venv
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 benchmark: venv
 	$(BIN)/python benchmarks/plan_benchmark.py --write docs/benchmarks.md
