@@ -269,3 +269,9 @@ def test_a_component_is_importable_from_the_package_when_first_used() -> None:
 
     assert ecs_platform.WebService.__module__ == "ecs_platform.web_service"
     assert set(ecs_platform.__all__) <= set(dir(ecs_platform))
+
+
+def test_no_settings_module_is_over_800_lines() -> None:
+    # The settings mirror the components, one module per area (docs/decisions.md, "Code layout").
+    lengths = {p.name: len(p.read_text().splitlines()) for p in (PACKAGE / "settings").glob("*.py")}
+    assert len(lengths) > 5 and max(lengths.values()) <= 800, lengths

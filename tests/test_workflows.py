@@ -12,6 +12,7 @@ for the plan CLI.
 from __future__ import annotations
 
 import copy
+import functools
 import importlib.util
 import json
 import os
@@ -89,8 +90,14 @@ SCRIPTS = ROOT / ".github" / "scripts"
 
 
 def load(path: Path) -> dict[str, Any]:
-    """A workflow as GitHub reads it: YAML 1.2, so `on:` is a key and not the boolean true."""
-    return YAML(typ="safe", pure=True).load(path.read_text())
+    """A workflow as GitHub reads it: YAML 1.2, so `on:` is a key and not the boolean true (each test gets its own
+    copy of the one reading)."""
+    return copy.deepcopy(_read(path, path.read_text()))
+
+
+@functools.lru_cache(maxsize=None)
+def _read(path: Path, text: str) -> dict[str, Any]:
+    return YAML(typ="safe", pure=True).load(text)
 
 
 def schema() -> dict[str, Any]:

@@ -104,11 +104,19 @@ if getattr(yaml, "__with_libyaml__", False):
         anchor_names: dict[int, str] = {}
 
 
+def _anchored(text: str) -> bool:
+    """Whether the text defines an anchor (or is not YAML at all), as libyaml's parser reads it."""
+    try:
+        return any(getattr(event, "anchor", None) for event in yaml.parse(text, Loader=yaml.CSafeLoader))
+    except yaml.YAMLError:
+        return True
+
+
 def _first_node(text: str) -> tuple[Optional[yaml.Node], dict[int, str]]:
     """The first document's node graph (yaml.v3's Unmarshal reads no further) and the names of its anchors. Text
-    without anchors is composed by libyaml when PyYAML has it, and by PyYAML's own composer otherwise; any problem
-    is reported by PyYAML's, whose messages the refusals quote."""
-    if _FastLoader is not None and "&" not in text:
+    that defines no anchor is composed by libyaml when PyYAML has it, and by PyYAML's own composer otherwise; any
+    problem is reported by PyYAML's, whose messages the refusals quote."""
+    if _FastLoader is not None and not _anchored(text):
         fast = _FastLoader(text)
         try:
             return (fast.get_node() if fast.check_node() else None), {}

@@ -82,7 +82,7 @@ def key_lines(text: str, project: str) -> dict[str, int]:
     the project's) to its 1-based line; list items as `[i]`. Keys a merge (`<<`) brings in are at their anchor's
     lines."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # marks only: libyaml's do
     except yaml.YAMLError:
         return {}
     lines: dict[str, int] = {}
