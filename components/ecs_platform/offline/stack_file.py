@@ -381,6 +381,12 @@ def read_yaml(path: Union[str, Path]) -> Any:
         raise StackFileError(f"{path} does not exist") from None
     except OSError as error:
         raise StackFileError(f"{path}: cannot be read ({error.strerror})") from None
+    return parse_yaml(text, path)
+
+
+def parse_yaml(text: str, path: Union[str, Path]) -> Any:
+    """:func:`read_yaml` of text already read (``path`` names it in errors)."""
+    path = Path(path)
     try:
         node, anchors = _first_node(text)
         return None if node is None else _Decoder(anchors).decode(node)

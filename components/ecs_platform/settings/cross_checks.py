@@ -264,13 +264,15 @@ def each_workload(stack: Stack) -> list[tuple[str, str, TaskSettings]]:
             for name, w in workloads.items()]
 
 
-def deployment_defaults(stack: Stack) -> Deployment:
-    """The deployment every service and worker of the stack shares: serviceDefaults."""
+def deployment_defaults(stack: Stack, workload: Optional[TaskSettings] = None) -> Deployment:
+    """The deployment every service and worker of the stack shares (serviceDefaults), with the workload's own
+    enableExecuteCommand when it sets one."""
     d = stack.service_defaults
+    own = workload.enable_execute_command if workload is not None else None
     return {
         "minimum_healthy_percent": d.minimum_healthy_percent,
         "maximum_percent": d.maximum_percent,
-        "enable_execute_command": d.enable_execute_command,
+        "enable_execute_command": d.enable_execute_command if own is None else own,
         "wait_for_steady_state": d.wait_for_steady_state,
         "steady_state_timeout_minutes": d.steady_state_timeout_minutes,
     }

@@ -39,6 +39,9 @@ class ScheduledTaskSettings(TaskSettings):
 
     @model_validator(mode="after")
     def _capacity(self) -> "ScheduledTaskSettings":
+        if self.enable_execute_command is not None:
+            raise KeyProblem("enableExecuteCommand", "applies to services and workers; a scheduled task's runs cannot "
+                                                     "be entered with ECS Exec here. Remove it")
         if self.capacity_provider_strategy is not None:
             raise KeyProblem("capacityProviderStrategy", "a scheduled task runs on FARGATE_SPOT, or FARGATE with "
                                                          "onDemand: true; remove it")

@@ -115,6 +115,8 @@ class TaskSettings(_Settings):
     scratch_paths: list[str] = Field(default_factory=list)
     user: Optional[str] = None
     stop_timeout_seconds: Optional[int] = Field(None, ge=2, le=120)
+    enable_execute_command: Optional[Bool] = Field(None, description=(
+        "ECS Exec into this workload's tasks (aws ecs execute-command). Default: serviceDefaults.enableExecuteCommand."))
     sidecars: list[SidecarSettings] = Field(default_factory=list)
     task_role_policy: list[PolicyStatementSettings] = Field(default_factory=list)
     capacity_provider_strategy: Optional[list[CapacityProviderSettings]] = None

@@ -2,6 +2,7 @@
 
     ecs-platform plan --stack prod [--dir PATH] [--json FILE] [--graph FILE] [--pack DIR] [--config FILE] [--preview]
     ecs-platform policy --stack prod [--dir PATH] [--pack DIR] [--config FILE] [--json FILE]
+    ecs-platform import copilot COPILOT_DIR --env ENV --out STACK_FILE [--region R] [--account ID]
 
 Both run the program in ``--dir`` (default: the current directory) with its ``Pulumi.<stack>.yaml`` under the
 package's AWS mocks. ``plan`` prints the resource tree, the outputs, the policy report, the deploy-fidelity report
@@ -44,6 +45,12 @@ REHEARSE_EXIT_CODES = """exit codes:
   1  --deployment: `pulumi up` would give up before the rollout ends
   2  a settings, stack-file, scenario or command-line error (one line, before anything runs)
   3  the program failed"""
+
+
+IMPORT_EXIT_CODES = """exit codes:
+  0  the stack file was written (notes say what was approximated or dropped)
+  2  nothing was written: a field the platform cannot carry (one line each, with what to do instead), or a
+     command-line or workspace error"""
 
 
 class UsageError(Exception):
@@ -144,6 +151,30 @@ def _parser() -> argparse.ArgumentParser:
                     "pack as the Pulumi engine does and make the engine's calls; print every violation.",
         epilog=POLICY_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     _common(policy)
+    imports = commands.add_parser(
+        "import", help="write a stack file from another tool's configuration (copilot)",
+        description="Write a stack file from another tool's configuration.")
+    sources = imports.add_subparsers(dest="source", required=True, parser_class=_Parser)
+    copilot = sources.add_parser(
+        "copilot", help="an AWS Copilot workspace's environment as a stack file",
+        description="Read an AWS Copilot workspace (its copilot/ folder: <workload>/manifest.yml and "
+                    "environments/<env>/manifest.yml), apply the environment's overrides and write one stack file with "
+                    "every workload. Prints one line per field approximated or dropped; refuses, one line per field, "
+                    "what the platform cannot carry. docs/migrating-from-copilot.md.",
+        epilog=IMPORT_EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    copilot.add_argument("copilot_dir", type=Path, metavar="COPILOT_DIR", help="the workspace's copilot/ folder")
+    copilot.add_argument("--env", required=True, help="the Copilot environment to migrate")
+    copilot.add_argument("--out", required=True, type=Path, metavar="STACK_FILE",
+                         help="the stack file to write, e.g. Pulumi.prod.yaml in the program's folder (build paths "
+                              "are written relative to it)")
+    copilot.add_argument("--region", default=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
+                         help="the stack's AWS region (default: AWS_REGION)")
+    copilot.add_argument("--account", help="AWS account id: turns SSM parameter names into ARNs")
+    copilot.add_argument("--owner", default="copilot-migration", help="the stack's owner tag")
+    copilot.add_argument("--project", default="ecs-platform", help="the Pulumi project's name (config namespace)")
+    copilot.add_argument("--secret-arn", action="append", default=[], metavar="NAME=ARN",
+                         help="the ARN of a Secrets Manager secret the manifests name (repeatable)")
+    copilot.add_argument("--workload", action="append", metavar="NAME", help="migrate only this workload (repeatable)")
     return parser
 
 
@@ -506,6 +537,38 @@ def _rehearse_deployment(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _import(args: argparse.Namespace) -> int:
+    from .migrate.copilot import Options, migrate, write
+    from .migrate.manifests import WorkspaceError
+
+    if not args.region:
+        raise UsageError("--region is required (or set AWS_REGION)")
+    if args.account is not None and not (args.account.isdigit() and len(args.account) == 12):
+        raise UsageError(f"--account must be a 12-digit AWS account id; got {args.account!r}")
+    _writable(args.out, "--out")
+    secrets = {}
+    for pair in args.secret_arn:
+        name, _, arn = pair.partition("=")
+        if not name or not arn.startswith("arn:aws:secretsmanager:"):
+            raise UsageError(f"--secret-arn {pair!r}: give NAME=arn:aws:secretsmanager:...")
+        secrets[name] = arn
+    options = Options(args.env, args.region, args.out, args.account, args.owner, args.project, secrets, args.workload)
+    try:
+        migration = migrate(args.copilot_dir, options)
+    except WorkspaceError as error:
+        raise UsageError(str(error)) from None
+    for finding in migration.findings:
+        if not finding.blocking:
+            print(f"note: {finding}")
+    if migration.refusals:
+        return _fail(EXIT_CONFIG, "\n".join(str(f) for f in migration.refusals))
+    problems = write(migration, args.out, args.project)
+    if problems:
+        return _fail(EXIT_CONFIG, "\n".join(f"{args.out.name}: {p}" for p in problems))
+    print(f"wrote {args.out}")
+    return EXIT_OK
+
+
 def main(argv: Optional[Sequence[str]] = None, *, eager_pack: bool = False, pack_processes: int = 1) -> int:
     """Run one command; ``eager_pack`` starts a plan's policy pack at once, in ``pack_processes`` processes (see
     :func:`~ecs_platform.toolchain.plan.build_plan`)."""
@@ -514,6 +577,8 @@ def main(argv: Optional[Sequence[str]] = None, *, eager_pack: bool = False, pack
     try:
         args = _parser().parse_args(argv)
         args.eager_pack, args.pack_processes = eager_pack, pack_processes
+        if args.command == "import":
+            return _import(args)
         _require_extra()
         return {"plan": _plan, "policy": _policy, "rehearse": _rehearse}[args.command](args)
     except (UsageError, StackFileError) as error:
