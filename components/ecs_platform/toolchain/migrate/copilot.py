@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .kinds import SECTIONS, convert
-from .manifests import Finding, Manifest, WorkspaceError, application, environment, workloads
+from .manifests import Finding, Manifest, WorkspaceError, application, environment, name_uniquely, workloads
 from .workloads import Context, Workload
 
 
@@ -77,14 +77,19 @@ def migrate(copilot_dir: Path, options: Options) -> Migration:
     copilot_dir = copilot_dir.resolve()
     manifests = workloads(copilot_dir, options.env)
     env = environment(copilot_dir, options.env)
+    topics = _topics(manifests)  # every publisher's, so a subscriber migrated alone finds its topics
+    all_topics = _topic_settings(manifests, topics)
     if options.only:
-        unknown = sorted(set(options.only) - {m.name for m in manifests})
+        unknown = sorted(set(options.only) - {m.name for m in manifests} - {m.folder for m in manifests})
         if unknown:
             raise WorkspaceError(f"no workload {', '.join(unknown)} in {copilot_dir} (it has "
                                  f"{', '.join(m.name for m in manifests)})")
-        manifests = [m for m in manifests if m.name in options.only]
+        folders = {m.folder for m in manifests}
+        manifests = [m for m in manifests
+                     if m.folder in options.only or m.name in options.only and m.name not in folders]
+    name_uniquely(manifests)
     context = Context(options.region, options.account, options.secret_arns, copilot_dir.parent,
-                      options.out.resolve().parent, _topics(manifests))
+                      options.out.resolve().parent, topics)
     app = application(copilot_dir)
     config: dict[str, Any] = {"aws:region": options.region}
     comments: dict[tuple[str, ...], str] = {}
@@ -96,9 +101,10 @@ def migrate(copilot_dir: Path, options: Options) -> Migration:
         w = Workload(m, context)
         converted.append((w, convert(w)))
     _place(config, comments, converted)
-    topics = _topic_settings(manifests, context.topics)
-    if topics:
-        config["topics"] = topics
+    used = {t for w, _ in converted for t in w.settings.get("publishes", [])} | {
+        s["topic"] for w, _ in converted for s in w.settings.get("subscriptions", [])}
+    if used:
+        config["topics"] = {name: spec for name, spec in all_topics.items() if name in used}
     file_systems = {name: spec for w, _ in converted for name, spec in w.file_systems.items()}
     if file_systems:
         config["fileSystems"] = file_systems

@@ -3,7 +3,7 @@ substituted, the environment's overrides applied, and every finding about a fiel
 
 Sources (aws/copilot-cli): `internal/pkg/workspace/workspace.go` (layout), `internal/pkg/manifest/interpolate.go`
 (``${VAR}`` substitution before parsing), `internal/pkg/manifest/transform.go` (overrides: maps merge key by key;
-scalars, lists and composite fields such as ``count`` or ``http.alias`` are replaced whole)."""
+scalars and lists are replaced)."""
 
 from __future__ import annotations
 
@@ -19,11 +19,6 @@ WORKLOAD_TYPES = ("Load Balanced Web Service", "Backend Service", "Worker Servic
                   "Request-Driven Web Service", "Static Site")
 
 _VARIABLE = re.compile(r"(\\?)\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-# Copilot's transformers replace these whole instead of merging them key by key: a union of a basic form and a map
-# (count: 1 | {range...}; http: false | {...}; alias: string | list), or lists (internal/pkg/manifest/transform.go).
-_REPLACED_WHOLE = {("count",), ("http", "alias"), ("http", "healthcheck"), ("image", "build"), ("network", "connect"),
-                   ("platform",), ("http",), ("on",), ("entrypoint",), ("command",)}
 
 
 @dataclass(frozen=True)
@@ -47,12 +42,12 @@ class Manifest:
     folder: str
     body: dict[str, Any]
     findings: list[Finding] = field(default_factory=list)
+    name: str = ""
+    """The workload's name: the manifest's, unless another manifest has it too (then the folder's; Copilot requires
+    the two to match, workspace.go ``manifestNameMatchWithDir``)."""
 
-    @property
-    def name(self) -> str:
-        """The folder's name: Copilot requires the manifest's name to match it (workspace.go
-        ``manifestNameMatchWithDir``), and folders are unique where names might not be."""
-        return self.folder
+    def __post_init__(self) -> None:
+        self.name = self.name or str(self.body.get("name") or self.folder)
 
     @property
     def kind(self) -> str:
@@ -115,16 +110,13 @@ def application(copilot_dir: Path) -> str:
     return copilot_dir.resolve().parent.name
 
 
-def merge(base: Any, override: Any, at: tuple[str, ...] = ()) -> Any:
-    """Copilot's override rule: maps merge key by key, a null override keeps the base, everything else (and the
-    union-typed fields in :data:`_REPLACED_WHOLE`) is replaced."""
+def merge(base: Any, override: Any) -> Any:
+    """Copilot's override rule (mergo with override, as transform.go uses it): maps merge key by key, a null
+    override keeps the base, anything else (a list, a scalar, a map replacing a scalar form) replaces it."""
     if override is None:
         return base
-    if isinstance(base, dict) and isinstance(override, dict) and at not in _REPLACED_WHOLE:
-        merged = dict(base)
-        for key, value in override.items():
-            merged[key] = merge(base.get(key), value, (*at, str(key)))
-        return merged
+    if isinstance(base, dict) and isinstance(override, dict):
+        return {**base, **{key: merge(base.get(key), value) for key, value in override.items()}}
     return override
 
 
@@ -145,13 +137,20 @@ def workloads(copilot_dir: Path, env: str) -> list[Manifest]:
         loaded = Manifest(shown, folder, merge(body, overrides) if isinstance(overrides, dict) else body)
         for name in sorted(set(missing)):
             loaded.refuse(f"${{{name}}}", "is not set in this shell; export it as for `copilot deploy` and run again")
-        if loaded.body.get("name") not in (None, folder):
-            loaded.note("name", f"is {loaded.body['name']!r} but the folder is {folder!r} (Copilot refuses that); "
-                                f"the workload is called {folder!r}")
         found.append(loaded)
     if not found:
         raise WorkspaceError(f"{copilot_dir}: no <workload>/manifest.yml; give the workspace's copilot/ folder")
     return found
+
+
+def name_uniquely(manifests: list[Manifest]) -> None:
+    """Two manifests with one name (Copilot refuses a name that differs from its folder) go by their folders."""
+    names = [m.name for m in manifests]
+    for m in manifests:
+        if m.name != m.folder and names.count(m.name) > 1:
+            m.note("name", f"{m.name!r} is the name of another manifest too, and differs from the folder (Copilot "
+                           f"refuses that); the workload is called {m.folder!r}")
+            m.name = m.folder
 
 
 def environment(copilot_dir: Path, env: str) -> Optional[Manifest]:

@@ -168,10 +168,16 @@ class Workload:
         if command[0] not in ("CMD", "CMD-SHELL"):
             command = ["CMD-SHELL", " ".join(command)]
         d = COPILOT_DEFAULTS
+        interval = int(seconds(check.get("interval")) or d["container_interval"])
+        timeout = int(seconds(check.get("timeout")) or d["container_timeout"])
+        if timeout >= interval:
+            self.m.note("image.healthcheck.timeout", f"{timeout} s is not shorter than the interval: written as "
+                                                     f"{interval - 1} s (ECS needs it shorter)")
+            timeout = interval - 1
         self.set("containerHealthCheck", {
             "command": command,
-            "intervalSeconds": int(seconds(check.get("interval")) or d["container_interval"]),
-            "timeoutSeconds": int(seconds(check.get("timeout")) or d["container_timeout"]),
+            "intervalSeconds": interval,
+            "timeoutSeconds": timeout,
             "retries": max(1, int(check.get("retries", d["container_retries"]))),
             "startPeriodSeconds": int(seconds(check.get("start_period")) or d["container_start_period"]),
         }, "Copilot's defaults where the manifest gave none (10 s interval, 2 retries, 5 s timeout, no start period)")
