@@ -194,8 +194,12 @@ def _environment(env: Manifest, config: dict[str, Any], comments: dict[tuple[str
     if body.get("cdn"):
         env.refuse("cdn", "a CloudFront distribution; the platform creates none: keep it outside the stack")
     insights = (body.get("observability") or {}).get("container_insights")
-    config.setdefault("cluster", {})["containerInsights"] = "enabled" if insights else "disabled"
-    if not insights:
+    backlog = [w.m.name for w, _ in converted if (w.settings.get("scaling") or {}).get("mode") == "backlog"]
+    config.setdefault("cluster", {})["containerInsights"] = "enabled" if insights or backlog else "disabled"
+    if not insights and backlog:
+        env.note("observability.container_insights", f"enabled: {', '.join(backlog)} scales on its backlog per "
+                                                     "running task, which the platform reads from Container Insights")
+    elif not insights:
         comments[("cluster", "containerInsights")] = "Copilot's default (the platform's is enabled)"
     for key in ("network.vpc.flow_logs", "network.vpc.security_group"):
         section, _, leaf = key.rpartition(".")

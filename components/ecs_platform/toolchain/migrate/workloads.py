@@ -95,6 +95,8 @@ class Workload:
         for key, target in (("command", "command"), ("entrypoint", "entryPoint")):
             if self.body.get(key):
                 self.set(target, _words(self.body[key]))
+        self.m.note("user", "not in Copilot's manifest: the platform runs the main container as 1000:1000 unless "
+                            "user says otherwise (Copilot ran the image's USER); set user if the image needs another")
         if self.body.get("exec"):
             self.set("enableExecuteCommand", True)
         self._variables()
