@@ -112,6 +112,9 @@ class TaskArgs(TypedDict):
     needs it. Default: 1000:1000 (not root, whatever the image says)."""
     stop_timeout_seconds: NotRequired[int]
     """Seconds between SIGTERM and SIGKILL, 2 to 120. Default: 30."""
+    ephemeral_storage_gib: NotRequired[int]
+    """The task's ephemeral storage, 21 to 200 GiB (Fargate, platform 1.4.0 or later; encrypted by AWS). Default:
+    Fargate's 20 GiB, which are free; every GiB above is billed per hour."""
     sidecars: NotRequired[list[Sidecar]]
     """Additional containers. Default: none."""
     task_role_statements: NotRequired[list[PolicyStatement]]
@@ -236,6 +239,9 @@ class TaskSpec:
         if not 2 <= stop_timeout <= 120:
             raise ValueError(f"stop_timeout_seconds must be 2 to 120 (the Fargate maximum); got {stop_timeout}")
         validation.log_retention_days(int(task.get("log_retention_days", defaults.LOG_RETENTION_DAYS)))
+        if "ephemeral_storage_gib" in task and not 21 <= int(task["ephemeral_storage_gib"]) <= 200:
+            raise ValueError(f"ephemeral_storage_gib must be 21 to 200 (Fargate's 20 GiB come without it); got "
+                             f"{task['ephemeral_storage_gib']}")
         secrets: dict[str, str] = {}
         containers = [(name, task.get("environment", {}), task.get("secrets", {}))]
         containers += [(s["name"], s.get("environment", {}), s.get("secrets", {})) for s in task.get("sidecars", [])]
@@ -368,6 +374,8 @@ class TaskSpec:
             task_role_arn=account.role_arn(task_role.name),
             container_definitions=pulumi.Output.json_dumps(containers),
             volumes=[{"name": v} for v in volumes],
+            ephemeral_storage=({"size_in_gib": self.args["ephemeral_storage_gib"]}
+                               if "ephemeral_storage_gib" in self.args else None),
             # The log group must exist before a task starts, or ECS cannot create its log streams.
             opts=pulumi.ResourceOptions(parent=parent, depends_on=[log_group]),
         )

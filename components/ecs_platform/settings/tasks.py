@@ -115,6 +115,8 @@ class TaskSettings(_Settings):
     scratch_paths: list[str] = Field(default_factory=list)
     user: Optional[str] = None
     stop_timeout_seconds: Optional[int] = Field(None, ge=2, le=120)
+    ephemeral_storage_gib: Optional[int] = Field(None, ge=21, le=200, description=(
+        "Ephemeral storage of each task in GiB, above Fargate's free 20 (billed per GiB-hour). Default: 20."))
     enable_execute_command: Optional[Bool] = Field(None, description=(
         "ECS Exec into this workload's tasks (aws ecs execute-command). Default: serviceDefaults.enableExecuteCommand."))
     sidecars: list[SidecarSettings] = Field(default_factory=list)
@@ -228,6 +230,8 @@ class TaskSettings(_Settings):
         }
         if self.stop_timeout_seconds is not None:
             args["stop_timeout_seconds"] = self.stop_timeout_seconds
+        if self.ephemeral_storage_gib is not None:
+            args["ephemeral_storage_gib"] = self.ephemeral_storage_gib
         if self.command:
             args["command"] = list(self.command)
         if self.entry_point:

@@ -135,12 +135,22 @@ def workloads(copilot_dir: Path, env: str) -> list[Manifest]:
             raise WorkspaceError(f"{shown}: not a manifest (a mapping of fields)")
         overrides = (body.pop("environments", None) or {}).get(env)
         loaded = Manifest(shown, folder, merge(body, overrides) if isinstance(overrides, dict) else body)
+        _addons(manifest.parent, loaded)
         for name in sorted(set(missing)):
             loaded.refuse(f"${{{name}}}", "is not set in this shell; export it as for `copilot deploy` and run again")
         found.append(loaded)
     if not found:
         raise WorkspaceError(f"{copilot_dir}: no <workload>/manifest.yml; give the workspace's copilot/ folder")
     return found
+
+
+def _addons(folder: Path, manifest: Manifest) -> None:
+    """Copilot deploys the CloudFormation templates of ``<folder>/addons/`` with the workload or environment."""
+    templates = sorted(p.name for p in (folder / "addons").glob("*.y*ml")) if (folder / "addons").is_dir() else []
+    if templates:
+        manifest.refuse("addons", f"{', '.join(templates)}: CloudFormation the workload relies on (tables, "
+                                  "buckets, queues); deploy it on its own or as Pulumi resources, then give the "
+                                  "workload their names under environment and their ARNs under taskRolePolicy")
 
 
 def name_uniquely(manifests: list[Manifest]) -> None:
@@ -164,6 +174,7 @@ def environment(copilot_dir: Path, env: str) -> Optional[Manifest]:
     shown = f"copilot/environments/{env}/manifest.yml"
     body, missing = _read(path, shown, application(copilot_dir), env)
     loaded = Manifest(shown, env, body if isinstance(body, dict) else {})
+    _addons(copilot_dir / "environments", loaded)
     for name in sorted(set(missing)):
         loaded.refuse(f"${{{name}}}", "is not set in this shell; export it as for `copilot env deploy` and run again")
     return loaded

@@ -260,8 +260,7 @@ class Workload:
                  None if readonly else "Copilot's default: a writable root filesystem. The platform's is read-only "
                                        "(scratchPaths for the folders the app writes to)")
         if storage.get("ephemeral") and int(storage["ephemeral"]) > 20:
-            self.m.refuse("storage.ephemeral", f"{storage['ephemeral']} GiB: the platform's tasks have Fargate's "
-                                               "20 GiB; keep large files on an EFS volume")
+            self.set("ephemeralStorageGib", int(storage["ephemeral"]))
         scratch: list[str] = []
         volumes: dict[str, Any] = {}
         for name, volume in (storage.get("volumes") or {}).items():

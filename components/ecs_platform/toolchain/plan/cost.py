@@ -203,10 +203,7 @@ def estimate(run: ProgramRun, region: str, *, spot_discount: Optional[float] = N
         definition = services.task_definition(service)
         if definition is None:
             continue
-        cpu, memory = int(definition.inputs.get("cpu") or 0), int(definition.inputs.get("memory") or 0)
-        architecture = (definition.inputs.get("runtimePlatform") or {}).get("cpuArchitecture", "X86_64")
-        rate = prices["fargate"][architecture]
-        task_hour = cpu / 1024 * rate["vcpuHour"] + memory / 1024 * rate["gbHour"]
+        task_hour = _task_hour(definition, prices)
         strategy = services.strategy(service)
         monthly, details = {}, []
         for column, count in zip(("min", "desired", "max"), services.task_counts(service)):
@@ -215,8 +212,7 @@ def estimate(run: ProgramRun, region: str, *, spot_discount: Optional[float] = N
             monthly[column] = hours * task_hour * ((count - spot) + spot * (1 - discount))
             details.append(f"{count} ({spot} Spot)" if spot else str(count))
         cost.items.append(LineItem(
-            f"Fargate: {service.name}",
-            f"{cpu / 1024:g} vCPU, {memory / 1024:g} GB, {architecture}; tasks min/desired/max {' / '.join(details)}",
+            f"Fargate: {service.name}", f"{_size(definition)}; tasks min/desired/max {' / '.join(details)}",
             monthly["min"], monthly["desired"], monthly["max"],
         ))
 
@@ -275,9 +271,7 @@ def _operations(run: ProgramRun, prices: dict[str, Any], services: "_Services", 
         if runs is None or definition is None:
             continue
         minutes = assumed.get("scheduledTaskRunMinutes", 10)
-        cpu, memory = int(definition.inputs.get("cpu") or 0), int(definition.inputs.get("memory") or 0)
-        rate = prices["fargate"][(definition.inputs.get("runtimePlatform") or {}).get("cpuArchitecture", "X86_64")]
-        hour = cpu / 1024 * rate["vcpuHour"] + memory / 1024 * rate["gbHour"]
+        hour = _task_hour(definition, prices)
         strategy = ((schedule.inputs.get("target") or {}).get("ecsParameters") or {}).get(
             "capacityProviderStrategies") or []
         spot = any(str(s.get("capacityProvider")) == "FARGATE_SPOT" for s in strategy)
@@ -285,6 +279,25 @@ def _operations(run: ProgramRun, prices: dict[str, Any], services: "_Services", 
         fixed(f"Scheduled task: {schedule.name}", f"{runs:g} runs a month x {minutes} min (assumed)"
               + (", Spot" if spot else ""), monthly)
         cost.assumptions.append(f"each scheduled task run takes {minutes} minutes")
+
+
+def _size(definition: Registration) -> str:
+    inputs = definition.inputs
+    cpu, memory = int(inputs.get("cpu") or 0), int(inputs.get("memory") or 0)
+    storage = int((inputs.get("ephemeralStorage") or {}).get("sizeInGib") or 20)
+    architecture = (inputs.get("runtimePlatform") or {}).get("cpuArchitecture", "X86_64")
+    return f"{cpu / 1024:g} vCPU, {memory / 1024:g} GB, {architecture}" + (f", {storage} GiB storage"
+                                                                           if storage > 20 else "")
+
+
+def _task_hour(definition: Registration, prices: dict[str, Any]) -> float:
+    """What one task of the definition costs an hour on demand: its vCPU and memory, and the ephemeral storage above
+    Fargate's free 20 GiB (https://aws.amazon.com/fargate/pricing/)."""
+    inputs = definition.inputs
+    rate = prices["fargate"][(inputs.get("runtimePlatform") or {}).get("cpuArchitecture", "X86_64")]
+    storage = int((inputs.get("ephemeralStorage") or {}).get("sizeInGib") or 20)
+    return (int(inputs.get("cpu") or 0) / 1024 * rate["vcpuHour"] + int(inputs.get("memory") or 0) / 1024 * rate["gbHour"]
+            + max(0, storage - 20) * prices["fargateEphemeralStorageGbHour"])
 
 
 def _runs_a_month(expression: str) -> Optional[float]:
