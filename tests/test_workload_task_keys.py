@@ -1,4 +1,5 @@
-"""Ephemeral storage above Fargate's 20 GiB: the stack-file key, the task definition it reaches, and its cost."""
+"""Task keys a workload sets for itself: ephemeral storage above Fargate's 20 GiB (the key, the task definition, its
+cost) and ECS Exec per workload."""
 
 from __future__ import annotations
 
@@ -46,3 +47,28 @@ def test_only_the_gib_above_twenty_are_priced() -> None:
                        "us-east-1").items
     compute = 0.25 * prices["fargate"]["X86_64"]["vcpuHour"] + 0.5 * prices["fargate"]["X86_64"]["gbHour"]
     assert item.desired == pytest.approx(730 * (compute + 100 * prices["fargateEphemeralStorageGbHour"]))
+
+
+# ECS Exec per workload (Copilot's `exec: true` is per service) ---------------------------------------------------
+
+PLACEMENT: dict = {"cluster_arn": "arn:aws:ecs:us-east-1:123456789012:cluster/main", "cluster_name": "main",
+                   "vpc_id": "vpc-1", "subnet_ids": ["subnet-a"]}
+
+
+def test_a_workload_turns_ecs_exec_on_where_the_stack_leaves_it_off() -> None:
+    settings = parse(minimal(workers={"jobs": {**WORKER, "enableExecuteCommand": True}, "other": WORKER}), NS)
+    assert settings.queue_worker_args("jobs", PLACEMENT)["deployment"]["enable_execute_command"] is True
+    assert settings.queue_worker_args("other", PLACEMENT)["deployment"]["enable_execute_command"] is False
+
+
+def test_a_workload_turns_ecs_exec_off_where_the_stack_turns_it_on() -> None:
+    settings = parse(minimal(serviceDefaults={"enableExecuteCommand": True},
+                             workers={"jobs": {**WORKER, "enableExecuteCommand": False}}), NS)
+    assert settings.queue_worker_args("jobs", PLACEMENT)["deployment"]["enable_execute_command"] is False
+
+
+def test_ecs_exec_on_a_scheduled_task_is_refused_on_its_key() -> None:
+    with pytest.raises(SettingsError) as caught:
+        parse(minimal(scheduledTasks={"nightly": {**WORKER, "schedule": "rate(1 day)",
+                                                  "enableExecuteCommand": True}}), NS)
+    assert str(caught.value).startswith(f"{NS}:scheduledTasks.nightly.enableExecuteCommand:")
