@@ -12,6 +12,9 @@ from ._base import Control, Messages, by_type, is_world, known, linked, port_ran
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+ECS_SERVICE = "aws:ecs/service:Service"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
 SUBNET = "aws:ec2/subnet:Subnet"
 VPC = "aws:ec2/vpc:Vpc"
 AWSX_VPC = "awsx:ec2:Vpc"
@@ -126,6 +129,64 @@ def _default_group_closed(resources: list[Any], _: Mapping[str, Any]) -> Iterato
             yield f"the default security group of VPC {_name(vpc)} still has rules", group.urn
 
 
+def _world_egress(resource: Any) -> Iterator[tuple[str, tuple[int, int], Any]]:
+    """(destination, ports, group resource or id) of every egress to the whole internet, whichever resource says
+    it; the group is the resource itself for inline rules."""
+    props = resource.props
+    if resource.resource_type == SECURITY_GROUP:
+        for rule in props.get("egress") or []:
+            ports = port_range(rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"))
+            for cidr in list(rule.get("cidrBlocks") or []) + list(rule.get("ipv6CidrBlocks") or []):
+                if ports and is_world(cidr):
+                    yield cidr, ports, resource
+        return
+    if resource.resource_type == SECURITY_GROUP_RULE:
+        if props.get("type") != "egress":
+            return
+        ports = port_range(props.get("protocol"), props.get("fromPort"), props.get("toPort"))
+        destinations = list(props.get("cidrBlocks") or []) + list(props.get("ipv6CidrBlocks") or [])
+    else:
+        ports = port_range(props.get("ipProtocol"), props.get("fromPort"), props.get("toPort"))
+        destinations = [props.get("cidrIpv4"), props.get("cidrIpv6")]
+    for cidr in destinations:
+        if cidr and ports and is_world(cidr):
+            yield cidr, ports, (linked(resource, "securityGroupId", SECURITY_GROUP) or [None])[0] or known(
+                props, "securityGroupId")
+
+
+def _task_groups(resources: list[Any]) -> tuple[list[Any], set[str]]:
+    """The security groups ECS tasks run in (services' and schedules' network configurations): the group resources
+    the configurations were built from (known at a first preview) and the ids they name when known."""
+    groups: list[Any] = []
+    ids: set[str] = set()
+    for resource in by_type(resources, ECS_SERVICE, SCHEDULE):
+        key = "networkConfiguration" if resource.resource_type == ECS_SERVICE else "target"
+        groups += linked(resource, key, SECURITY_GROUP)
+        config = known(resource.props, key) or {}
+        if resource.resource_type == SCHEDULE:
+            config = ((config.get("ecsParameters") or {}).get("networkConfiguration") or {}) if isinstance(
+                config, Mapping) else {}
+        for group in (config.get("securityGroups") or []) if isinstance(config, Mapping) else []:
+            if isinstance(group, str):
+                ids.add(group)
+    return groups, ids
+
+
+def _task_egress_https_only(resources: list[Any], config: Mapping[str, Any]) -> Iterator[tuple[str, Optional[str]]]:
+    groups, ids = _task_groups(resources)
+    allowed = {int(p) for p in config["allowedPorts"]}
+    for resource in by_type(resources, SECURITY_GROUP, SECURITY_GROUP_RULE, EGRESS_RULE):
+        for cidr, ports, group in _world_egress(resource):
+            is_task_group = any(group is g for g in groups) or (
+                group is not None and not isinstance(group, str) and known(group.props, "id") in ids) or (
+                isinstance(group, str) and group in ids)
+            if not is_task_group or (ports[0] == ports[1] and ports[0] in allowed):
+                continue
+            yield (f"{resource.name}: ECS tasks may send to {cidr} on {_describe(ports)}; only "
+                   f"{sorted(allowed)} may leave for the internet (name the data store's CIDR or security group "
+                   "instead)", resource.urn)
+
+
 _GROUP_TYPES = [SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE]
 
 POLICIES = [
@@ -149,6 +210,12 @@ POLICIES = [
                     _private_subnet_public_ip),
     stack_policy("ec2-vpc-flow-logs", Control("EC2.6", Severity.MEDIUM, "vpc-flow-logs-enabled", "ec2"),
                  "Every VPC of the stack must have a flow log.", _flow_logs),
+    stack_policy("ecs-task-egress-internet-https-only",
+                 Control("PLATFORM.ECS-TASK-EGRESS", Severity.HIGH),
+                 "ECS tasks' security groups may reach the whole internet (0.0.0.0/0, ::/0) only on HTTPS.",
+                 _task_egress_https_only,
+                 config={"allowedPorts": {"type": "array", "items": {"type": "integer"}, "default": [443],
+                                          "description": "Ports tasks may reach anywhere on the internet."}}),
     stack_policy("ec2-default-security-group-closed",
                  Control("EC2.2", Severity.HIGH, "vpc-default-security-group-closed", "ec2"),
                  "Every VPC's default security group must be managed with no rules.", _default_group_closed),
