@@ -7,7 +7,8 @@ from typing import Any, Optional
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from ._base import Control, Messages, by_type, is_world, known, linked, port_range, resource_policy, stack_policy
+from ._base import (Control, Messages, by_type, is_world, known, known_items, linked, lookup, port_range,
+                    resource_policy, stack_policy)
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
@@ -129,29 +130,32 @@ def _default_group_closed(resources: list[Any], _: Mapping[str, Any]) -> Iterato
             yield f"the default security group of VPC {_name(vpc)} still has rules", group.urn
 
 
+def _get(value: Any, key: str) -> Any:
+    """A known nested value, else None (absent, unknown at preview, or not a mapping on the way)."""
+    return known(value, key) if isinstance(value, Mapping) else None
+
+
 def _world_egress(resource: Any) -> Iterator[tuple[str, tuple[int, int], Any]]:
-    """(destination, ports, group resource or id) of every egress to the whole internet, whichever resource says
-    it; the group is the resource itself for inline rules."""
+    """(destination, ports, group) of every egress to the whole internet whose destination is known, whichever
+    resource says it; the group is the resource itself for inline rules, else the group resource the rule was built
+    from or its known id."""
     props = resource.props
     if resource.resource_type == SECURITY_GROUP:
-        for rule in props.get("egress") or []:
-            ports = port_range(rule.get("protocol"), rule.get("fromPort"), rule.get("toPort"))
-            for cidr in list(rule.get("cidrBlocks") or []) + list(rule.get("ipv6CidrBlocks") or []):
-                if ports and is_world(cidr):
-                    yield cidr, ports, resource
+        for rule in known_items(lookup(props, "egress")):
+            ports = port_range(_get(rule, "protocol"), _get(rule, "fromPort"), _get(rule, "toPort"))
+            cidrs = known_items(_get(rule, "cidrBlocks")) + known_items(_get(rule, "ipv6CidrBlocks"))
+            yield from ((c, ports, resource) for c in cidrs if ports and is_world(c))
         return
     if resource.resource_type == SECURITY_GROUP_RULE:
-        if props.get("type") != "egress":
+        if known(props, "type") != "egress":
             return
-        ports = port_range(props.get("protocol"), props.get("fromPort"), props.get("toPort"))
-        destinations = list(props.get("cidrBlocks") or []) + list(props.get("ipv6CidrBlocks") or [])
+        ports = port_range(known(props, "protocol"), known(props, "fromPort"), known(props, "toPort"))
+        cidrs = known_items(lookup(props, "cidrBlocks")) + known_items(lookup(props, "ipv6CidrBlocks"))
     else:
-        ports = port_range(props.get("ipProtocol"), props.get("fromPort"), props.get("toPort"))
-        destinations = [props.get("cidrIpv4"), props.get("cidrIpv6")]
-    for cidr in destinations:
-        if cidr and ports and is_world(cidr):
-            yield cidr, ports, (linked(resource, "securityGroupId", SECURITY_GROUP) or [None])[0] or known(
-                props, "securityGroupId")
+        ports = port_range(known(props, "ipProtocol"), known(props, "fromPort"), known(props, "toPort"))
+        cidrs = [known(props, "cidrIpv4"), known(props, "cidrIpv6")]
+    group = (linked(resource, "securityGroupId", SECURITY_GROUP) or [None])[0] or known(props, "securityGroupId")
+    yield from ((c, ports, group) for c in cidrs if c and ports and is_world(c))
 
 
 def _task_groups(resources: list[Any]) -> tuple[list[Any], set[str]]:
@@ -162,25 +166,24 @@ def _task_groups(resources: list[Any]) -> tuple[list[Any], set[str]]:
     for resource in by_type(resources, ECS_SERVICE, SCHEDULE):
         key = "networkConfiguration" if resource.resource_type == ECS_SERVICE else "target"
         groups += linked(resource, key, SECURITY_GROUP)
-        config = known(resource.props, key) or {}
+        config = known(resource.props, key)
         if resource.resource_type == SCHEDULE:
-            config = ((config.get("ecsParameters") or {}).get("networkConfiguration") or {}) if isinstance(
-                config, Mapping) else {}
-        for group in (config.get("securityGroups") or []) if isinstance(config, Mapping) else []:
-            if isinstance(group, str):
-                ids.add(group)
+            config = _get(_get(config, "ecsParameters"), "networkConfiguration")
+        ids.update(g for g in known_items(_get(config, "securityGroups")) if isinstance(g, str))
     return groups, ids
 
 
 def _task_egress_https_only(resources: list[Any], config: Mapping[str, Any]) -> Iterator[tuple[str, Optional[str]]]:
     groups, ids = _task_groups(resources)
+    group_ids = {id(g) for g in groups}
     allowed = {int(p) for p in config["allowedPorts"]}
     for resource in by_type(resources, SECURITY_GROUP, SECURITY_GROUP_RULE, EGRESS_RULE):
         for cidr, ports, group in _world_egress(resource):
-            is_task_group = any(group is g for g in groups) or (
-                group is not None and not isinstance(group, str) and known(group.props, "id") in ids) or (
-                isinstance(group, str) and group in ids)
-            if not is_task_group or (ports[0] == ports[1] and ports[0] in allowed):
+            if isinstance(group, str):
+                of_tasks = group in ids
+            else:
+                of_tasks = group is not None and (id(group) in group_ids or known(group.props, "id") in ids)
+            if not of_tasks or (ports[0] == ports[1] and ports[0] in allowed):
                 continue
             yield (f"{resource.name}: ECS tasks may send to {cidr} on {_describe(ports)}; only "
                    f"{sorted(allowed)} may leave for the internet (name the data store's CIDR or security group "
