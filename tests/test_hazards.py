@@ -132,6 +132,8 @@ ORDINARY = {
     "a canary service's container port": setting("services.api.containerPort", 9090),
     "a worker renamed with renamedFrom": rename("workers", "orders", "order-processor", say_so=True),
     "a service renamed with renamedFrom": rename("services", "admin", "backoffice", say_so=True),
+    "egress to a data store and its client group": lambda config: config[f"{NS}:workers"]["orders"].update(
+        egress=[{"cidr": "10.20.0.0/16", "port": 5432}], securityGroupIds=["sg-0a1b2c3d4e5f6071a"]),
 }
 
 
