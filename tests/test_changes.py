@@ -76,3 +76,27 @@ def test_a_hazard_names_the_stack_file_key_that_changed() -> None:
                   config={"p:services": {"api": {"priority": 20, "cpu": 512}}})
     (hazard,) = analyse(base, head).hazards
     assert hazard.key == "p:services.api.priority" and "PriorityInUse" in hazard.message
+
+
+def _network(vpc: str, subnets: list[str]) -> dict[str, Any]:
+    return {"p:network": {"existingVpc": {"vpcId": vpc, "privateSubnetIds": subnets}}}
+
+
+def test_moving_between_two_existing_vpcs_is_refused_naming_the_vpc_id() -> None:
+    base = report(config=_network("vpc-11111111", ["subnet-11111111", "subnet-22222222"]))
+    head = report(config=_network("vpc-22222222", ["subnet-33333333", "subnet-44444444"]))
+    (hazard,) = analyse(base, head).hazards
+    assert (hazard.severity, hazard.kind, hazard.key) == ("mandatory", "update-fails", "p:network.existingVpc.vpcId")
+
+
+def test_leaving_an_existing_vpc_for_a_vpc_of_its_own_is_refused() -> None:
+    base = report(config=_network("vpc-11111111", ["subnet-11111111", "subnet-22222222"]))
+    head = report(config={"p:network": {"azCount": 2}})
+    (hazard,) = analyse(base, head).hazards
+    assert hazard.key == "p:network.existingVpc" and "a VPC of its own" in hazard.message
+
+
+def test_other_subnets_of_the_same_existing_vpc_are_no_hazard() -> None:
+    base = report(config=_network("vpc-11111111", ["subnet-11111111", "subnet-22222222"]))
+    head = report(config=_network("vpc-11111111", ["subnet-33333333", "subnet-44444444"]))
+    assert analyse(base, head).hazards == []

@@ -166,6 +166,15 @@ def queues(source: dict[str, Any] | None = None, dead: dict[str, Any] | None = N
     aws.sqs.Queue("work", redrive_policy=redrive, **(source or {}))
 
 
+GROUPS = [f"sg-0a1b2c3d4e5f6071{i}" for i in range(7)]
+
+
+def egress(name: str = "out", **args: Any) -> aws.vpc.SecurityGroupEgressRule:
+    defaults = dict(security_group_id="sg-0a1b2c3d4e5f60710", ip_protocol="tcp", from_port=5432, to_port=5432,
+                    cidr_ipv4="10.20.0.0/16", description="Aurora")
+    return aws.vpc.SecurityGroupEgressRule(name, **{**defaults, **args})
+
+
 # (id, violating program, compliant program, resource, field, what the message says)
 CASES = [
     # Task definitions on Fargate
@@ -513,6 +522,19 @@ CASES = [
     ("trust policy principal", lambda: aws.iam.Role("role", assume_role_policy=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]})),
      lambda: aws.iam.Role("role", assume_role_policy=ALLOW), "role", "AssumeRolePolicyDocument", "needs a Principal"),
+    # Security groups
+    ("rule needs a destination", lambda: egress(cidr_ipv4=None), lambda: egress(), "out", "IpPermissions[0]",
+     "exactly one of"),
+    ("rule ports in order", lambda: egress(from_port=6380, to_port=6379), lambda: egress(from_port=6379, to_port=6380),
+     "out", "FromPort", "FromPort not above ToPort"),
+    ("rule description characters", lambda: egress(description="Aurora <primary>"),
+     lambda: egress(description="Aurora (primary)"), "out", "Description", "._-:/()#"),
+    ("rule not twice on a group", lambda: (egress(), egress("again")), lambda: (egress(), egress("again", to_port=5433)),
+     "again", "IpPermissions[0]", "InvalidPermission.Duplicate"),
+    ("five groups per task",
+     lambda: service(network_configuration={"subnets": ["subnet-a"], "security_groups": GROUPS[:6]}),
+     lambda: service(network_configuration={"subnets": ["subnet-a"], "security_groups": GROUPS[:5]}),
+     "svc", "securityGroups", "at most 5"),
 ]
 
 

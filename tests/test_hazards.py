@@ -21,6 +21,9 @@ from .conftest import ROOT
 from .helpers import NS, Edit, delete, setting
 
 PROD = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
+EXISTING_VPC = {"vpcId": "vpc-0a1b2c3d4e5f60718",
+                "privateSubnetIds": ["subnet-0a1b2c3d4e5f60711", "subnet-0a1b2c3d4e5f60712"],
+                "publicSubnetIds": ["subnet-0a1b2c3d4e5f60713", "subnet-0a1b2c3d4e5f60714"]}
 KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/0f5a3c1e-8d2b-4e6f-9a7c-3b1d5e8f2a4c"
 
 
@@ -96,6 +99,8 @@ PUNISHED = {
     "rename a service key": (rename("services", "admin", "backoffice"), None, "update-fails"),
     "switch a canary service back to rolling": (setting("services.api.deployment", {}),
                                                 f"{NS}:services.api.deployment.strategy", "traffic"),
+    "move the stack into an existing VPC": (setting("network", {"existingVpc": EXISTING_VPC}),
+                                            f"{NS}:network.existingVpc", "update-fails"),
 }
 
 
@@ -127,6 +132,8 @@ ORDINARY = {
     "a canary service's container port": setting("services.api.containerPort", 9090),
     "a worker renamed with renamedFrom": rename("workers", "orders", "order-processor", say_so=True),
     "a service renamed with renamedFrom": rename("services", "admin", "backoffice", say_so=True),
+    "egress to a data store and its client group": lambda config: config[f"{NS}:workers"]["orders"].update(
+        egress=[{"cidr": "10.20.0.0/16", "port": 5432}], securityGroupIds=["sg-0a1b2c3d4e5f6071a"]),
 }
 
 

@@ -165,3 +165,24 @@ def test_an_alarm_that_sets_the_minimum_capacity_when_idle_counts_as_scaling_in(
 def test_canary_and_linear_roll_back_on_alarms_where_aws_documents_no_circuit_breaker(props, reported) -> None:
     response = analyze_props("ecs-deployment-circuit-breaker", "aws:ecs/service:Service", props)
     assert bool(response.diagnostics) is reported
+
+
+def test_world_egress_of_a_group_no_task_uses_is_not_the_tasks_rule() -> None:
+    run = program(lambda: aws.vpc.SecurityGroupEgressRule(
+        "subject", security_group_id="sg-1", ip_protocol="-1", cidr_ipv4="0.0.0.0/0"))  # a NAT instance's
+    assert violations("ecs-task-egress-internet-https-only", run) == []
+
+
+def test_world_egress_of_a_scheduled_tasks_group_is_caught() -> None:
+    def build() -> None:
+        group = aws.ec2.SecurityGroup("subject-tasks", vpc_id="vpc-1", description="tasks")
+        aws.vpc.SecurityGroupEgressRule("subject", security_group_id=group.id, ip_protocol="udp", from_port=53,
+                                        to_port=53, cidr_ipv6="::/0")
+        aws.scheduler.Schedule("subject", schedule_expression="rate(1 day)", flexible_time_window={"mode": "OFF"},
+                               target={"arn": "arn:aws:ecs:us-east-1:123456789012:cluster/main",
+                                       "role_arn": "arn:aws:iam::123456789012:role/scheduler",
+                                       "ecs_parameters": {"task_definition_arn": "arn:td",
+                                                          "network_configuration": {"subnets": ["subnet-a"],
+                                                                                    "security_groups": [group.id]}}})
+    messages = violations("ecs-task-egress-internet-https-only", program(build))
+    assert any("::/0 on port 53" in m for m in messages)

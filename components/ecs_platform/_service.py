@@ -3,7 +3,7 @@ scalable target, Service Connect, who the tasks admit, and the on-call alarms ev
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Optional, TypedDict
 
@@ -15,6 +15,7 @@ from . import _sdk  # noqa: F401 - first: the SDK modules, without their import-
 from . import defaults, validation
 from .cluster import CapacityProviderStrategyItem, strategy_items
 from .enums import ECS_DEPLOYMENT_STRATEGY, PROGRESSIVE_STRATEGIES, CapacityProvider, DeploymentStrategy
+from .task_definition import CheckedEgress
 
 
 class Placement(TypedDict):
@@ -242,9 +243,11 @@ def checked_bounds(min_tasks: int, max_tasks: int, desired: Optional[int] = None
 
 
 def task_security_group(
-    name: str, vpc_id: pulumi.Input[str], description: str, opts: pulumi.ResourceOptions
+    name: str, vpc_id: pulumi.Input[str], description: str, opts: pulumi.ResourceOptions,
+    egress: Sequence[CheckedEgress] = (),
 ) -> aws.ec2.SecurityGroup:
-    """A security group for the tasks, with HTTPS out (AWS APIs, ECR, the queue) and nothing in by default.
+    """A security group for the tasks, with HTTPS out (AWS APIs, ECR, the queue), the workload's own ``egress``
+    rules, and nothing in by default.
 
     The description is ForceNew: a new wording, or a workload renamed with renamed_from, would replace the group
     and every task's network interface with it. It names the workload at creation and is never changed after."""
@@ -261,6 +264,22 @@ def task_security_group(
         cidr_ipv4="0.0.0.0/0",
         opts=opts,
     )
+    for rule in egress:
+        # Named for what the rule opens, not its place in the list: reordering the list changes nothing, and a
+        # changed destination or port is a new rule created beside the old one before the old one goes (no moment
+        # without a way out, and never two rules that EC2 would call duplicates).
+        aws.vpc.SecurityGroupEgressRule(
+            f"{name}-egress-{rule.key}",
+            security_group_id=group.id,
+            description=rule.description,
+            ip_protocol=rule.protocol,
+            from_port=rule.ports[0],
+            to_port=rule.ports[1],
+            cidr_ipv4=rule.cidr if rule.cidr and ":" not in rule.cidr else None,
+            cidr_ipv6=rule.cidr if rule.cidr and ":" in rule.cidr else None,
+            referenced_security_group_id=rule.security_group_id,
+            opts=opts,
+        )
     return group
 
 
@@ -277,6 +296,7 @@ def fargate_service(
     parent: pulumi.Resource,
     permissions: list[pulumi.Resource],
     depends_on: Optional[list[pulumi.Resource]] = None,
+    extra_security_group_ids: Sequence[str] = (),
     **extra: Any,
 ) -> aws.ecs.Service:
     return aws.ecs.Service(
@@ -290,7 +310,7 @@ def fargate_service(
         platform_version="LATEST",
         network_configuration={
             "subnets": subnet_ids,
-            "security_groups": [security_group.id],
+            "security_groups": [security_group.id, *extra_security_group_ids],
             "assign_public_ip": False,
         },
         # "Both methods only support rolling update deployment and blue/green deployment types" (ECS Developer

@@ -35,6 +35,22 @@ NAT_AMI_FILTERS = {
 }
 
 
+class ExistingVpc(TypedDict):
+    """A VPC and subnets made elsewhere (another stack, another team, AWS Copilot). Plain ids: they decide what the
+    Network creates, and are looked up when the program runs."""
+
+    vpc_id: str
+    """The VPC (vpc-...)."""
+    private_subnet_ids: list[str]
+    """Subnets of the tasks and the interface endpoints, at least 2 (in different AZs), with a NAT route of the
+    VPC's owner for the tasks' HTTPS."""
+    public_subnet_ids: NotRequired[list[str]]
+    """Subnets of the internet-facing load balancer, at least 2 when it has one. Default: none."""
+    route_table_ids: NotRequired[list[str]]
+    """Route tables the gateway endpoints join (the private subnets' tables). Default: none; then only interface
+    endpoints may be asked for."""
+
+
 class NetworkArgs(TypedDict):
     """Inputs of a Network. Values that decide which resources exist are plain, so they are checked up front."""
 
@@ -57,6 +73,11 @@ class NetworkArgs(TypedDict):
     """Services reached through VPC endpoints instead of the NAT gateways. Default: none."""
     protect_data: NotRequired[bool]
     """Keep the flow log group in AWS when it would be deleted (retainOnDelete). Default: false."""
+    existing_vpc: NotRequired[ExistingVpc]
+    """Place everything in this VPC and these subnets instead of creating a VPC: no subnets, NAT, route tables,
+    flow logs or default security group of the stack's own (the VPC's owner keeps those); only the interface (and,
+    with route_table_ids, gateway) endpoints asked for are created. The other keys, which shape a created VPC, are
+    then refused. Default: none, a VPC is created."""
 
 
 class Network(pulumi.ComponentResource):
@@ -80,6 +101,9 @@ class Network(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: NetworkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         check_keys("Network", args, NetworkArgs)
+        if "existing_vpc" in args:
+            self._adopt(name, args, opts)
+            return
         cidr = validation.vpc_cidr(args.get("cidr_block", defaults.VPC_CIDR))
         az_count = int(args.get("availability_zone_count", defaults.AZ_COUNT))
         public_prefix = int(args.get("public_subnet_prefix", defaults.PUBLIC_SUBNET_PREFIX))
@@ -202,6 +226,114 @@ class Network(pulumi.ComponentResource):
                 "endpoint_security_group_id": self.endpoint_security_group_id,
             }
         )
+
+
+    def _adopt(self, name: str, args: NetworkArgs, opts: Optional[pulumi.ResourceOptions]) -> None:
+        """The existing-VPC form: look the network up, create only the endpoints."""
+        existing = args["existing_vpc"]
+        creating = sorted(k for k in _CREATING_ARGS if k in args)
+        if creating:
+            raise ValueError(f"{', '.join(creating)} shape a VPC the Network creates; with existing_vpc, leave them out")
+        vpc_id = validation.ec2_id(existing["vpc_id"], "vpc")
+        private = validation.ec2_ids(list(existing["private_subnet_ids"]), "subnet")
+        public = validation.ec2_ids(list(existing.get("public_subnet_ids", [])), "subnet")
+        tables = validation.ec2_ids(list(existing.get("route_table_ids", [])), "rtb")
+        if len(private) < 2:
+            raise ValueError("existing_vpc.private_subnet_ids needs at least 2 subnets, in different AZs")
+        if set(private) & set(public):
+            raise ValueError("existing_vpc: a subnet cannot be both private and public")
+        endpoints = [VpcEndpointService(e) for e in args.get("vpc_endpoints", [])]
+        gateways = [e for e in endpoints if e in GATEWAY_ENDPOINTS]
+        if gateways and not tables:
+            raise ValueError(f"{', '.join(e.value for e in gateways)} is a gateway endpoint: give "
+                             "existing_vpc.route_table_ids for it to join")
+
+        super().__init__("ecs-platform:index:Network", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        account = AccountContext.of(self)
+        invoke = pulumi.InvokeOutputOptions(parent=self)
+        # Looked up, not trusted: the VPC's CIDR admits the load balancer's and the endpoints' traffic, and each
+        # subnet is asked for *in that VPC* (the provider fails the lookup of a subnet of another VPC, before any
+        # resource is created), so a subnet id of the wrong VPC stops the preview.
+        vpc = aws.ec2.get_vpc_output(id=vpc_id, opts=invoke)
+        subnets = [aws.ec2.get_subnet_output(id=s, vpc_id=vpc_id, opts=invoke) for s in private + public]
+        cidr = vpc.cidr_block
+        self.vpc = None
+        """The awsx VPC when the Network creates one; None with an existing VPC."""
+        self.nat_instance = None
+        """The NAT instance, with nat_gateway_strategy instance (escape hatch); otherwise None."""
+        self.public_subnets = [pulumi.Output.from_input(s) for s in public]
+        """The public subnet ids as a list of one Output per AZ (Python programs)."""
+        self.private_subnets = [pulumi.Output.from_input(s) for s in private]
+        """The private subnet ids as a list of one Output per AZ (Python programs)."""
+
+        endpoint_sg = _endpoints(name, vpc_id, cidr, endpoints, self.private_subnets, tables, account, child)
+        self.vpc_id = pulumi.Output.from_input(vpc_id)
+        self.cidr_block = cidr
+        self.availability_zones = pulumi.Output.all(*[s.availability_zone for s in subnets[:len(private)]]).apply(
+            lambda zones: list(dict.fromkeys(zones)))
+        self.public_subnet_ids = pulumi.Output.from_input(public)
+        self.private_subnet_ids = pulumi.Output.from_input(private)
+        self.flow_log_group_name = pulumi.Output.from_input(None)
+        self.endpoint_security_group_id = endpoint_sg.id if endpoint_sg else pulumi.Output.from_input(None)
+        self._register()
+
+    def _register(self) -> None:
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "cidr_block": self.cidr_block,
+                "availability_zones": self.availability_zones,
+                "public_subnet_ids": self.public_subnet_ids,
+                "private_subnet_ids": self.private_subnet_ids,
+                "flow_log_group_name": self.flow_log_group_name,
+                "endpoint_security_group_id": self.endpoint_security_group_id,
+            }
+        )
+
+
+_CREATING_ARGS = ("cidr_block", "availability_zone_count", "nat_gateway_strategy", "nat_instance_type",
+                  "public_subnet_prefix", "private_subnet_prefix")
+"""Network args that shape a VPC the Network creates."""
+
+
+def _endpoints(
+    name: str, vpc_id: pulumi.Input[str], cidr: pulumi.Input[str], endpoints: list[VpcEndpointService],
+    subnets: list[pulumi.Output[str]], route_tables: list[str], account: AccountContext, child: pulumi.ResourceOptions,
+) -> Optional[aws.ec2.SecurityGroup]:
+    """The endpoints of an existing VPC: interface endpoints in its private subnets behind one security group, and
+    gateway endpoints joined to the given route tables. Named as in a created VPC."""
+    for service in (e for e in endpoints if e in GATEWAY_ENDPOINTS):
+        aws.ec2.VpcEndpoint(
+            f"{name}-{service.value.lower()}",
+            vpc_id=vpc_id,
+            service_name=_service_name(account.region, service),
+            vpc_endpoint_type="Gateway",
+            route_table_ids=route_tables,
+            opts=child,
+        )
+    interface = [e for e in endpoints if e not in GATEWAY_ENDPOINTS]
+    if not interface:
+        return None
+    group = aws.ec2.SecurityGroup(
+        f"{name}-endpoints",
+        description="Interface VPC endpoints: HTTPS from inside the VPC only",
+        vpc_id=vpc_id,
+        opts=child,
+    )
+    ingress_from_cidr(f"{name}-endpoints-https", group.id, 443, cidr, "HTTPS from the VPC", child)
+    for service in interface:
+        aws.ec2.VpcEndpoint(
+            f"{name}-{service.value.lower()}",
+            vpc_id=vpc_id,
+            service_name=_service_name(account.region, service),
+            vpc_endpoint_type="Interface",
+            private_dns_enabled=True,
+            subnet_ids=subnets,
+            security_group_ids=[group.id],
+            opts=child,
+        )
+    return group
 
 
 def _nat_instance_type(strategy: NatGatewayStrategy, given: Optional[str]) -> str:

@@ -245,7 +245,8 @@ class QueueWorker(pulumi.ComponentResource):
             enable_execute_command=deployment.enable_execute_command,
             execute_command_log_group=placement.get("execute_command_log_group_name"),
         )
-        security_group = task_security_group(name, placement["vpc_id"], f"Tasks of {name}: nothing in, HTTPS out", child)
+        security_group = task_security_group(name, placement["vpc_id"], f"Tasks of {name}: nothing in, HTTPS out", child,
+                                             spec.egress)
         service = fargate_service(
             name,
             cluster_arn=placement["cluster_arn"],
@@ -257,6 +258,7 @@ class QueueWorker(pulumi.ComponentResource):
             deployment=deployment,
             parent=self,
             permissions=task.permissions,
+            extra_security_group_ids=spec.security_group_ids,
             service_connect_configuration=(
                 service_connect_configuration(connect, task.log_group.name, account.region)
                 if connect is not None else None),

@@ -120,7 +120,7 @@ class ScheduledTask(pulumi.ComponentResource):
 
         task = spec.build(self)
         security_group = task_security_group(name, placement["vpc_id"], f"Tasks of {name}: nothing in, HTTPS out",
-                                             child)
+                                             child, spec.egress)
         dead_letters = aws.sqs.Queue(
             f"{name}-dlq",
             message_retention_seconds=defaults.DEAD_LETTER_RETENTION_SECONDS,
@@ -190,7 +190,7 @@ class ScheduledTask(pulumi.ComponentResource):
                                                       "weight": 1}],
                     "network_configuration": {
                         "subnets": placement["subnet_ids"],
-                        "security_groups": [security_group.id],
+                        "security_groups": [security_group.id, *spec.security_group_ids],
                         # pulumi-aws takes a bool here and sends DISABLED (terraform-provider-aws scheduler flex.go).
                         "assign_public_ip": False,
                     },

@@ -76,6 +76,85 @@ class PolicyStatement(TypedDict):
     """ARNs the actions apply to."""
 
 
+class EgressRule(TypedDict):
+    """One more way out of the workload's tasks (to a database, a cache...): exactly one of cidr and
+    security_group_id, and port or from_port and to_port."""
+
+    cidr: NotRequired[str]
+    """IPv4 or IPv6 CIDR block the tasks may reach, such as 10.20.0.0/16; 0.0.0.0/0 and ::/0 only on port 443."""
+    security_group_id: NotRequired[str]
+    """Security group whose members the tasks may reach (sg-...); plain, since the rule's name derives from it."""
+    port: NotRequired[int]
+    """The one port, 1 to 65535."""
+    from_port: NotRequired[int]
+    """First port of a range (with to_port)."""
+    to_port: NotRequired[int]
+    """Last port of a range (with from_port)."""
+    protocol: NotRequired[str]
+    """tcp or udp. Default: tcp."""
+    description: NotRequired[str]
+    """Rule description (EC2's characters, up to 255). Default: names the workload, the destination and ports."""
+
+
+@dataclass(frozen=True)
+class CheckedEgress:
+    """An egress rule, checked, with its defaults applied."""
+
+    key: str
+    """Stable suffix of the rule's logical name (what it opens, never its place in the list)."""
+    protocol: str
+    ports: tuple[int, int]
+    cidr: Optional[str]
+    security_group_id: Optional[str]
+    description: str
+
+
+def checked_egress(name: str, rules: list[EgressRule]) -> list[CheckedEgress]:
+    """The workload's extra egress rules, checked: ValueError naming the rule's index and what is wrong."""
+    found: list[CheckedEgress] = []
+    for index, rule in enumerate(rules):
+        where = f"egress[{index}]"
+        cidr, group = rule.get("cidr"), rule.get("security_group_id")
+        try:
+            if (cidr is None) == (group is None):
+                raise ValueError("needs exactly one of cidr and security_group_id")
+            cidr = None if cidr is None else validation.egress_cidr(cidr)
+            if group is not None:
+                validation.ec2_id(group, "sg")
+            protocol = rule.get("protocol", "tcp")
+            if protocol not in validation.EGRESS_PROTOCOLS:
+                raise ValueError(f"protocol must be tcp or udp; got {protocol!r}")
+            ports = validation.egress_ports(rule.get("port"), rule.get("from_port"), rule.get("to_port"))
+            problem = validation.world_egress_problem(cidr, ports)
+            if problem:
+                raise ValueError(problem)
+            if cidr == "0.0.0.0/0" and protocol == "tcp":
+                raise ValueError("the tasks already leave on TCP 443 to anywhere; remove this rule")
+            span = str(ports[0]) if ports[0] == ports[1] else f"{ports[0]}-{ports[1]}"
+            description = validation.rule_description(
+                rule.get("description") or f"{name} to {cidr or group} on {protocol} {span}")
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
+        key = validation.egress_key(cidr, group, protocol, ports)
+        if any(f.key == key for f in found):
+            raise ValueError(f"{where}: opens {protocol} {span} to {cidr or group} again; keep one rule")
+        found.append(CheckedEgress(key, protocol, ports, cidr, group, description))
+    return found
+
+
+def checked_security_groups(ids: list[str]) -> list[str]:
+    """The extra security groups of the tasks' network interfaces: distinct sg- ids, at most 4 beside the
+    platform's own group."""
+    room = validation.MAX_SECURITY_GROUPS_PER_ENI - 1
+    if len(ids) > room:
+        raise ValueError(f"security_group_ids: at most {room} beside the workload's own group (a network interface "
+                         f"takes {validation.MAX_SECURITY_GROUPS_PER_ENI} by default); got {len(ids)}")
+    try:
+        return validation.ec2_ids(ids, "sg")
+    except ValueError as error:
+        raise ValueError(f"security_group_ids: {error}") from None
+
+
 class TaskArgs(TypedDict):
     """What runs: image, size, configuration and permissions of a task."""
 
@@ -124,6 +203,12 @@ class TaskArgs(TypedDict):
     protect_data: NotRequired[bool]
     """Keep the log group in AWS when the workload is removed or its log group replaced (retainOnDelete); it then
     expires on its retention. Default: false."""
+    egress: NotRequired[list[EgressRule]]
+    """Ways out of the tasks besides HTTPS (which they always have): rules on the workload's security group, each
+    named for what it opens, so reordering them changes nothing. Default: none."""
+    security_group_ids: NotRequired[list[str]]
+    """Security groups attached to the tasks' network interfaces besides the workload's own (for example a
+    database's client group), at most 4. Default: none."""
 
 
 _TRUST_ECS_TASKS = "ecs-tasks.amazonaws.com"
@@ -224,6 +309,10 @@ class TaskSpec:
     secrets: dict[str, str]
     scratch_paths: tuple[str, ...] = ()
     user: Optional[str] = None
+    egress: tuple[CheckedEgress, ...] = ()
+    """Extra egress rules of the workload's security group."""
+    security_group_ids: tuple[str, ...] = ()
+    """Extra security groups of the tasks' network interfaces."""
 
     @property
     def needs_scratch_init(self) -> bool:
@@ -270,6 +359,8 @@ class TaskSpec:
             validation.arn(task["secrets_kms_key_arn"], "kms", "key/")
         if "health_check" in task:
             _health_check(task["health_check"])
+        egress = tuple(checked_egress(name, list(task.get("egress", []))))
+        security_group_ids = tuple(checked_security_groups(list(task.get("security_group_ids", []))))
         return cls(
             name=name,
             args=task,
@@ -281,6 +372,8 @@ class TaskSpec:
             secrets=secrets,
             scratch_paths=scratch_paths,
             user=user,
+            egress=egress,
+            security_group_ids=security_group_ids,
         )
 
     def build(

@@ -387,3 +387,92 @@ def iam_action(value: str) -> str:
     if not re.match(r"^[a-z0-9-]+:[A-Za-z0-9*]+$", value):
         raise ValueError(f"must be service:Action, for example s3:GetObject; got {value!r}")
     return value
+
+
+# Existing networks and extra security groups ------------------------------------------------------------------------
+
+# EC2 resource ids: the prefix, a dash and 8 (older resources) or 17 lowercase hex digits (EC2 User Guide, "Resource
+# IDs": "longer IDs ... 17 characters").
+_EC2_ID = re.compile(r"^(vpc|subnet|sg|rtb)-([0-9a-f]{8}|[0-9a-f]{17})$")
+_EC2_ID_EXAMPLE = {"vpc": "vpc-0a1b2c3d4e5f60718", "subnet": "subnet-0a1b2c3d4e5f60718",
+                   "sg": "sg-0a1b2c3d4e5f60718", "rtb": "rtb-0a1b2c3d4e5f60718"}
+
+
+def ec2_id(value: str, prefix: str) -> str:
+    """An EC2 resource id of kind ``prefix`` (vpc, subnet, sg, rtb)."""
+    match = _EC2_ID.match(str(value))
+    if not match or match.group(1) != prefix:
+        raise ValueError(f"must be an id such as {_EC2_ID_EXAMPLE[prefix]} ({prefix}- and 8 or 17 lowercase hex "
+                         f"digits); got {value!r}")
+    return value
+
+
+def ec2_ids(values: Sequence[str], prefix: str) -> list[str]:
+    """Distinct EC2 ids of one kind."""
+    checked = [ec2_id(v, prefix) for v in values]
+    twice = sorted({v for v in checked if checked.count(v) > 1})
+    if twice:
+        raise ValueError(f"lists {', '.join(twice)} twice")
+    return checked
+
+
+MAX_SECURITY_GROUPS_PER_ENI = 5
+"""Security groups per network interface: the default of the adjustable VPC quota (Amazon VPC User Guide, "Amazon
+VPC quotas", Security groups per network interface), and the most an ECS awsvpcConfiguration takes (ECS API
+reference, AwsVpcConfiguration securityGroups: "up to five security groups")."""
+
+EGRESS_PROTOCOLS = ("tcp", "udp")
+WORLD_CIDRS = ("0.0.0.0/0", "::/0")
+WORLD_EGRESS_PORT = 443
+"""The only port a workload's extra egress may open to the whole internet: HTTPS, which the tasks already have."""
+
+# Security group rule descriptions: "Up to 255 characters in length. Allowed characters are a-z, A-Z, 0-9, spaces,
+# and ._-:/()#,@[]+=&;{}!$*" (EC2 API reference, IpRange / SecurityGroupRuleRequest Description).
+_RULE_DESCRIPTION = re.compile(r"^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]{0,255}$")
+
+
+def rule_description(value: str) -> str:
+    if not _RULE_DESCRIPTION.match(value):
+        raise ValueError("must be at most 255 letters, digits, spaces and ._-:/()#,@[]+=&;{}!$* (what EC2 accepts "
+                         f"in a security group rule description); got {value!r}")
+    return value
+
+
+def egress_cidr(value: str) -> str:
+    """An IPv4 or IPv6 CIDR block of an egress rule, with no host bits set."""
+    try:
+        return str(ipaddress.ip_network(value, strict=True))
+    except ValueError as error:
+        raise ValueError(f"not a CIDR block such as 10.20.0.0/16 ({error}); got {value!r}") from None
+
+
+def egress_ports(port: Optional[int], from_port: Optional[int], to_port: Optional[int]) -> tuple[int, int]:
+    """(from, to) of an egress rule given as a port or a range."""
+    if port is not None:
+        if from_port is not None or to_port is not None:
+            raise ValueError("give port, or fromPort and toPort, not both")
+        from_port = to_port = port
+    elif from_port is None or to_port is None:
+        raise ValueError("needs port, or fromPort and toPort")
+    for value in (from_port, to_port):
+        if not 1 <= value <= 65535:
+            raise ValueError(f"ports are 1 to 65535; got {value}")
+    if from_port > to_port:
+        raise ValueError(f"fromPort {from_port} is above toPort {to_port}")
+    return from_port, to_port
+
+
+def world_egress_problem(cidr: Optional[str], ports: tuple[int, int]) -> Optional[str]:
+    """Why an egress rule to ``cidr`` on ``ports`` opens too much to the internet, or None."""
+    if cidr not in WORLD_CIDRS or ports == (WORLD_EGRESS_PORT, WORLD_EGRESS_PORT):
+        return None
+    return (f"{cidr} is the whole internet, allowed only on port {WORLD_EGRESS_PORT}: a compromised task could send "
+            "data anywhere on any other port; name the data store's CIDR or security group instead")
+
+
+def egress_key(cidr: Optional[str], security_group_id: Optional[str], protocol: str, ports: tuple[int, int]) -> str:
+    """The stable part of an egress rule's logical name: what it opens, not where it is in the list, so reordering
+    the list keeps every rule, and two rules that open the same thing are seen to be one."""
+    target = security_group_id or re.sub(r"[^0-9A-Za-z.]+", "-", str(cidr)).strip("-")
+    span = str(ports[0]) if ports[0] == ports[1] else f"{ports[0]}-{ports[1]}"
+    return f"{target}-{protocol}-{span}"

@@ -265,7 +265,7 @@ class WebService(pulumi.ComponentResource):
         )
 
         security_group = task_security_group(
-            name, placement["vpc_id"], f"Tasks of {name}: the load balancer in, HTTPS out", child
+            name, placement["vpc_id"], f"Tasks of {name}: the load balancer in, HTTPS out", child, spec.egress
         )
         aws.vpc.SecurityGroupIngressRule(
             f"{name}-tasks-from-alb",
@@ -313,6 +313,7 @@ class WebService(pulumi.ComponentResource):
             permissions=permissions,
             # ECS refuses a target group that no listener rule uses yet.
             depends_on=[rule],
+            extra_security_group_ids=spec.security_group_ids,
             load_balancers=[load_balancer],
             health_check_grace_period_seconds=int(
                 args.get("health_check_grace_period_seconds", defaults.HEALTH_CHECK_GRACE_PERIOD_SECONDS)

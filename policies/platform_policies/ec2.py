@@ -7,11 +7,15 @@ from typing import Any, Optional
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from ._base import Control, Messages, by_type, is_world, known, linked, port_range, resource_policy, stack_policy
+from ._base import (Control, Messages, by_type, is_world, known, known_items, linked, lookup, port_range,
+                    resource_policy, stack_policy)
 
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+EGRESS_RULE = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
+ECS_SERVICE = "aws:ecs/service:Service"
+SCHEDULE = "aws:scheduler/schedule:Schedule"
 SUBNET = "aws:ec2/subnet:Subnet"
 VPC = "aws:ec2/vpc:Vpc"
 AWSX_VPC = "awsx:ec2:Vpc"
@@ -126,6 +130,66 @@ def _default_group_closed(resources: list[Any], _: Mapping[str, Any]) -> Iterato
             yield f"the default security group of VPC {_name(vpc)} still has rules", group.urn
 
 
+def _get(value: Any, key: str) -> Any:
+    """A known nested value, else None (absent, unknown at preview, or not a mapping on the way)."""
+    return known(value, key) if isinstance(value, Mapping) else None
+
+
+def _world_egress(resource: Any) -> Iterator[tuple[str, tuple[int, int], Any]]:
+    """(destination, ports, group) of every egress to the whole internet whose destination is known, whichever
+    resource says it; the group is the resource itself for inline rules, else the group resource the rule was built
+    from or its known id."""
+    props = resource.props
+    if resource.resource_type == SECURITY_GROUP:
+        for rule in known_items(lookup(props, "egress")):
+            ports = port_range(_get(rule, "protocol"), _get(rule, "fromPort"), _get(rule, "toPort"))
+            cidrs = known_items(_get(rule, "cidrBlocks")) + known_items(_get(rule, "ipv6CidrBlocks"))
+            yield from ((c, ports, resource) for c in cidrs if ports and is_world(c))
+        return
+    if resource.resource_type == SECURITY_GROUP_RULE:
+        if known(props, "type") != "egress":
+            return
+        ports = port_range(known(props, "protocol"), known(props, "fromPort"), known(props, "toPort"))
+        cidrs = known_items(lookup(props, "cidrBlocks")) + known_items(lookup(props, "ipv6CidrBlocks"))
+    else:
+        ports = port_range(known(props, "ipProtocol"), known(props, "fromPort"), known(props, "toPort"))
+        cidrs = [known(props, "cidrIpv4"), known(props, "cidrIpv6")]
+    group = (linked(resource, "securityGroupId", SECURITY_GROUP) or [None])[0] or known(props, "securityGroupId")
+    yield from ((c, ports, group) for c in cidrs if c and ports and is_world(c))
+
+
+def _task_groups(resources: list[Any]) -> tuple[list[Any], set[str]]:
+    """The security groups ECS tasks run in (services' and schedules' network configurations): the group resources
+    the configurations were built from (known at a first preview) and the ids they name when known."""
+    groups: list[Any] = []
+    ids: set[str] = set()
+    for resource in by_type(resources, ECS_SERVICE, SCHEDULE):
+        key = "networkConfiguration" if resource.resource_type == ECS_SERVICE else "target"
+        groups += linked(resource, key, SECURITY_GROUP)
+        config = known(resource.props, key)
+        if resource.resource_type == SCHEDULE:
+            config = _get(_get(config, "ecsParameters"), "networkConfiguration")
+        ids.update(g for g in known_items(_get(config, "securityGroups")) if isinstance(g, str))
+    return groups, ids
+
+
+def _task_egress_https_only(resources: list[Any], config: Mapping[str, Any]) -> Iterator[tuple[str, Optional[str]]]:
+    groups, ids = _task_groups(resources)
+    group_ids = {id(g) for g in groups}
+    allowed = {int(p) for p in config["allowedPorts"]}
+    for resource in by_type(resources, SECURITY_GROUP, SECURITY_GROUP_RULE, EGRESS_RULE):
+        for cidr, ports, group in _world_egress(resource):
+            if isinstance(group, str):
+                of_tasks = group in ids
+            else:
+                of_tasks = group is not None and (id(group) in group_ids or known(group.props, "id") in ids)
+            if not of_tasks or (ports[0] == ports[1] and ports[0] in allowed):
+                continue
+            yield (f"{resource.name}: ECS tasks may send to {cidr} on {_describe(ports)}; only "
+                   f"{sorted(allowed)} may leave for the internet (name the data store's CIDR or security group "
+                   "instead)", resource.urn)
+
+
 _GROUP_TYPES = [SECURITY_GROUP, SECURITY_GROUP_RULE, INGRESS_RULE]
 
 POLICIES = [
@@ -149,6 +213,12 @@ POLICIES = [
                     _private_subnet_public_ip),
     stack_policy("ec2-vpc-flow-logs", Control("EC2.6", Severity.MEDIUM, "vpc-flow-logs-enabled", "ec2"),
                  "Every VPC of the stack must have a flow log.", _flow_logs),
+    stack_policy("ecs-task-egress-internet-https-only",
+                 Control("PLATFORM.ECS-TASK-EGRESS", Severity.HIGH),
+                 "ECS tasks' security groups may reach the whole internet (0.0.0.0/0, ::/0) only on HTTPS.",
+                 _task_egress_https_only,
+                 config={"allowedPorts": {"type": "array", "items": {"type": "integer"}, "default": [443],
+                                          "description": "Ports tasks may reach anywhere on the internet."}}),
     stack_policy("ec2-default-security-group-closed",
                  Control("EC2.2", Severity.HIGH, "vpc-default-security-group-closed", "ec2"),
                  "Every VPC's default security group must be managed with no rules.", _default_group_closed),

@@ -136,6 +136,19 @@ class StackSettings(_Settings):
 
     def network_args(self) -> NetworkArgs:
         n = self.network
+        if n.existing_vpc is not None:
+            existing = n.existing_vpc
+            return {
+                "existing_vpc": {
+                    "vpc_id": existing.vpc_id,
+                    "private_subnet_ids": list(existing.private_subnet_ids),
+                    "public_subnet_ids": list(existing.public_subnet_ids),
+                    **({"route_table_ids": list(existing.route_table_ids)} if existing.route_table_ids else {}),
+                },
+                "flow_log_retention_days": self.log_retention_days,
+                "vpc_endpoints": list(n.endpoints),
+                "protect_data": self.protect_data,
+            }
         return {
             "cidr_block": n.cidr,
             "availability_zone_count": n.az_count,

@@ -16,6 +16,7 @@ from ..image_repository import BuildProblem, check_build
 from ..task_definition import TaskArgs, scratch_path_problem, secret_arn_problem
 from .base import Bool, KeyProblem, _Settings
 from .cluster import CapacityProviderSettings, _strategy
+from .network import EgressSettings, extra_security_groups, unique_egress
 from .repositories import RepositorySettings
 
 
@@ -122,12 +123,18 @@ class TaskSettings(_Settings):
     sidecars: list[SidecarSettings] = Field(default_factory=list)
     task_role_policy: list[PolicyStatementSettings] = Field(default_factory=list)
     capacity_provider_strategy: Optional[list[CapacityProviderSettings]] = None
+    egress: list[EgressSettings] = Field(default_factory=list, description=(
+        "Ways out besides HTTPS (databases, caches): rules on the workload's security group. Default: none."))
+    security_group_ids: list[str] = Field(default_factory=list, description=(
+        "Security groups attached to the tasks besides the workload's own, at most 4. Default: none."))
     renamed_from: Optional[str] = Field(None, description=(
         "The name this workload had before a rename: its queue, repository, log group and the rest keep their state "
         "under the new name (Pulumi aliases) instead of being deleted and created again."))
 
     _environment = field_validator("environment")(classmethod(lambda cls, v: _check_environment(v)))
     _secrets = field_validator("secrets")(classmethod(lambda cls, v: _check_secrets(v)))
+    _egress = field_validator("egress")(classmethod(lambda cls, v: unique_egress(v)))
+    _groups = field_validator("security_group_ids")(classmethod(lambda cls, v: extra_security_groups(v)))
     _image = field_validator("image")(classmethod(lambda cls, v: None if v is None else validation.pinned_image(v)))
 
     @field_validator("scratch_paths")
@@ -228,6 +235,10 @@ class TaskSettings(_Settings):
             ],
             "task_role_statements": [{"actions": s.actions, "resources": s.resources} for s in self.task_role_policy],
         }
+        if self.egress:
+            args["egress"] = [e.args() for e in self.egress]  # type: ignore[misc]
+        if self.security_group_ids:
+            args["security_group_ids"] = list(self.security_group_ids)
         if self.stop_timeout_seconds is not None:
             args["stop_timeout_seconds"] = self.stop_timeout_seconds
         if self.ephemeral_storage_gib is not None:

@@ -20,8 +20,9 @@ Hazards, each with a severity, a message that says how to make the change safely
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -420,6 +421,7 @@ def _hazards(ctx: _Context) -> Iterator[Hazard]:
     yield from _in_use(ctx)
     yield from _dangling(ctx)
     yield from _strategy_switch(ctx)
+    yield from _network_switch(ctx)
 
 
 def _verb(change: Optional[Change]) -> str:
@@ -611,6 +613,37 @@ def _strategy_switch(ctx: _Context) -> Iterator[Hazard]:
                          "describe-rules); if the alternate group has them, deploy once more with the current "
                          "strategy (aws ecs update-service --force-new-deployment) so the first group serves, then "
                          "switch.", ctx.key(after, "strategy"))
+
+
+def _vpc_of(config: dict[str, Any], project: str) -> Optional[str]:
+    """The existing VPC a stack file places the stack in, or None when the stack creates its own."""
+    network = config.get(f"{project}:network")
+    if isinstance(network, str):
+        try:
+            network = json.loads(network)
+        except ValueError:
+            return None
+    existing = (network or {}).get("existingVpc") if isinstance(network, dict) else None
+    return str(existing.get("vpcId")) if isinstance(existing, dict) else None
+
+
+def _network_switch(ctx: _Context) -> Iterator[Hazard]:
+    """Moving the stack between its own VPC and an existing one, or between two existing ones: every security group
+    and target group is replaced in the other VPC, and the load balancer cannot follow (ELB moves no load balancer
+    between VPCs), so `pulumi up` fails half-way with the services on groups of two networks."""
+    before = _vpc_of(ctx.base.get("config") or {}, ctx.project)
+    after = _vpc_of(ctx.head.get("config") or {}, ctx.project)
+    if before == after or not (ctx.base.get("config") and ctx.head.get("config")):
+        return
+    def where(vpc: Optional[str]) -> str:
+        return f"the existing VPC {vpc}" if vpc else "a VPC of its own"
+    balancer = next((i for i in ctx.new if i.type == "aws:lb/loadBalancer:LoadBalancer"), None)
+    key = f"{ctx.project}:network.existingVpc" + (".vpcId" if before and after else "")
+    yield Hazard(balancer.label if balancer else "network", MANDATORY, "update-fails",
+                 f"this change moves the stack from {where(before)} to {where(after)}: every security group and target "
+                 "group is replaced there and the load balancer cannot change VPC, so `pulumi up` fails half-way. "
+                 "Deploy the new network as a new stack, move traffic (DNS) to its load balancer, then destroy this "
+                 "one; keep this stack's network key as it is.", key)
 
 
 def legacy(base: dict[str, Any]) -> bool:

@@ -225,6 +225,10 @@ def estimate(run: ProgramRun, region: str, *, spot_discount: Optional[float] = N
         fixed(f"Load balancer: {lb.name}", f"{lcu_per_load_balancer:g} LCU (assumed)",
               hours * lcu_per_load_balancer * prices["lcuHour"])
     nat = _nat_gateways(run)
+    if load_balancers and not run.of_type("awsx:ec2:Vpc", "aws:ec2/vpc:Vpc"):
+        # network.existingVpc: the VPC, its NAT and its flow logs belong to someone else, and so do their bills.
+        cost.not_included.append("the NAT gateways (hours, public addresses, data processing) and flow logs of the "
+                                 "existing VPC the stack runs in, which its owner pays")
     fixed("NAT gateways", f"{nat} gateway(s), hours", hours * nat * prices["natGatewayHour"])
     public_ips = nat + sum(len(lb.inputs.get("subnets") or []) for lb in load_balancers if not lb.inputs.get("internal"))
     fixed("Public IPv4 addresses", f"{public_ips} address(es)", hours * public_ips * prices["publicIpv4Hour"])
