@@ -166,6 +166,9 @@ def _environment(env: Manifest, config: dict[str, Any], comments: dict[tuple[str
         config["network"] = network
         comments[("network",)] = ("Copilot's layout: 10.0.0.0/16 over two AZs unless the manifest said otherwise; NAT "
                                   "gateways as the platform's default (Copilot added them only for private placement)")
+    env.note("network", "Copilot's tasks could leave on any port; here they leave on TCP 443 only: give each "
+                        "workload egress entries (cidr or securityGroupId, port) for the databases and caches it "
+                        "reaches")
     http = body.get("http") or {}
     public = http.get("public") or {}
     certificates = public.get("certificates") or []
