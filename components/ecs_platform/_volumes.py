@@ -66,7 +66,7 @@ class EbsVolume(TypedDict):
 def _range(value: int, bounds: tuple[int, int], what: str, volume_type: str, unit: str = "") -> Optional[str]:
     low, high = bounds
     if not low <= value <= high:
-        return f"{what} of a {volume_type} volume must be {low} to {high}{unit}; got {value}"
+        return f"{what} must be {low} to {high}{unit} for a {volume_type} volume; got {value}"
     return None
 
 
