@@ -10,15 +10,17 @@ from typing import Any
 import pulumi_aws as aws
 import pytest
 
-from ecs_platform import QueueWorker, WebService
+from ecs_platform import QueueWorker, ScheduledTask, WebService
 from ecs_platform.settings import parse
 from ecs_platform.testing import run
 from ecs_platform.toolchain import fidelity
 from ecs_platform.toolchain.plan import replacements
 from ecs_platform.toolchain.plan.cost import estimate, load_prices
 
-from .helpers import PLACEMENT, containers, web_args
+from .helpers import PLACEMENT, containers, refusal_of, web_args
+from .policy_support import violations
 from .test_fidelity import program, service, task
+from .test_scheduled_task import args as scheduled_args
 from .test_settings import NS, minimal
 
 SERVICE = "aws:ecs/service:Service"
@@ -219,3 +221,36 @@ def test_a_gp3_volume_is_priced_per_task_with_iops_and_throughput_above_the_base
     per_task = (500 * prices["ebsGbMonth"]["gp3"] + 3000 * prices["ebsGp3IopsMonth"]
                 + 125 * prices["ebsGp3ThroughputMibsMonth"])
     assert volumes.desired == pytest.approx(2 * per_task)
+
+
+# The pack at a new stack's first preview ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("policy", ["ecs-managed-ebs-encrypted", "ecs-service-az-rebalancing"])
+def test_a_worker_with_a_volume_passes_the_new_rules_at_a_first_preview(policy: str) -> None:
+    preview = run(lambda: QueueWorker("jobs", {"placement": PLACEMENT, "task": {
+        "image": "example/worker:1.0", "ebs_volume": {"size_gib": 500}}}),
+        project="policy-test", stack="test", config={"aws:region": "us-east-1"}, preview=True)
+    assert violations(policy, preview) == []
+
+
+def test_rebalancing_turned_off_is_reported_by_the_pack(run_component) -> None:
+    messages = violations("ecs-service-az-rebalancing",
+                          worker(run_component, deployment={"availability_zone_rebalancing": False}))
+    assert messages and all("[PLATFORM.ECS-AZ-REBALANCING]" in m for m in messages)
+
+
+# The components refuse on their own, before registering anything -----------------------------------------------
+
+
+def test_a_scheduled_task_component_refuses_an_ebs_volume(run_component) -> None:
+    message = refusal_of(run_component, lambda: ScheduledTask("report", scheduled_args(task={
+        "image": "example/report:1.0", "ebs_volume": {"size_gib": 10}})))
+    assert message.startswith("ebs_volume applies to services and workers")
+
+
+def test_a_worker_component_refuses_iops_on_a_type_that_takes_none(run_component) -> None:
+
+    message = refusal_of(run_component, lambda: QueueWorker("jobs", {"placement": PLACEMENT, "task": {
+        "image": "example/worker:1.0", "ebs_volume": {"size_gib": 500, "volume_type": "sc1", "iops": 100}}}))
+    assert message.startswith("ebs_volume.iops a sc1 volume takes no provisioned IOPS")
