@@ -161,7 +161,8 @@ def test_the_first_preview_reaches_the_same_verdicts_as_a_full_plan(previews, st
 def test_the_bad_program_is_caught_at_first_preview_by_every_policy(bad_preview) -> None:
     caught = {v.policy for v in bad_preview.policy.mandatory}
     advisory_by_config = {"ecs-service-tags", "ecs-cluster-tags", "ecs-task-definition-tags",
-                          "iam-no-wildcard-service-actions", "ecs-fargate-memory-rightsizing", "ecs-image-pinned"}
+                          "iam-no-wildcard-service-actions", "ecs-fargate-memory-rightsizing", "ecs-image-pinned",
+                          "ecs-service-az-rebalancing"}
     assert caught == set(POLICIES) - advisory_by_config
     assert {v.policy for v in bad_preview.policy.advisory} >= advisory_by_config
     assert len(bad_preview.policy.unjudged) <= 1

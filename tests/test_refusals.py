@@ -308,6 +308,38 @@ REFUSALS: list[tuple[str, Union[Edit, str], str]] = [
     ("registry scanning neither managed nor external", setting("registryScanning", "shared"),
      f"{NS}:registryScanning"),
     ("protectData as a word", setting("protectData", "always"), f"{NS}:protectData"),
+    # 2025-26 service settings: managed EBS volumes, Service Connect access logs, AZ rebalancing
+    ("an EBS volume larger than gp3 allows", setting("workers.orders.ebsVolume", {"sizeGib": 20000}),
+     f"{NS}:workers.orders.ebsVolume.sizeGib"),
+    ("gp3 IOPS above its limit", setting("workers.orders.ebsVolume", {"sizeGib": 100, "iops": 20000}),
+     f"{NS}:workers.orders.ebsVolume.iops"),
+    ("gp3 throughput above its limit", setting("services.api.ebsVolume", {"sizeGib": 100, "throughput": 2000}),
+     f"{NS}:services.api.ebsVolume.throughput"),
+    ("IOPS on a volume type that takes none", setting("workers.orders.ebsVolume", {
+        "sizeGib": 500, "volumeType": "st1", "iops": 500}), f"{NS}:workers.orders.ebsVolume.iops"),
+    ("throughput on a volume type that takes none", setting("workers.orders.ebsVolume", {
+        "sizeGib": 500, "volumeType": "io2", "iops": 1000, "throughput": 500}),
+     f"{NS}:workers.orders.ebsVolume.throughput"),
+    ("io1 without IOPS", setting("workers.orders.ebsVolume", {"sizeGib": 500, "volumeType": "io1"}),
+     f"{NS}:workers.orders.ebsVolume.iops"),
+    ("a magnetic volume on Fargate", setting("workers.orders.ebsVolume", {"sizeGib": 500, "volumeType": "standard"}),
+     f"{NS}:workers.orders.ebsVolume.volumeType: magnetic"),
+    ("an EBS volume on a scheduled task", setting("scheduledTasks", {"report": {
+        **REPORT, "ebsVolume": {"sizeGib": 100}}}), f"{NS}:scheduledTasks.report.ebsVolume"),
+    ("an EBS volume over a scratch path", setting("workers.orders.ebsVolume", {"sizeGib": 100, "path": "/tmp/big"}),
+     f"{NS}:workers.orders.ebsVolume.path"),
+    ("two EBS volumes", setting("workers.orders.ebsVolume", [{"sizeGib": 100}, {"sizeGib": 100, "path": "/b"}]),
+     f"{NS}:workers.orders.ebsVolume"),
+    ("query strings logged with access logs off", both(
+        setting("cluster.serviceConnectNamespace", "internal"),
+        setting("workers.orders.serviceConnect", {"accessLogs": "off", "includeQueryParameters": True})),
+     f"{NS}:workers.orders.serviceConnect.includeQueryParameters"),
+    ("an access log format AWS does not have", both(
+        setting("cluster.serviceConnectNamespace", "internal"),
+        setting("workers.orders.serviceConnect", {"accessLogs": "yaml"})),
+     f"{NS}:workers.orders.serviceConnect.accessLogs"),
+    ("AZ rebalancing as a word", setting("serviceDefaults.availabilityZoneRebalancing", "on"),
+     f"{NS}:serviceDefaults.availabilityZoneRebalancing"),
     ("a service name with capitals", lambda c: c[f"{NS}:services"].update(Admin2=c[f"{NS}:services"].pop("admin")),
      f"{NS}:services.Admin2"),
 ]

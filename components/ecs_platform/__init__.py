@@ -13,6 +13,7 @@ __version__ = "0.2.0"
 
 if TYPE_CHECKING:
     from ._service import Deployment, Placement, ServiceAlarms, ServiceConnect
+    from ._volumes import EbsVolume
     from .cluster import CapacityProviderStrategyItem, Cluster, ClusterArgs
     from .enums import (
         CapacityProvider,
@@ -43,6 +44,7 @@ _EXPORTS = {
     "CpuArchitecture": ".enums",
     "Deployment": "._service",
     "DeploymentStrategy": ".enums",
+    "EbsVolume": "._volumes",
     "ImageBuild": ".image_repository",
     "ImageRepository": ".image_repository",
     "ImageRepositoryArgs": ".image_repository",
@@ -88,6 +90,7 @@ __all__ = [
     "CpuArchitecture",
     "Deployment",
     "DeploymentStrategy",
+    "EbsVolume",
     "ImageBuild",
     "ImageRepository",
     "ImageRepositoryArgs",

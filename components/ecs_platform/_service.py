@@ -48,6 +48,9 @@ class Deployment(TypedDict):
     steady_state_timeout_minutes: NotRequired[int]
     """How long `pulumi up` waits for the rollout (the service's create and update timeouts), 5 to 1440. Only with
     wait_for_steady_state. Default: 30."""
+    availability_zone_rebalancing: NotRequired[bool]
+    """ECS moves tasks to even out the Availability Zones after an imbalance (an AZ outage, Spot reclaims, failed
+    placements): it starts a task in the short AZ, then stops one in the long one. Default: true."""
     strategy: NotRequired[DeploymentStrategy]
     """rolling, or (web services only: ECS shifts traffic through the load balancer) blueGreen, canary or linear,
     which run the new revision beside the old one and roll back automatically on the service's 5XX and
@@ -74,6 +77,7 @@ class CheckedDeployment:
     enable_execute_command: bool
     wait_for_steady_state: bool
     steady_state_timeout_minutes: int
+    availability_zone_rebalancing: bool = defaults.AVAILABILITY_ZONE_REBALANCING
     strategy: DeploymentStrategy = defaults.DEPLOYMENT_STRATEGY
     bake_time_minutes: int = defaults.BAKE_TIME_MINUTES
     canary_percent: float = defaults.CANARY_PERCENT
@@ -325,6 +329,14 @@ def fargate_service(
         # ROLLBACK_FAILED (terraform-provider-aws, internal/service/ecs/service.go, findDeploymentStatus), so a
         # rollout the circuit breaker rolls back fails `pulumi up` instead of passing silently.
         wait_for_steady_state=deployment.wait_for_steady_state,
+        # A provider option, not an API field: when the wait is cancelled (Ctrl-C on `pulumi up`), the provider
+        # rolls the in-progress deployment back instead of leaving it half done. It needs the wait and the ECS
+        # deployment controller, which every service here has (terraform-provider-aws, service.go; research
+        # managed-instances.md section 7).
+        sigint_rollback=True if deployment.wait_for_steady_state else None,
+        # Explicit, so an update of a service created before AWS had the setting turns it on too (an update
+        # without it keeps DISABLED for such a service: CreateServiceRequest.availabilityZoneRebalancing).
+        availability_zone_rebalancing="ENABLED" if deployment.availability_zone_rebalancing else "DISABLED",
         enable_ecs_managed_tags=True,
         propagate_tags="SERVICE",
         # A change of capacity provider strategy only reaches running services with a new deployment.
@@ -400,6 +412,8 @@ def _checked(deployment: Mapping[str, Any]) -> CheckedDeployment:
         enable_execute_command=bool(deployment.get("enable_execute_command", defaults.ENABLE_EXECUTE_COMMAND)),
         wait_for_steady_state=bool(deployment.get("wait_for_steady_state", defaults.WAIT_FOR_STEADY_STATE)),
         steady_state_timeout_minutes=timeout,
+        availability_zone_rebalancing=bool(
+            deployment.get("availability_zone_rebalancing", defaults.AVAILABILITY_ZONE_REBALANCING)),
         strategy=strategy,
         bake_time_minutes=int(deployment.get("bake_time_minutes", defaults.BAKE_TIME_MINUTES)),
         canary_percent=float(deployment.get("canary_percent", defaults.CANARY_PERCENT)),
@@ -437,6 +451,15 @@ class ServiceConnect(TypedDict):
     discovery_name: NotRequired[str]
     """Name of the service in the namespace, and the DNS name clients use: up to 64 lowercase letters, digits, _ and
     -, not starting with -. Default: the component's name."""
+    access_logs: NotRequired[str]
+    """The Service Connect proxy's access logs (one line per request through it), in the task's log group beside
+    the proxy's own logs: json (fields CloudWatch Logs Insights discovers), text or off. Default: json."""
+    include_query_parameters: NotRequired[bool]
+    """Log the query strings of requests too. Query strings can carry tokens and personal data. Default: false."""
+
+
+ACCESS_LOG_FORMATS = {"json": "JSON", "text": "TEXT"}
+"""Access log formats by the name the args give them (ServiceConnectAccessLogConfiguration.format)."""
 
 
 @dataclass(frozen=True)
@@ -444,6 +467,8 @@ class CheckedServiceConnect:
     namespace: pulumi.Input[str]
     port: Optional[int]
     discovery_name: str
+    access_logs: str = defaults.SERVICE_CONNECT_ACCESS_LOGS
+    include_query_parameters: bool = False
 
 
 def discovery_name_problem(name: str) -> Optional[str]:
@@ -471,11 +496,24 @@ def checked_service_connect(name: str, args: Optional[ServiceConnect], *,
         return None
     port = args.get("port", default_port)
     discovery_name = str(args.get("discovery_name", name))
+    access_logs = str(args.get("access_logs", defaults.SERVICE_CONNECT_ACCESS_LOGS))
+    query = bool(args.get("include_query_parameters", False))
     for problem in (discovery_name_problem(discovery_name),
-                    service_connect_port_problem(int(port)) if port is not None else None):
+                    service_connect_port_problem(int(port)) if port is not None else None,
+                    access_logs_problem(access_logs, query)):
         if problem:
             raise ValueError(problem)
-    return CheckedServiceConnect(args["namespace"], int(port) if port is not None else None, discovery_name)
+    return CheckedServiceConnect(args["namespace"], int(port) if port is not None else None, discovery_name,
+                                 access_logs, query)
+
+
+def access_logs_problem(access_logs: str, include_query_parameters: bool) -> Optional[str]:
+    """Why the access log settings do not go together, or None."""
+    if access_logs not in (*ACCESS_LOG_FORMATS, "off"):
+        return f"service_connect.access_logs must be json, text or off; got {access_logs!r}"
+    if include_query_parameters and access_logs == "off":
+        return "service_connect.include_query_parameters needs access logs; set access_logs to json or text"
+    return None
 
 
 def service_connect_configuration(connect: CheckedServiceConnect, log_group_name: pulumi.Input[str],
@@ -497,6 +535,13 @@ def service_connect_configuration(connect: CheckedServiceConnect, log_group_name
             },
         },
     }
+    if connect.access_logs != "off":
+        # "To enable access logs, you must also specify a logConfiguration in the serviceConnectConfiguration"
+        # (ServiceConnectConfiguration.accessLogConfiguration): the one above, so they land in the task's log group.
+        config["access_log_configuration"] = {
+            "format": ACCESS_LOG_FORMATS[connect.access_logs],
+            "include_query_parameters": "ENABLED" if connect.include_query_parameters else "DISABLED",
+        }
     if connect.port is not None:
         config["services"] = [{
             "port_name": SERVICE_CONNECT_PORT_NAME,

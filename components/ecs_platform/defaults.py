@@ -93,6 +93,11 @@ ENABLE_EXECUTE_COMMAND = False
 WAIT_FOR_STEADY_STATE = False
 """`pulumi up` returns once ECS accepts the new task definition; stacks that want a failed rollout to fail the update
 opt in."""
+SERVICE_CONNECT_ACCESS_LOGS = "json"
+"""A Service Connect member's proxy logs every request it carries, as JSON (queryable field by field in CloudWatch
+Logs Insights); every line is ingested and stored at CloudWatch Logs' price."""
+AVAILABILITY_ZONE_REBALANCING = True
+"""ECS evens a service's tasks out across AZs after an imbalance, as it does by default for services created today."""
 STEADY_STATE_TIMEOUT_MINUTES = 30
 """How long `pulumi up` waits for a rollout when it waits at all (the provider's own default is 20 minutes)."""
 MIN_STEADY_STATE_TIMEOUT_MINUTES, MAX_STEADY_STATE_TIMEOUT_MINUTES = 5, 24 * 60

@@ -29,6 +29,7 @@ from ._service import (
     service_connect_configuration,
     task_security_group,
 )
+from ._volumes import infrastructure_role, volume_configuration
 from .cluster import CapacityProviderStrategyItem
 from .enums import WorkerScalingMode
 from .task_definition import TaskArgs, TaskSpec
@@ -247,6 +248,12 @@ class QueueWorker(pulumi.ComponentResource):
         )
         security_group = task_security_group(name, placement["vpc_id"], f"Tasks of {name}: nothing in, HTTPS out", child,
                                              spec.egress)
+        permissions, volumes = list(task.permissions), {}
+        ebs = args["task"].get("ebs_volume")
+        if ebs is not None:
+            volumes_role, volume_permissions = infrastructure_role(name, ebs, self)
+            permissions += volume_permissions
+            volumes["volume_configuration"] = volume_configuration(ebs, account.role_arn(volumes_role.name))
         service = fargate_service(
             name,
             cluster_arn=placement["cluster_arn"],
@@ -257,8 +264,9 @@ class QueueWorker(pulumi.ComponentResource):
             security_group=security_group,
             deployment=deployment,
             parent=self,
-            permissions=task.permissions,
+            permissions=permissions,
             extra_security_group_ids=spec.security_group_ids,
+            **volumes,
             service_connect_configuration=(
                 service_connect_configuration(connect, task.log_group.name, account.region)
                 if connect is not None else None),

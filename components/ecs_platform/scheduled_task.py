@@ -42,6 +42,10 @@ PROPAGATE_TAGS = "TASK_DEFINITION"
 """The tasks get the task definition's tags (the stack's default tags), so a run is attributed like a service's
 tasks. Tagging on creation is authorized separately (ecs:TagResource), so the scheduler role gets it."""
 
+EBS_ON_SCHEDULE = ("ebs_volume applies to services and workers: EventBridge Scheduler's ECS target (EcsParameters) "
+                   "has no volume configurations to give a run its EBS volume; use scratchPaths or "
+                   "ephemeralStorageGib")
+
 
 class ScheduleRetry(TypedDict):
     """How EventBridge Scheduler retries a RunTask call that failed before it gives the run up to the dead-letter
@@ -110,6 +114,8 @@ class ScheduledTask(pulumi.ComponentResource):
         check_keys("ScheduledTask", args, ScheduledTaskArgs)
         naming.check_name("ScheduledTask", name, naming.SCHEDULED_TASK_CHILDREN)
         settings = checked_settings(args)
+        if "ebs_volume" in args["task"]:
+            raise ValueError(EBS_ON_SCHEDULE)
         spec = TaskSpec.of(name, args["task"], default_stop_timeout=settings.default_stop_timeout)
         placement = args["placement"]
 

@@ -22,6 +22,7 @@ from typing_extensions import NotRequired
 from . import _sdk  # noqa: F401 - first: the SDK modules, without their import-time deprecation warnings
 from . import defaults, naming, validation
 from ._aws import AccountContext, policy_document
+from ._volumes import EBS_VOLUME_NAME, DEFAULT_PATH, EbsVolume, ebs_volume_problem, volume_path_problem
 from .enums import CpuArchitecture
 
 
@@ -194,6 +195,10 @@ class TaskArgs(TypedDict):
     ephemeral_storage_gib: NotRequired[int]
     """The task's ephemeral storage, 21 to 200 GiB (Fargate, platform 1.4.0 or later; encrypted by AWS). Default:
     Fargate's 20 GiB, which are free; every GiB above is billed per hour."""
+    ebs_volume: NotRequired[EbsVolume]
+    """Services and workers: a managed EBS volume ECS creates for each task and mounts writable in the main
+    container (scratch, deleted with the task), for more space than ephemeral storage's 200 GiB or faster disks. The
+    task definition gets a volume configured at launch; the service its size, type and encryption. Default: none."""
     sidecars: NotRequired[list[Sidecar]]
     """Additional containers. Default: none."""
     task_role_statements: NotRequired[list[PolicyStatement]]
@@ -313,11 +318,19 @@ class TaskSpec:
     """Extra egress rules of the workload's security group."""
     security_group_ids: tuple[str, ...] = ()
     """Extra security groups of the tasks' network interfaces."""
+    ebs_path: Optional[str] = None
+    """Where the main container mounts the task's managed EBS volume, when it has one."""
 
     @property
     def needs_scratch_init(self) -> bool:
-        """A non-root user cannot write to the root-owned scratch volumes until something hands them over."""
-        return bool(self.scratch_paths) and self.user is not None and not runs_as_root(self.user)
+        """A non-root user cannot write to the root-owned scratch volumes (or the root of a freshly formatted EBS
+        volume) until something hands them over."""
+        return bool(self.scratch_paths or self.ebs_path) and self.user is not None and not runs_as_root(self.user)
+
+    @property
+    def _init_volumes(self) -> list[str]:
+        """The task volumes the init container hands to the main container's user."""
+        return [volume_name(p) for p in self.scratch_paths] + ([EBS_VOLUME_NAME] if self.ebs_path else [])
 
     @classmethod
     def of(cls, name: str, task: TaskArgs, *, default_stop_timeout: int = defaults.STOP_TIMEOUT_SECONDS) -> "TaskSpec":
@@ -349,9 +362,15 @@ class TaskSpec:
             problem = scratch_path_problem(path)
             if problem:
                 raise ValueError(problem)
+        ebs = task.get("ebs_volume")
+        ebs_path = str(ebs.get("path", DEFAULT_PATH)) if ebs is not None else None
+        if ebs is not None:
+            problem = ebs_volume_problem(ebs) or volume_path_problem(str(ebs_path), list(scratch_paths))
+            if problem:
+                raise ValueError(problem)
         user = task.get("user", defaults.TASK_USER)
         names = [c[0] for c in containers]
-        if scratch_paths and user is not None and not runs_as_root(user):
+        if (scratch_paths or ebs_path) and user is not None and not runs_as_root(user):
             names.append(SCRATCH_INIT_CONTAINER)
         if len(set(names)) != len(names):
             raise ValueError(f"container names must be unique in a task; got {names}")
@@ -374,6 +393,7 @@ class TaskSpec:
             user=user,
             egress=egress,
             security_group_ids=security_group_ids,
+            ebs_path=ebs_path,
         )
 
     def build(
@@ -466,7 +486,9 @@ class TaskSpec:
             execution_role_arn=account.role_arn(execution_role.name),
             task_role_arn=account.role_arn(task_role.name),
             container_definitions=pulumi.Output.json_dumps(containers),
-            volumes=[{"name": v} for v in volumes],
+            # The EBS volume's size, type and encryption come from the service when a task launches.
+            volumes=[{"name": v} for v in volumes] + (
+                [{"name": EBS_VOLUME_NAME, "configure_at_launch": True}] if self.ebs_path else []),
             ephemeral_storage=({"size_in_gib": self.args["ephemeral_storage_gib"]}
                                if "ephemeral_storage_gib" in self.args else None),
             # The log group must exist before a task starts, or ECS cannot create its log streams.
@@ -501,6 +523,9 @@ class TaskSpec:
         """Mount points of the main container, then of each sidecar: one ephemeral volume per writable path."""
         main = [{"sourceVolume": volume_name(p), "containerPath": p, "readOnly": False}
                 for p in self._writable_paths(enable_execute_command)]
+        if self.ebs_path:
+            # Writable whatever the root filesystem: the volume is the task's own disk.
+            main.append({"sourceVolume": EBS_VOLUME_NAME, "containerPath": self.ebs_path, "readOnly": False})
         return [main] + [[] for _ in self.args.get("sidecars", [])]
 
     def _containers(
@@ -584,7 +609,7 @@ class TaskSpec:
         CHOWN of the default capabilities (none at all when it only chmods directories it owns), a read-only root
         filesystem and no secrets or environment."""
         assert self.user is not None
-        volumes = [volume_name(p) for p in self.scratch_paths]
+        volumes = self._init_volumes
         command = scratch_init_command(self.user, [f"{_SCRATCH_INIT_MOUNT}/{v}" for v in volumes])
         keep = {"CHOWN"} if command[0] == "chown" else set()
         drop = ["ALL"] if not keep else [c for c in _DEFAULT_CAPABILITIES if c not in keep]

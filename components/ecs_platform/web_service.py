@@ -29,6 +29,7 @@ from ._service import (
     service_connect_configuration,
     task_security_group,
 )
+from ._volumes import infrastructure_role, volume_configuration
 from .cluster import CapacityProviderStrategyItem
 from .enums import CapacityProvider
 from .task_definition import TaskArgs, TaskSpec
@@ -296,6 +297,12 @@ class WebService(pulumi.ComponentResource):
         if deployment.progressive:
             # ECS fails and rolls back a deployment during which either alarm fires.
             extra["alarms"] = {"alarm_names": [a.name for a in rollback_alarms], "enable": True, "rollback": True}
+        ebs = args["task"].get("ebs_volume")
+        if ebs is not None:
+            volumes_role, volume_permissions = infrastructure_role(name, ebs, self)
+            permissions += volume_permissions
+            extra["volume_configuration"] = volume_configuration(
+                ebs, AccountContext.of(self).role_arn(volumes_role.name))
         if connect is not None:
             extra["service_connect_configuration"] = service_connect_configuration(
                 connect, task.log_group.name, AccountContext.of(self).region)

@@ -188,12 +188,34 @@ def _memory_rightsizing(args: ResourceValidationArgs, config: Mapping[str, Any])
                "Fargate bills allocated memory, not used memory: size it to what the task needs")
 
 
+def _az_rebalancing(args: ResourceValidationArgs, _: Mapping[str, Any]) -> Messages:
+    # Absent counts too: an update without the field keeps a service created before AWS had it at DISABLED
+    # (ECS API reference, CreateService availabilityZoneRebalancing).
+    value = args.props.get("availabilityZoneRebalancing")
+    if value != "ENABLED":
+        yield (f"availabilityZoneRebalancing is {value or 'not set'}; set ENABLED so ECS evens the tasks out across "
+               "Availability Zones after an AZ outage or Spot reclaims")
+
+
+def _managed_ebs_encrypted(args: ResourceValidationArgs, _: Mapping[str, Any]) -> Messages:
+    volume = (args.props.get("volumeConfiguration") or {}).get("managedEbsVolume") or {}
+    # The provider's default for `encrypted` is true: only an explicit false leaves the volumes unencrypted
+    # (unless the account encrypts EBS by default, which the pack cannot see).
+    if volume and volume.get("encrypted") is False:
+        yield (f"the tasks' managed EBS volume {(args.props.get('volumeConfiguration') or {}).get('name')!r} is not "
+               "encrypted; set encrypted true")
+
+
 def _ecs(control_id: str, severity: Severity, config_rule: str | None = None) -> Control:
     return Control(control_id, severity, config_rule, "ecs")
 
 
 def _platform(control_id: str, severity: Severity) -> Control:
     return Control(control_id, severity)
+
+
+def _ec2(control_id: str, severity: Severity, config_rule: str) -> Control:
+    return Control(control_id, severity, config_rule, "ec2")
 
 
 _TAGS = {"requiredTags": {"type": "array", "items": {"type": "string"}, "default": ["environment", "project", "owner"],
@@ -248,4 +270,10 @@ POLICIES = [
                     _memory_rightsizing,
                     config={"maxGibPerVcpu": {"type": "number", "exclusiveMinimum": 0, "default": 4,
                                               "description": "GiB of memory per vCPU above which a task is flagged."}}),
+    resource_policy("ecs-service-az-rebalancing", _platform("PLATFORM.ECS-AZ-REBALANCING", Severity.LOW),
+                    "ECS services rebalance their tasks across Availability Zones.", [SERVICE], _az_rebalancing),
+    # Security Hub EC2.3, "Attached Amazon EBS volumes should be encrypted at-rest" (AWS Config encrypted-volumes):
+    # ECS attaches these volumes to the tasks' hosts, so the control reports them like any attached volume.
+    resource_policy("ecs-managed-ebs-encrypted", _ec2("EC2.3", Severity.MEDIUM, "encrypted-volumes"),
+                    "Managed EBS volumes of ECS tasks must be encrypted at rest.", [SERVICE], _managed_ebs_encrypted),
 ]

@@ -275,6 +275,7 @@ def deployment_defaults(stack: Stack, workload: Optional[TaskSettings] = None) -
         "enable_execute_command": d.enable_execute_command if own is None else own,
         "wait_for_steady_state": d.wait_for_steady_state,
         "steady_state_timeout_minutes": d.steady_state_timeout_minutes,
+        "availability_zone_rebalancing": d.availability_zone_rebalancing,
     }
 
 

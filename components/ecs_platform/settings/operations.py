@@ -57,6 +57,9 @@ class ServiceDefaultsSettings(_Settings):
     wait_for_steady_state: Bool = Field(
         defaults.WAIT_FOR_STEADY_STATE,
         description="pulumi up waits for each deployment to reach steady state, so a rollback fails the update.")
+    availability_zone_rebalancing: Bool = Field(
+        defaults.AVAILABILITY_ZONE_REBALANCING,
+        description="ECS evens each service's and worker's tasks out across Availability Zones after an imbalance.")
     steady_state_timeout_minutes: int = Field(defaults.STEADY_STATE_TIMEOUT_MINUTES,
                                               ge=defaults.MIN_STEADY_STATE_TIMEOUT_MINUTES,
                                               le=defaults.MAX_STEADY_STATE_TIMEOUT_MINUTES)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator, model_validator
 
 from .. import defaults
-from ..scheduled_task import retry_problem, schedule_problem, timezone_problem
+from ..scheduled_task import EBS_ON_SCHEDULE, retry_problem, schedule_problem, timezone_problem
 from .base import Bool, KeyProblem, _blame, _component_check, _Settings
 from .tasks import TaskSettings
 
@@ -42,6 +42,8 @@ class ScheduledTaskSettings(TaskSettings):
         if self.enable_execute_command is not None:
             raise KeyProblem("enableExecuteCommand", "applies to services and workers; a scheduled task's runs cannot "
                                                      "be entered with ECS Exec here. Remove it")
+        if self.ebs_volume is not None:
+            raise KeyProblem("ebsVolume", EBS_ON_SCHEDULE.removeprefix("ebs_volume "))
         if self.capacity_provider_strategy is not None:
             raise KeyProblem("capacityProviderStrategy", "a scheduled task runs on FARGATE_SPOT, or FARGATE with "
                                                          "onDemand: true; remove it")

@@ -3,7 +3,7 @@ autoscaling, deployments, Service Connect and alarm thresholds."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 import pulumi
 from pydantic import Field, field_validator, model_validator
@@ -13,7 +13,7 @@ from .. import defaults, validation
 from .._service import ServiceConnect, discovery_name_problem
 from ..enums import DeploymentStrategy
 from ..web_service import MAX_CONDITION_VALUES, MAX_PRIORITY
-from .base import KeyProblem, _component_check, _Settings
+from .base import Bool, KeyProblem, _component_check, _Settings
 from .tasks import TaskSettings
 
 
@@ -25,6 +25,11 @@ class ServiceConnectSettings(_Settings):
     callers: list[str] = Field(
         default_factory=list,
         description="Services and workers allowed to call it: its port opens to their security groups only.")
+    access_logs: Literal["json", "text", "off"] = Field(
+        defaults.SERVICE_CONNECT_ACCESS_LOGS,
+        description="The proxy's access logs, one line per request, in the workload's log group: json, text or off.")
+    include_query_parameters: Bool = Field(
+        False, description="Log query strings too (they can carry tokens and personal data).")
 
     _discovery_name = field_validator("discovery_name")(
         _component_check(discovery_name_problem, "service_connect.discovery_name"))
@@ -36,9 +41,16 @@ class ServiceConnectSettings(_Settings):
             raise ValueError(f"lists a caller twice: {value}")
         return value
 
+    @model_validator(mode="after")
+    def _query_strings_need_logs(self) -> "ServiceConnectSettings":
+        if self.include_query_parameters and self.access_logs == "off":
+            raise KeyProblem("includeQueryParameters", "needs access logs; set accessLogs to json or text, or remove it")
+        return self
+
     def args(self, name: str, namespace: pulumi.Input[str]) -> ServiceConnect:
         """``name`` is the workload's name, or the one it had before a rename: callers keep calling it by that."""
-        return {"namespace": namespace, "discovery_name": self.discovery_name or name}
+        return {"namespace": namespace, "discovery_name": self.discovery_name or name,
+                "access_logs": self.access_logs, "include_query_parameters": self.include_query_parameters}
 
 
 class DeploymentSettings(_Settings):

@@ -13,11 +13,13 @@ from .. import defaults, validation
 from ..cluster import CapacityProviderStrategyItem
 from ..enums import CpuArchitecture
 from ..image_repository import BuildProblem, check_build
+from .._volumes import volume_path_problem
 from ..task_definition import TaskArgs, scratch_path_problem, secret_arn_problem
 from .base import Bool, KeyProblem, _Settings
 from .cluster import CapacityProviderSettings, _strategy
 from .network import EgressSettings, extra_security_groups, unique_egress
 from .repositories import RepositorySettings
+from .volumes import EbsVolumeSettings
 
 
 class ContainerHealthCheckSettings(_Settings):
@@ -120,6 +122,9 @@ class TaskSettings(_Settings):
         "Ephemeral storage of each task in GiB, above Fargate's free 20 (billed per GiB-hour). Default: 20."))
     enable_execute_command: Optional[Bool] = Field(None, description=(
         "ECS Exec into this workload's tasks (aws ecs execute-command). Default: serviceDefaults.enableExecuteCommand."))
+    ebs_volume: Optional[EbsVolumeSettings] = Field(None, description=(
+        "Services and workers: a managed EBS volume per task, mounted writable at its path (scratch, deleted with "
+        "the task). Default: none."))
     sidecars: list[SidecarSettings] = Field(default_factory=list)
     task_role_policy: list[PolicyStatementSettings] = Field(default_factory=list)
     capacity_provider_strategy: Optional[list[CapacityProviderSettings]] = None
@@ -206,6 +211,10 @@ class TaskSettings(_Settings):
         if reserved >= self.memory:
             raise KeyProblem("sidecars", f"the sidecars reserve {reserved} MiB of the task's {self.memory}; leave "
                                          "memory for the main container")
+        if self.ebs_volume is not None:
+            problem = volume_path_problem(self.ebs_volume.path, self.scratch_paths)
+            if problem:
+                raise KeyProblem("ebsVolume.path", problem.removeprefix("ebs_volume.path "))
         cpu = sum(s.cpu for s in self.sidecars)
         if cpu >= self.cpu:
             raise KeyProblem("sidecars", f"the sidecars reserve {cpu} of the task's {self.cpu} CPU units; leave CPU "
@@ -243,6 +252,8 @@ class TaskSettings(_Settings):
             args["stop_timeout_seconds"] = self.stop_timeout_seconds
         if self.ephemeral_storage_gib is not None:
             args["ephemeral_storage_gib"] = self.ephemeral_storage_gib
+        if self.ebs_volume is not None:
+            args["ebs_volume"] = self.ebs_volume.args()
         if self.command:
             args["command"] = list(self.command)
         if self.entry_point:

@@ -256,6 +256,34 @@ def _service_connect(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _managed_ebs_volume(volume: dict[str, Any]) -> dict[str, Any]:
+    # The provider's sizeInGb is the API's sizeInGiB, its fileSystemType the filesystemType.
+    return {
+        "roleArn": volume.get("roleArn"), "encrypted": volume.get("encrypted"), "kmsKeyId": volume.get("kmsKeyId"),
+        "volumeType": volume.get("volumeType"), "sizeInGiB": volume.get("sizeInGb"),
+        "snapshotId": volume.get("snapshotId"), "volumeInitializationRate": volume.get("volumeInitializationRate"),
+        "iops": volume.get("iops"), "throughput": volume.get("throughput"),
+        "filesystemType": volume.get("fileSystemType"),
+        "tagSpecifications": _each(volume.get("tagSpecifications"), lambda t: {
+            "resourceType": t.get("resourceType"), "propagateTags": t.get("propagateTags"),
+            "tags": _tags(t.get("tags"))}),
+    }
+
+
+def _tags(tags: Any) -> Any:
+    if not isinstance(tags, dict):
+        return tags
+    return [{"key": k, "value": v} for k, v in tags.items()]
+
+
+def _volume_configurations(volume: Any) -> Any:
+    """The provider's one `volumeConfiguration` block as the API's `volumeConfigurations` list."""
+    if volume is None or volume == UNKNOWN:
+        return volume
+    return [{"name": volume.get("name"),
+             "managedEBSVolume": _block(volume.get("managedEbsVolume"), _managed_ebs_volume)}]
+
+
 def _awsvpc(network: dict[str, Any]) -> dict[str, Any]:
     public_ip = network.get("assignPublicIp")
     if public_ip not in (None, UNKNOWN):
@@ -288,6 +316,8 @@ def service(r: Registration) -> Iterator[ApiRequest]:
         "propagateTags": i.get("propagateTags"),
         "enableExecuteCommand": i.get("enableExecuteCommand"),
         "serviceConnectConfiguration": _block(i.get("serviceConnectConfiguration"), _service_connect),
+        "availabilityZoneRebalancing": i.get("availabilityZoneRebalancing"),
+        "volumeConfigurations": _volume_configurations(i.get("volumeConfiguration")),
     }, r)
 
 

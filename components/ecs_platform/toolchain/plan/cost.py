@@ -215,6 +215,12 @@ def estimate(run: ProgramRun, region: str, *, spot_discount: Optional[float] = N
             f"Fargate: {service.name}", f"{_size(definition)}; tasks min/desired/max {' / '.join(details)}",
             monthly["min"], monthly["desired"], monthly["max"],
         ))
+        volume = _ebs_volume(service)
+        if volume is not None:
+            per_task, detail = _ebs_month(volume, prices)
+            low, desired, high = services.task_counts(service)
+            cost.items.append(LineItem(f"EBS volumes: {service.name}", f"{detail}, one per task",
+                                       low * per_task, desired * per_task, high * per_task))
 
     load_balancers = sorted((lb for lb in run.of_type("aws:lb/loadBalancer:LoadBalancer",
                                                       "aws:alb/loadBalancer:LoadBalancer")
@@ -283,6 +289,32 @@ def _operations(run: ProgramRun, prices: dict[str, Any], services: "_Services", 
         fixed(f"Scheduled task: {schedule.name}", f"{runs:g} runs a month x {minutes} min (assumed)"
               + (", Spot" if spot else ""), monthly)
         cost.assumptions.append(f"each scheduled task run takes {minutes} minutes")
+
+
+def _ebs_volume(service: Registration) -> Optional[dict[str, Any]]:
+    volume = (service.inputs.get("volumeConfiguration") or {})
+    managed = volume.get("managedEbsVolume") if isinstance(volume, dict) else None
+    return managed if isinstance(managed, dict) else None
+
+
+def _ebs_month(volume: dict[str, Any], prices: dict[str, Any]) -> tuple[float, str]:
+    """What one task's managed EBS volume costs a month, and how it is described: GB-months of its type, plus a gp3
+    volume's IOPS above 3,000 and MiB/s above 125, or an io1/io2 volume's provisioned IOPS
+    (https://aws.amazon.com/ebs/pricing/). A volume lives as long as its task, so a task running all month pays a
+    month."""
+    kind = str(volume.get("volumeType") or "gp2")
+    size = int(volume.get("sizeInGb") or 0)
+    iops, throughput = int(volume.get("iops") or 0), int(volume.get("throughput") or 0)
+    monthly = size * prices["ebsGbMonth"].get(kind, prices["ebsGbMonth"]["gp3"])
+    detail = f"{size} GiB {kind}"
+    if kind == "gp3":
+        monthly += max(0, iops - 3000) * prices["ebsGp3IopsMonth"]
+        monthly += max(0, throughput - 125) * prices["ebsGp3ThroughputMibsMonth"]
+        detail += (f", {iops} IOPS" if iops > 3000 else "") + (f", {throughput} MiB/s" if throughput > 125 else "")
+    elif kind in ("io1", "io2"):
+        monthly += iops * prices["ebsProvisionedIopsMonth"]
+        detail += f", {iops} IOPS"
+    return monthly, detail
 
 
 def _size(definition: Registration) -> str:
