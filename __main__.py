@@ -4,7 +4,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ecs_platform import (Cluster, ImageRepository, LoadBalancer, Network, QueueWorker, RegistryScanning,
-                          ScheduledTask, WebService)
+                          ScheduledTask, Topic, WebService)
 from ecs_platform.settings import from_pulumi_config
 
 settings = from_pulumi_config()
@@ -35,6 +35,9 @@ load_balancer = LoadBalancer(
 )
 cluster = Cluster("main", settings.cluster_args(), opts)
 
+# Topics the workloads publish to and workers subscribe to: their ARNs reach both through the args below.
+topics = {name: Topic(name, args, opts).arn for name, args in settings.topic_args().items()}
+
 placement = {
     "cluster_arn": cluster.cluster_arn,
     "cluster_name": cluster.cluster_name,
@@ -53,6 +56,7 @@ services = {
             load_balancer_arn_suffix=load_balancer.arn_suffix,
             namespace=cluster.service_connect_namespace_arn,
             image=images.get(name),
+            topics=topics,
         ),
         opts,
     )
@@ -62,13 +66,14 @@ workers = {
     name: QueueWorker(
         name,
         settings.queue_worker_args(name, placement, namespace=cluster.service_connect_namespace_arn,
-                                   image=images.get(name)),
+                                   image=images.get(name), topics=topics),
         opts,
     )
     for name in settings.workers
 }
 scheduled_tasks = {
-    name: ScheduledTask(name, settings.scheduled_task_args(name, placement, image=images.get(name)), opts)
+    name: ScheduledTask(name, settings.scheduled_task_args(name, placement, image=images.get(name), topics=topics),
+                        opts)
     for name in settings.scheduled_tasks
 }
 # Service Connect: each service's port opens to the security groups of its declared callers, and nothing else.

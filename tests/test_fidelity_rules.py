@@ -535,7 +535,21 @@ CASES = [
      lambda: service(network_configuration={"subnets": ["subnet-a"], "security_groups": GROUPS[:6]}),
      lambda: service(network_configuration={"subnets": ["subnet-a"], "security_groups": GROUPS[:5]}),
      "svc", "securityGroups", "at most 5"),
+    # SNS topics and subscriptions
+    ("fifo topic name", lambda: aws.sns.Topic("t", name="orders", fifo_topic=True),
+     lambda: aws.sns.Topic("t", name="orders.fifo", fifo_topic=True), "t", "Name", "must end with .fifo"),
+    ("fifo topic to standard queue", lambda: subscribed(fifo_topic=True, fifo_queue=False),
+     lambda: subscribed(fifo_topic=True, fifo_queue=True), "sub", "Endpoint", "FIFO queues only"),
+    ("filter policy attribute names", lambda: subscribed(filter_policy=json.dumps({k: ["x"] for k in "abcdef"})),
+     lambda: subscribed(filter_policy=json.dumps({k: ["x"] for k in "abcde"})), "sub", "FilterPolicy", "at most 5"),
 ]
+
+
+def subscribed(*, fifo_topic: bool = False, fifo_queue: bool = False, **extra: Any) -> None:
+    suffix = lambda fifo: ".fifo" if fifo else ""  # noqa: E731
+    topic = aws.sns.Topic("t", name=f"orders{suffix(fifo_topic)}", fifo_topic=fifo_topic or None)
+    queue = aws.sqs.Queue("q", name=f"work{suffix(fifo_queue)}", fifo_queue=fifo_queue or None)
+    aws.sns.TopicSubscription("sub", topic=topic.arn, protocol="sqs", endpoint=queue.arn, **extra)
 
 
 @pytest.mark.parametrize(("violating", "compliant", "resource", "field", "snippet"),

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from .queue_worker import QueueArgs, QueueWorker, QueueWorkerArgs, ScalingStep, WorkerScaling
     from .registry_scanning import RegistryScanning, RegistryScanningArgs
     from .scheduled_task import ScheduledTask, ScheduledTaskArgs, ScheduleRetry
-    from .task_definition import ContainerHealthCheck, PolicyStatement, Sidecar, TaskArgs
+    from .task_definition import ContainerHealthCheck, PolicyStatement, Publish, Sidecar, TaskArgs
+    from .topics import Subscription, Topic, TopicArgs
     from .web_service import TargetHealthCheck, WebAutoscaling, WebService, WebServiceArgs
 
 _EXPORTS = {
@@ -56,6 +57,7 @@ _EXPORTS = {
     "NetworkArgs": ".network",
     "Placement": "._service",
     "PolicyStatement": ".task_definition",
+    "Publish": ".task_definition",
     "QueueArgs": ".queue_worker",
     "QueueWorker": ".queue_worker",
     "QueueWorkerArgs": ".queue_worker",
@@ -68,8 +70,11 @@ _EXPORTS = {
     "ServiceAlarms": "._service",
     "ServiceConnect": "._service",
     "Sidecar": ".task_definition",
+    "Subscription": ".topics",
     "TargetHealthCheck": ".web_service",
     "TaskArgs": ".task_definition",
+    "Topic": ".topics",
+    "TopicArgs": ".topics",
     "VpcEndpointService": ".enums",
     "WebAutoscaling": ".web_service",
     "WebService": ".web_service",
@@ -102,6 +107,7 @@ __all__ = [
     "NetworkArgs",
     "Placement",
     "PolicyStatement",
+    "Publish",
     "QueueArgs",
     "QueueWorker",
     "QueueWorkerArgs",
@@ -114,8 +120,11 @@ __all__ = [
     "ServiceAlarms",
     "ServiceConnect",
     "Sidecar",
+    "Subscription",
     "TargetHealthCheck",
     "TaskArgs",
+    "Topic",
+    "TopicArgs",
     "VpcEndpointService",
     "WebAutoscaling",
     "WebService",

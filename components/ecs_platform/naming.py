@@ -125,6 +125,18 @@ def task_family(project: str, stack: str, name: str) -> str:
     return f"{readable}-{digest}" if readable else digest
 
 
+def fifo_name(project: str, stack: str, name: str, limit: int) -> str:
+    """The fixed name of a FIFO topic or queue: `<project>-<stack>-<name>.fifo`, cut with a hash to `limit` (SNS 256,
+    SQS 80). AWS requires the `.fifo` suffix, which Pulumi's auto-names do not add, so these are named here; a
+    change that replaces them deletes the old one first (`delete_before_replace`)."""
+    base = re.sub(r"[^A-Za-z0-9_-]+", "-", f"{project}-{stack}-{name}").strip("-")
+    room = limit - len(".fifo")
+    if len(base) > room:
+        digest = hashlib.sha256(base.encode()).hexdigest()[:_HASH_LENGTH]
+        base = f"{base[: room - _HASH_LENGTH - 1].rstrip('-')}-{digest}"
+    return f"{base}.fifo"
+
+
 MAX_WEB_SERVICE_NAME = max_name_length(WEB_SERVICE_CHILDREN)
 MAX_QUEUE_WORKER_NAME = max_name_length(QUEUE_WORKER_CHILDREN)
 

@@ -17,13 +17,14 @@ from .network import Network
 from .queue_worker import QueueWorker
 from .registry_scanning import RegistryScanning
 from .scheduled_task import ScheduledTask
+from .topics import Topic
 from .web_service import WebService
 
 PACKAGE = "ecs-platform"
 VERSION = __version__
 COMPONENTS: list[type[pulumi.ComponentResource]] = [
     Network, LoadBalancer, Cluster, WebService, QueueWorker, ScheduledTask, ImageRepository,
-    RegistryScanning,
+    RegistryScanning, Topic,
 ]
 
 

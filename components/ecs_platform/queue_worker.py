@@ -33,6 +33,7 @@ from ._volumes import infrastructure_role, volume_configuration
 from .cluster import CapacityProviderStrategyItem
 from .enums import WorkerScalingMode
 from .task_definition import TaskArgs, TaskSpec
+from .topics import Subscription, subscribe, subscription_problem
 
 _PERIOD = 60
 """SQS publishes its queue-depth metrics every minute."""
@@ -51,6 +52,9 @@ class QueueArgs(TypedDict):
     """Receives before a message moves to the dead-letter queue, 1 to 1000. Default: 5."""
     kms_key_arn: NotRequired[str]
     """Customer managed KMS key for both queues. Default: SQS-managed encryption (SSE-SQS)."""
+    fifo: NotRequired[bool]
+    """FIFO queues (ordered, exactly-once processing; what a FIFO topic delivers to). Cannot change later: a change
+    replaces both queues and loses the messages in them. Default: false."""
 
 
 class ScalingStep(TypedDict):
@@ -112,6 +116,8 @@ class QueueWorkerArgs(TypedDict):
     alarms: NotRequired[ServiceAlarms]
     """On-call alarms (oldest message age, tasks below desired, CPU, memory) and the topics they and the
     dead-letter alarm tell. Default: none."""
+    subscriptions: NotRequired[list[Subscription]]
+    """SNS topics whose messages arrive on the work queue (a FIFO topic needs a FIFO queue). Default: none."""
     renamed_from: NotRequired[str]
     """The name this component had before a rename: its resources keep their state under the new name (Pulumi
     aliases) instead of being deleted and created again. Keep it for as long as any stack may still hold the old
@@ -171,6 +177,7 @@ class QueueWorker(pulumi.ComponentResource):
         for problem in (
             visibility_timeout_problem(queue_settings["visibility"], spec.stop_timeout),
             dead_letter_retention_problem(queue_settings["retention"]),
+            subscription_problem(list(args.get("subscriptions", [])), bool(queue_args.get("fifo", False))),
         ):
             if problem:
                 raise ValueError(problem)
@@ -187,10 +194,22 @@ class QueueWorker(pulumi.ComponentResource):
             if "kms_key_arn" in queue_args
             else {"sqs_managed_sse_enabled": True}
         )
+        fifo = bool(queue_args.get("fifo", False))
+        if fifo:
+            # AWS requires the .fifo suffix, which Pulumi's auto-names lack: named here, replaced delete-first.
+            queue_opts = pulumi.ResourceOptions.merge(queue_opts, pulumi.ResourceOptions(delete_before_replace=True))
+
+        def fifo_names(suffix: str) -> dict[str, Any]:
+            if not fifo:
+                return {}
+            return {"fifo_queue": True, "name": naming.fifo_name(
+                pulumi.get_project(), pulumi.get_stack(), f"{name}{suffix}", naming.NAME_LIMITS["aws:sqs/queue:Queue"][1])}
+
         dead_letters = aws.sqs.Queue(
             f"{name}-dlq",
             message_retention_seconds=defaults.DEAD_LETTER_RETENTION_SECONDS,
             **encryption,
+            **fifo_names("-dlq"),
             opts=queue_opts,
         )
         queue = aws.sqs.Queue(
@@ -204,8 +223,11 @@ class QueueWorker(pulumi.ComponentResource):
                  "maxReceiveCount": queue_settings["max_receives"]}
             ),
             **encryption,
+            **fifo_names(""),
             opts=queue_opts,
         )
+        subscribe(name, account.queue_arn(queue.name), account.queue_url(queue.name),
+                  list(args.get("subscriptions", [])), child)
         # Only this worker's queue may send its failures to this dead-letter queue.
         aws.sqs.RedriveAllowPolicy(
             f"{name}-dlq",

@@ -41,6 +41,22 @@ class ContainerHealthCheck(TypedDict):
     """Grace period after start during which failures do not count, 0 to 300. Default: 60."""
 
 
+class Publish(TypedDict):
+    """An SNS topic the application publishes to."""
+
+    name: str
+    """The topic's name in the stack: its key in SNS_TOPIC_ARNS."""
+    topic_arn: pulumi.Input[str]
+    """The topic's ARN: the task role may sns:Publish to it and nothing else."""
+    kms_key_arn: NotRequired[str]
+    """The topic's customer managed KMS key, when it has one: publishing needs GenerateDataKey and Decrypt on it."""
+
+
+PUBLISH_ENVIRONMENT = "SNS_TOPIC_ARNS"
+"""The variable a publisher reads its topics from: a JSON object of name to ARN (Copilot's COPILOT_SNS_TOPIC_ARNS
+has the same shape)."""
+
+
 class Sidecar(TypedDict):
     """An extra container in the task (a proxy, an agent)."""
 
@@ -192,6 +208,9 @@ class TaskArgs(TypedDict):
     needs it. Default: 1000:1000 (not root, whatever the image says)."""
     stop_timeout_seconds: NotRequired[int]
     """Seconds between SIGTERM and SIGKILL, 2 to 120. Default: 30."""
+    publishes: NotRequired[list[Publish]]
+    """SNS topics the application publishes to: their ARNs in SNS_TOPIC_ARNS (JSON, name to ARN) and sns:Publish on
+    exactly those in the task role. Default: none."""
     ephemeral_storage_gib: NotRequired[int]
     """The task's ephemeral storage, 21 to 200 GiB (Fargate, platform 1.4.0 or later; encrypted by AWS). Default:
     Fargate's 20 GiB, which are free; every GiB above is billed per hour."""
@@ -464,6 +483,11 @@ class TaskSpec:
         ]
         if enable_execute_command:
             statements += _exec_statements(account, execute_command_log_group)
+        publishes = list(task.get("publishes", []))
+        if publishes:
+            statements += _publish_statements(publishes)
+            extra_environment = {**(extra_environment or {}), PUBLISH_ENVIRONMENT: pulumi.Output.json_dumps(
+                {p["name"]: p["topic_arn"] for p in sorted(publishes, key=lambda p: p["name"])})}
         if statements:
             permissions.append(aws.iam.RolePolicy(
                 f"{name}-task",
@@ -696,4 +720,19 @@ def _exec_statements(account: AccountContext, log_group: Optional[pulumi.Input[s
                 "Resource": [arn, pulumi.Output.concat(arn, ":*")],
             },
         ]
+    return statements
+
+
+def _publish_statements(publishes: list[Publish]) -> list[pulumi.Input[dict[str, Any]]]:
+    """sns:Publish on exactly the named topics; KMS data keys of the customer managed keys among them (SNS Developer
+    Guide, "Encryption at rest": publishers to a topic under a customer managed key need kms:GenerateDataKey* and
+    kms:Decrypt on it)."""
+    statements: list[pulumi.Input[dict[str, Any]]] = [{
+        "Effect": "Allow",
+        "Action": "sns:Publish",
+        "Resource": pulumi.Output.all(*[p["topic_arn"] for p in publishes]).apply(sorted),
+    }]
+    keys = sorted({p["kms_key_arn"] for p in publishes if p.get("kms_key_arn")})
+    if keys:
+        statements.append({"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": keys})
     return statements

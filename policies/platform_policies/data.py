@@ -11,6 +11,7 @@ from ._base import Control, Messages, as_list, parse_json, resource_policy, stat
 
 QUEUE = "aws:sqs/queue:Queue"
 QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy"
+TOPIC = "aws:sns/topic:Topic"
 LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
 # Resources whose property holds an IAM permissions policy document.
@@ -41,6 +42,25 @@ def _queue_not_public(args: ResourceValidationArgs, _: Mapping[str, Any]) -> Mes
         if statement.get("Effect") == "Allow" and _public_principal(statement.get("Principal")) \
                 and not statement.get("Condition"):
             yield "the queue policy allows anyone (Principal *) without a condition"
+
+
+def _topic_encrypted(args: ResourceValidationArgs, _: Mapping[str, Any]) -> Messages:
+    if not args.props.get("kmsMasterKeyId"):
+        yield "the topic is not encrypted at rest; set kmsMasterKeyId (alias/aws/sns or a customer managed key)"
+
+
+def _topics_by_source(args: ResourceValidationArgs, _: Mapping[str, Any]) -> Messages:
+    # SNS Developer Guide, "Fanout to Amazon SQS queues": the queue policy names the topic with aws:SourceArn, or any
+    # topic of any account could fill the queue.
+    for statement in statements(args.props.get("policy")):
+        principal = statement.get("Principal")
+        services = as_list(principal.get("Service")) if isinstance(principal, Mapping) else []
+        if statement.get("Effect") != "Allow" or "sns.amazonaws.com" not in services:
+            continue
+        conditions = statement.get("Condition") or {}
+        if not any("aws:SourceArn" in (conditions.get(op) or {}) for op in ("ArnEquals", "ArnLike")):
+            yield ("the queue policy lets SNS send without naming the topics (aws:SourceArn); any topic could fill "
+                   "the queue")
 
 
 def _retention(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Messages:
@@ -93,6 +113,11 @@ POLICIES = [
                     "SQS queues must be encrypted at rest.", [QUEUE], _queue_encrypted),
     resource_policy("sqs-not-public", Control("SQS.3", Severity.CRITICAL, "sqs-queue-no-public-access", "sqs"),
                     "SQS queue policies must not allow public access.", [QUEUE, QUEUE_POLICY], _queue_not_public),
+    resource_policy("sns-encrypted", Control("SNS.1", Severity.MEDIUM, "sns-encrypted-kms", "sns"),
+                    "SNS topics must be encrypted at rest with AWS KMS.", [TOPIC], _topic_encrypted),
+    resource_policy("sqs-topics-by-source", Control("PLATFORM.SQS-TOPIC-SOURCE", Severity.HIGH),
+                    "A queue policy that lets SNS deliver must name the topics (aws:SourceArn).", [QUEUE_POLICY],
+                    _topics_by_source),
     resource_policy("cloudwatch-log-retention",
                     Control("CloudWatch.16", Severity.MEDIUM, "cw-loggroup-retention-period-check", "cloudwatch"),
                     "Log groups must keep events for at least the configured period, and not forever.", [LOG_GROUP],

@@ -15,13 +15,35 @@ def _http_namespace(c: _Ctx) -> tuple[str, dict[str, Any]]:
     return namespace, {"arn": c.arn("servicediscovery", f"namespace/{namespace}"), "httpName": name, "name": name}
 
 
+def _topic(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    """An SNS topic as CreateTopic leaves it: its ARN is its id (SNS Developer Guide, "Amazon SNS resource ARNs")."""
+    name = c.inputs["name"]
+    arn = c.arn("sns", name)
+    # The name stays an input (auto-named at preview too); only what AWS assigns is computed.
+    return arn, {"arn": arn, "owner": c.arn("sns", "").split(":")[4]}
+
+
+def _subscription(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    """A subscription's ARN: its topic's ARN and a UUID (Subscribe's SubscriptionArn)."""
+    h = c.hex(32)
+    arn = f"{c.inputs.get('topic')}:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return arn, {"arn": arn, "confirmationWasAuthenticated": True, "pendingConfirmation": False}
+
+
+def _topic_policy(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    return str(c.inputs.get("arn")), {"owner": c.arn("sns", "").split(":")[4]}
+
+
 COMPUTERS: dict[str, Callable[[Any], tuple[str, dict[str, Any]]]] = {
     "aws:servicediscovery/httpNamespace:HttpNamespace": _http_namespace,
+    "aws:sns/topic:Topic": _topic,
+    "aws:sns/topicSubscription:TopicSubscription": _subscription,
+    "aws:sns/topicPolicy:TopicPolicy": _topic_policy,
 }
 """Pulumi type -> computer(ctx) returning (id, computed outputs), as in mocks.py."""
 INVOKES: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {}
 """Invoke token -> answer(args, region)."""
 REMOTE: frozenset[str] = frozenset()
 """Remote component types whose computer returns outputs only."""
-AUTO_NAMED: dict[str, str] = {}
-"""Auto-named types of this module (none beyond mock_context's)."""
+AUTO_NAMED: dict[str, str] = {"aws:sns/topic:Topic": "name"}
+"""Auto-named types of this module: Pulumi names a topic `<logical name>-<7 random characters>`."""

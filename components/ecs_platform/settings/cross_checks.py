@@ -21,6 +21,7 @@ from .operations import ServiceDefaultsSettings, StackAlarmSettings
 from .scheduled_tasks import ScheduledTaskSettings
 from .services import ServiceSettings
 from .tasks import TaskSettings
+from .topics import TopicSettings
 from .workers import WorkerSettings
 
 
@@ -37,6 +38,7 @@ class Stack(Protocol):
     services: dict[str, ServiceSettings]
     workers: dict[str, WorkerSettings]
     scheduled_tasks: dict[str, ScheduledTaskSettings]
+    topics: dict[str, TopicSettings]
     provider: dict[str, Any]
 
 
@@ -94,7 +96,28 @@ def problems(stack: Stack) -> list[KeyProblem]:
         _routes,
         _regional,
         _secrets_from_other_accounts,
+        _topics,
     ) for problem in check(stack)]
+
+
+def _topics(stack: Stack) -> Iterator[KeyProblem]:
+    """Publishers and subscribers name topics of the stack; a FIFO topic delivers to FIFO queues only."""
+    known = ", ".join(sorted(stack.topics)) or "none"
+    for kind, name, w in each_workload(stack):
+        for i, topic in enumerate(w.publishes):
+            if topic not in stack.topics:
+                yield KeyProblem(f"{kind}.{name}.publishes[{i}]", f"{topic} is not under topics (the stack has "
+                                                                  f"{known})")
+    for name, worker in stack.workers.items():
+        for i, sub in enumerate(worker.subscriptions):
+            key = f"workers.{name}.subscriptions[{i}].topic"
+            topic = stack.topics.get(sub.topic)
+            if topic is None:
+                yield KeyProblem(key, f"{sub.topic} is not under topics (the stack has {known})")
+            elif topic.fifo != worker.queue.fifo:
+                yield KeyProblem(key, f"{sub.topic} is {'a FIFO' if topic.fifo else 'a standard'} topic and the "
+                                      f"queue is {'FIFO' if worker.queue.fifo else 'standard'}; SNS delivers FIFO "
+                                      "topics to FIFO queues only: set queue.fifo to match")
 
 
 def _renames(stack: Stack) -> Iterator[KeyProblem]:

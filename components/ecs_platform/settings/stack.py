@@ -3,6 +3,7 @@ settings/cross_checks.py), and the args of each component the program builds fro
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal, Optional
 
 import pulumi
@@ -17,8 +18,9 @@ from ..load_balancer import LoadBalancerArgs
 from ..network import NetworkArgs
 from ..queue_worker import QueueWorkerArgs
 from ..scheduled_task import ScheduledTaskArgs
+from ..topics import TopicArgs
 from ..web_service import WebServiceArgs
-from .base import Bool, KeyProblems, _Settings
+from .base import Bool, KeyProblem, KeyProblems, _Settings
 from .cluster import ClusterSettings
 from .cross_checks import (
     alarm_actions,
@@ -35,6 +37,7 @@ from .network import NetworkSettings
 from .operations import BudgetSettings, ServiceDefaultsSettings, StackAlarmSettings, TagSettings
 from .scheduled_tasks import ScheduledTaskSettings
 from .services import AlarmSettings, ServiceConnectSettings, ServiceSettings
+from .topics import TOPIC_NAME, TopicSettings
 from .workers import WorkerSettings, _default_worker_strategy
 
 
@@ -65,6 +68,8 @@ class StackSettings(_Settings):
     workers: dict[str, WorkerSettings] = Field(default_factory=dict, description="Queue workers by name.")
     scheduled_tasks: dict[str, ScheduledTaskSettings] = Field(default_factory=dict,
                                                               description="Scheduled tasks by name.")
+    topics: dict[str, TopicSettings] = Field(default_factory=dict, description=(
+        "SNS topics the workloads publish to (publishes) and workers subscribe to (subscriptions), by name."))
     budget: Optional[BudgetSettings] = Field(None, description="Monthly budget the offline plan checks.")
     provider: dict[str, Any] = Field(
         default_factory=dict, alias="aws:*",
@@ -86,6 +91,14 @@ class StackSettings(_Settings):
     def _unique_priorities(cls, services: dict[str, ServiceSettings]) -> dict[str, ServiceSettings]:
         return unique_priorities(services)
 
+    @field_validator("topics")
+    @classmethod
+    def _topic_names(cls, value: dict[str, TopicSettings]) -> dict[str, TopicSettings]:
+        for name in value:
+            if not TOPIC_NAME.match(name):
+                raise KeyProblem(name, "topic names are 1 to 200 letters, digits, - and _")
+        return value
+
     @field_validator("region")
     @classmethod
     def _region(cls, value: str) -> str:
@@ -103,6 +116,14 @@ class StackSettings(_Settings):
         if found:
             raise KeyProblems(found)
         return self
+
+    def topic_args(self) -> dict[str, TopicArgs]:
+        """Args of the Topic of each entry of topics, by name."""
+        return {name: t.args() for name, t in self.topics.items()}  # type: ignore[misc]
+
+    def _topics(self, arns: Optional[Mapping[str, pulumi.Input[str]]]) -> dict[str, tuple[Any, TopicSettings]]:
+        """Each topic's ARN (from the program's Topic components) with its settings."""
+        return {name: ((arns or {}).get(name), t) for name, t in self.topics.items()}
 
     def renamed_from(self, name: str) -> Optional[str]:
         """The name workload ``name`` had before a rename, or None."""
@@ -215,7 +236,8 @@ class StackSettings(_Settings):
                 for caller in s.service_connect.callers]
 
     def web_service_args(self, name: str, placement: Placement, *, namespace: Optional[pulumi.Input[str]] = None,
-                         image: Optional[pulumi.Input[str]] = None, **wiring: Any) -> WebServiceArgs:
+                         image: Optional[pulumi.Input[str]] = None,
+                         topics: Optional[Mapping[str, pulumi.Input[str]]] = None, **wiring: Any) -> WebServiceArgs:
         """Args of the WebService `name`; `wiring` supplies the load balancer outputs, `namespace` the cluster's
         Service Connect namespace ARN, `image` its ImageRepository's image_uri when it has a repository."""
         s = self.services[name]
@@ -227,7 +249,7 @@ class StackSettings(_Settings):
             **self._renamed(name),
             "placement": placement,
             "deployment": {**deployment_defaults(self, s), **deployment_strategy(s)},
-            "task": s.task_args(self.log_retention_days, image, self.protect_data),
+            "task": s.task_args(self.log_retention_days, image, self.protect_data, self._topics(topics)),
             "priority": s.priority,
             "path_patterns": list(s.path_patterns),
             "host_headers": list(s.host_headers),
@@ -243,7 +265,8 @@ class StackSettings(_Settings):
         return args  # type: ignore[return-value]
 
     def queue_worker_args(self, name: str, placement: Placement, *, namespace: Optional[pulumi.Input[str]] = None,
-                          image: Optional[pulumi.Input[str]] = None) -> QueueWorkerArgs:
+                          image: Optional[pulumi.Input[str]] = None,
+                          topics: Optional[Mapping[str, pulumi.Input[str]]] = None) -> QueueWorkerArgs:
         """Args of the QueueWorker `name`; `namespace` is the cluster's Service Connect namespace ARN, `image` its
         ImageRepository's image_uri when it has a repository."""
         w = self.workers[name]
@@ -256,7 +279,13 @@ class StackSettings(_Settings):
             **self._renamed(name),
             "placement": placement,
             "deployment": deployment_defaults(self, w),
-            "task": w.task_args(self.log_retention_days, image, self.protect_data),
+            "task": w.task_args(self.log_retention_days, image, self.protect_data, self._topics(topics)),
+            "subscriptions": [{"name": sub.topic, "topic_arn": (topics or {})[sub.topic],
+                               "fifo": self.topics[sub.topic].fifo,
+                               "raw_message_delivery": sub.raw_message_delivery,
+                               **({"filter_policy": sub.filter_policy, "filter_policy_scope": sub.filter_policy_scope}
+                                  if sub.filter_policy is not None else {})}
+                              for sub in w.subscriptions],
             "queue": queue,
             "protect_queues": self.service_defaults.protect_queues,
             "scaling": scaling,
@@ -265,15 +294,15 @@ class StackSettings(_Settings):
         }
         return args  # type: ignore[return-value]
 
-    def scheduled_task_args(self, name: str, placement: Placement, *,
-                            image: Optional[pulumi.Input[str]] = None) -> ScheduledTaskArgs:
+    def scheduled_task_args(self, name: str, placement: Placement, *, image: Optional[pulumi.Input[str]] = None,
+                            topics: Optional[Mapping[str, pulumi.Input[str]]] = None) -> ScheduledTaskArgs:
         """Args of the ScheduledTask `name`; its dead-letter alarm tells alarmTopicArn; `image` is its
         ImageRepository's image_uri when it has a repository."""
         t = self.scheduled_tasks[name]
         return {
             **self._renamed(name),  # type: ignore[typeddict-item]
             "placement": placement,
-            "task": t.task_args(self.log_retention_days, image, self.protect_data),
+            "task": t.task_args(self.log_retention_days, image, self.protect_data, self._topics(topics)),
             "schedule": t.schedule,
             "timezone": t.timezone,
             "retry": t.retry.model_dump(),  # type: ignore[typeddict-item]

@@ -4,7 +4,7 @@ environment, secrets, role), its container health check and its sidecars."""
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 from pydantic import Field, field_validator, model_validator
@@ -118,6 +118,9 @@ class TaskSettings(_Settings):
     scratch_paths: list[str] = Field(default_factory=list)
     user: Optional[str] = None
     stop_timeout_seconds: Optional[int] = Field(None, ge=2, le=120)
+    publishes: list[str] = Field(default_factory=list, description=(
+        "Topics (names under topics) the application publishes to: their ARNs in SNS_TOPIC_ARNS, sns:Publish on "
+        "exactly those. Default: none."))
     ephemeral_storage_gib: Optional[int] = Field(None, ge=21, le=200, description=(
         "Ephemeral storage of each task in GiB, above Fargate's free 20 (billed per GiB-hour). Default: 20."))
     enable_execute_command: Optional[Bool] = Field(None, description=(
@@ -158,6 +161,13 @@ class TaskSettings(_Settings):
     def _user(cls, value: Optional[str]) -> Optional[str]:
         if value is not None and not re.match(r"^[a-zA-Z0-9_.-]+(:[a-zA-Z0-9_.-]+)?$", value):
             raise ValueError(f"must be a user, or user:group, as a name or a number such as 1000:1000; got {value!r}")
+        return value
+
+    @field_validator("publishes")
+    @classmethod
+    def _publishes_once(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"lists a topic twice: {value}")
         return value
 
     @field_validator("sidecars")
@@ -222,7 +232,7 @@ class TaskSettings(_Settings):
         return self
 
     def task_args(self, log_retention_days: int, image: Optional[pulumi.Input[str]] = None,
-                  protect_data: bool = False) -> TaskArgs:
+                  protect_data: bool = False, topics: Optional[dict[str, Any]] = None) -> TaskArgs:
         """The task's args; ``image`` is the image of its repository, when it has one; ``protect_data`` keeps its
         log group when it leaves the stack."""
         if image is None and self.image is None:
@@ -250,6 +260,12 @@ class TaskSettings(_Settings):
             args["security_group_ids"] = list(self.security_group_ids)
         if self.stop_timeout_seconds is not None:
             args["stop_timeout_seconds"] = self.stop_timeout_seconds
+        if self.publishes:
+            # topics: name -> (ARN, the topic's settings), from the program's Topic components.
+            args["publishes"] = [{"name": t, "topic_arn": topics[t][0],  # type: ignore[index]
+                                  **({"kms_key_arn": topics[t][1].kms_key_arn}  # type: ignore[index]
+                                     if topics[t][1].kms_key_arn else {})}  # type: ignore[index]
+                                 for t in self.publishes]
         if self.ephemeral_storage_gib is not None:
             args["ephemeral_storage_gib"] = self.ephemeral_storage_gib
         if self.ebs_volume is not None:

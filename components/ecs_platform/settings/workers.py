@@ -10,10 +10,11 @@ from pydantic.alias_generators import to_camel
 
 from .. import defaults, validation
 from ..enums import WorkerScalingMode
-from .base import KeyProblem, _Settings
+from .base import Bool, KeyProblem, _Settings
 from .cluster import CapacityProviderSettings
 from .services import AlarmSettings, ServiceConnectSettings
 from .tasks import TaskSettings
+from .topics import SubscriptionSettings
 
 
 class WorkerAlarmSettings(AlarmSettings):
@@ -31,6 +32,8 @@ class QueueSettings(_Settings):
     message_retention_seconds: int = Field(defaults.QUEUE_RETENTION_SECONDS, ge=60)
     max_receive_count: int = Field(defaults.MAX_RECEIVE_COUNT, ge=1, le=1000)
     kms_key_arn: Optional[str] = None
+    fifo: Bool = Field(False, description="FIFO queues, for FIFO topics. Changing it replaces both queues and loses "
+                                          "their messages.")
 
     @field_validator("kms_key_arn")
     @classmethod
@@ -114,6 +117,17 @@ class WorkerSettings(TaskSettings):
         None, description="Join the cluster's Service Connect namespace to call services there. Default: no.")
     alarms: WorkerAlarmSettings = Field(default_factory=WorkerAlarmSettings,
                                         description="This worker's alarm thresholds.")
+    subscriptions: list[SubscriptionSettings] = Field(
+        default_factory=list, description="Topics of the stack whose messages arrive on the queue. Default: none.")
+
+    @field_validator("subscriptions")
+    @classmethod
+    def _each_topic_once(cls, value: list[SubscriptionSettings]) -> list[SubscriptionSettings]:
+        topics = [s.topic for s in value]
+        twice = sorted({t for t in topics if topics.count(t) > 1})
+        if twice:
+            raise ValueError(f"subscribes to {', '.join(twice)} twice")
+        return value
 
     @model_validator(mode="after")
     def _a_client_only(self) -> "WorkerSettings":

@@ -22,7 +22,7 @@ NOT_INCLUDED = [
     "NAT gateway and interface endpoint data processing (per GB)",
     "CloudWatch Logs ingestion and storage, Container Insights enhanced (task and container level) metrics",
     "load balancer capacity units beyond the stated assumption",
-    "SQS requests, S3 storage and requests, ECR storage beyond the stated assumption",
+    "SQS requests, SNS publishes, S3 storage and requests, ECR storage beyond the stated assumption",
     "free tiers, Savings Plans and other discounts",
 ]
 
