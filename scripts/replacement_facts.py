@@ -69,7 +69,11 @@ TERRAFORM_TYPES = {
         "aws_s3_bucket_server_side_encryption_configuration",
     "aws:scheduler/schedule:Schedule": "aws_scheduler_schedule",
     "aws:servicediscovery/httpNamespace:HttpNamespace": "aws_service_discovery_http_namespace",
+    "aws:sns/topic:Topic": "aws_sns_topic",
+    "aws:sns/topicPolicy:TopicPolicy": "aws_sns_topic_policy",
+    "aws:sns/topicSubscription:TopicSubscription": "aws_sns_topic_subscription",
     "aws:sqs/queue:Queue": "aws_sqs_queue",
+    "aws:sqs/queuePolicy:QueuePolicy": "aws_sqs_queue_policy",
     "aws:sqs/redriveAllowPolicy:RedriveAllowPolicy": "aws_sqs_queue_redrive_allow_policy",
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": "aws_vpc_security_group_egress_rule",
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "aws_vpc_security_group_ingress_rule",
@@ -79,6 +83,7 @@ TERRAFORM_TYPES = {
 
 RENAMED = {
     ("aws_cloudwatch_metric_alarm", "alarm_name"): "name",
+    ("aws_sns_topic_subscription", "topic_arn"): "topic",
 }
 """Terraform attributes pulumi-aws renames (provider/resources.go), by resource and attribute path."""
 
@@ -535,7 +540,8 @@ def facts_of(source: Source, token: str, terraform: str) -> tuple[list[dict[str,
 _PACKAGES = {"aws_lb": "elbv2", "aws_default_security_group": "ec2", "aws_flow_log": "ec2", "aws_instance": "ec2",
              "aws_route": "ec2", "aws_security_group": "ec2", "aws_vpc_endpoint": "ec2", "aws_cloudwatch_log_group": "logs",
              "aws_service_discovery_http_namespace": "servicediscovery", "aws_vpc_security_group_egress_rule": "ec2",
-             "aws_vpc_security_group_ingress_rule": "ec2", "aws_sqs_queue_redrive_allow_policy": "sqs"}
+             "aws_vpc_security_group_ingress_rule": "ec2", "aws_sqs_queue_redrive_allow_policy": "sqs",
+             "aws_sqs_queue_policy": "sqs"}
 
 
 def _package_of(source: Source, terraform: str) -> str:
