@@ -21,6 +21,8 @@ if TYPE_CHECKING:
         DeploymentStrategy,
         ListenerProtocol,
         NatGatewayStrategy,
+        ServiceExposure,
+        StickinessType,
         VpcEndpointService,
         WorkerScalingMode,
     )
@@ -31,7 +33,7 @@ if TYPE_CHECKING:
     from .registry_scanning import RegistryScanning, RegistryScanningArgs
     from .scheduled_task import ScheduledTask, ScheduledTaskArgs, ScheduleRetry
     from .task_definition import ContainerHealthCheck, PolicyStatement, Sidecar, TaskArgs
-    from .web_service import TargetHealthCheck, WebAutoscaling, WebService, WebServiceArgs
+    from .web_service import Stickiness, TargetHealthCheck, WebAutoscaling, WebService, WebServiceArgs
 
 _EXPORTS = {
     "CapacityProvider": ".enums",
@@ -51,6 +53,9 @@ _EXPORTS = {
     "LoadBalancerArgs": ".load_balancer",
     "NatGatewayStrategy": ".enums",
     "Network": ".network",
+    "ServiceExposure": ".enums",
+    "Stickiness": ".web_service",
+    "StickinessType": ".enums",
     "NetworkArgs": ".network",
     "Placement": "._service",
     "PolicyStatement": ".task_definition",
@@ -96,6 +101,9 @@ __all__ = [
     "LoadBalancerArgs",
     "NatGatewayStrategy",
     "Network",
+    "ServiceExposure",
+    "Stickiness",
+    "StickinessType",
     "NetworkArgs",
     "Placement",
     "PolicyStatement",
