@@ -7,7 +7,7 @@ import copy
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 import yaml
@@ -16,6 +16,7 @@ from ecs_platform import LoadBalancer, WebService
 from ecs_platform.settings import SettingsError, parse
 from ecs_platform.testing import ProgramRun, run_stack
 from ecs_platform.toolchain import fidelity
+from ecs_platform.toolchain.plan import build_plan
 
 from .conftest import ROOT
 from .helpers import NS, PLACEMENT, refusal_of, web_args
@@ -225,7 +226,10 @@ def test_no_internal_load_balancer_args_without_an_internal_service() -> None:
 @pytest.fixture(scope="module")
 def mixed(tmp_path_factory: pytest.TempPathFactory) -> ProgramRun:
     """The prod stack with an internal service, a Service Connect-only one and sticky, many-host admin."""
-    program = tmp_path_factory.mktemp("mixed")
+    return run_stack(_mixed_program(tmp_path_factory.mktemp("mixed")), "mixed")
+
+
+def _mixed_program(program: Path, allowed: Optional[list[str]] = None) -> Path:
     for name in ("Pulumi.yaml", "__main__.py"):
         shutil.copy(ROOT / name, program / name)
     stack = yaml.safe_load((ROOT / "Pulumi.prod.yaml").read_text())
@@ -240,9 +244,9 @@ def mixed(tmp_path_factory: pytest.TempPathFactory) -> ProgramRun:
     services["backend"] = {**bare, "image": "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine",
                            "loadBalancer": "none", "serviceConnect": {"discoveryName": "be"}}
     config[f"{NS}:loadBalancer"]["additionalCertificateArns"] = [OTHER]
-    config[f"{NS}:internalLoadBalancer"] = {"certificateArn": OTHER}
-    (Path(program) / "Pulumi.mixed.yaml").write_text(yaml.safe_dump(stack, sort_keys=False))
-    return run_stack(program, "mixed")
+    config[f"{NS}:internalLoadBalancer"] = {"certificateArn": OTHER, **({"allowedCidrs": allowed} if allowed else {})}
+    (program / "Pulumi.mixed.yaml").write_text(yaml.safe_dump(stack, sort_keys=False))
+    return program
 
 
 def test_an_internal_service_routes_through_the_internal_load_balancers_listener(mixed: ProgramRun) -> None:
@@ -265,3 +269,18 @@ def test_urls_of_internal_and_connect_only_services(mixed: ProgramRun) -> None:
 
 def test_the_mixed_stack_passes_fidelity(mixed: ProgramRun) -> None:
     assert [v.line() for v in fidelity.check(mixed).violations] == []
+
+
+
+def test_an_internal_load_balancer_open_to_the_world_is_caught_at_a_first_preview(tmp_path: Path) -> None:
+    program = _mixed_program(tmp_path, allowed=["0.0.0.0/0"])
+    plan = build_plan(program, "mixed", preview=True, pack=ROOT / "policies",
+                      pack_config=ROOT / "policies" / "config" / "prod.json")
+    caught = [v for v in plan.policy.mandatory if v.policy == "elb-internal-not-world-open"]
+    assert caught and all("admits 0.0.0.0/0" in v.message for v in caught)
+
+
+def test_the_internal_load_balancer_the_stack_builds_passes_the_pack_rule(mixed: ProgramRun) -> None:
+    from .policy_support import violations
+
+    assert violations("elb-internal-not-world-open", mixed) == []
