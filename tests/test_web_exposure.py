@@ -284,3 +284,15 @@ def test_the_internal_load_balancer_the_stack_builds_passes_the_pack_rule(mixed:
     from .policy_support import violations
 
     assert violations("elb-internal-not-world-open", mixed) == []
+
+
+def test_the_internal_load_balancer_costs_its_hours_and_capacity_units_but_no_public_address(mixed: ProgramRun) -> None:
+    from ecs_platform.toolchain.plan.cost import estimate, load_prices
+
+    prices = load_prices("us-east-1")
+    items = estimate(mixed, "us-east-1").items
+    internal = [i for i in items if i.item == "Load balancer: private-alb"]
+    assert [i.desired for i in internal] == pytest.approx([prices["hoursPerMonth"] * prices["albHour"],
+                                                           prices["hoursPerMonth"] * prices["lcuHour"]])
+    public = next(i for i in items if i.item == "Public IPv4 addresses")
+    assert public.detail == "6 address(es)"  # 3 NAT gateways + 3 zones of the internet-facing load balancer
