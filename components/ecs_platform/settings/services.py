@@ -206,11 +206,14 @@ class ServiceSettings(TaskSettings):
             return 0
         return len(listener_rule_conditions(self.path_patterns, self.host_headers))
 
-    def url(self, base: Optional[pulumi.Input[str]], discovery_name: str = "") -> pulumi.Output[str]:
-        """Where the service answers: the load balancer URL and its first path (without a trailing wildcard), or
-        its first host name; without a load balancer, its Service Connect address http://<discovery>:<port>."""
+    def url(self, base: Optional[pulumi.Input[str]], name: str = "") -> pulumi.Output[str]:
+        """Where the service ``name`` answers: the load balancer URL and its first path (without a trailing
+        wildcard), or its first host name; without a load balancer, its Service Connect address
+        http://<discovery name>:<port> (the discovery name, or the name callers knew before a rename)."""
         if self.load_balancer is ServiceExposure.NONE or base is None:
-            return pulumi.Output.from_input(f"http://{discovery_name}:{self.container_port}")
+            connect = self.service_connect
+            discovery = (connect.discovery_name if connect else None) or self.renamed_from or name
+            return pulumi.Output.from_input(f"http://{discovery}:{self.container_port}")
         if self.path_patterns:
             path = self.path_patterns[0].rstrip("*")
             return pulumi.Output.concat(base, path if path.startswith("/") else f"/{path}")

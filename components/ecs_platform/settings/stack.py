@@ -10,7 +10,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .. import defaults, validation
 from .._service import WEB_ONLY_ALARMS, WORKER_ONLY_ALARMS, Placement, ServiceAlarms
-from ..cluster import CapacityProviderStrategyItem, ClusterArgs
+from ..cluster import ClusterArgs
 from ..enums import ContainerInsights, NatGatewayStrategy, ServiceExposure
 from ..image_repository import ImageRepositoryArgs, mutable_tag_problem
 from ..load_balancer import LoadBalancerArgs
@@ -213,9 +213,7 @@ class StackSettings(_Settings):
                     internal: Optional[pulumi.Input[str]] = None) -> pulumi.Output[str]:
         """Where service ``name`` answers: on its load balancer, or at its Service Connect address."""
         s = self.services[name]
-        connect = s.service_connect
-        return s.url({ServiceExposure.PUBLIC: public, ServiceExposure.INTERNAL: internal}.get(s.load_balancer),
-                     (connect.discovery_name if connect else None) or self.renamed_from(name) or name)
+        return s.url({ServiceExposure.PUBLIC: public, ServiceExposure.INTERNAL: internal}.get(s.load_balancer), name)
 
     def callers(self) -> list[tuple[str, str]]:
         """(callee, caller) pairs of the stack's Service Connect: who may call whom."""
@@ -297,16 +295,4 @@ class StackSettings(_Settings):
         }
 
     def cluster_args(self) -> ClusterArgs:
-        strategy: list[CapacityProviderStrategyItem] = [
-            {"capacity_provider": i.capacity_provider, "weight": i.weight, "base": i.base}
-            for i in self.cluster.default_capacity_provider_strategy
-        ]
-        args: ClusterArgs = {
-            "container_insights": self.cluster.container_insights,
-            "default_capacity_provider_strategy": strategy,
-            "exec_log_retention_days": self.log_retention_days,
-            "protect_data": self.protect_data,
-        }
-        if self.cluster.service_connect_namespace is not None:
-            args["service_connect_namespace"] = self.cluster.service_connect_namespace
-        return args
+        return self.cluster.args(self.log_retention_days, self.protect_data)
