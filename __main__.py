@@ -34,7 +34,7 @@ load_balancer = LoadBalancer(
     opts,
 )
 # The internal load balancer, in the private subnets, exists only when a service routes through it.
-internal_args = settings.internal_load_balancer_args(network.vpc_id, network.cidr_block, network.private_subnet_ids)
+internal_args = settings.internal_load_balancer_args(network.vpc_id, network.cidr_block, network.private_subnets)
 internal = LoadBalancer("private", internal_args, opts) if internal_args else None
 cluster = Cluster("main", settings.cluster_args(), opts)
 

@@ -296,3 +296,10 @@ def test_the_internal_load_balancer_costs_its_hours_and_capacity_units_but_no_pu
                                                            prices["hoursPerMonth"] * prices["lcuHour"]])
     public = next(i for i in items if i.item == "Public IPv4 addresses")
     assert public.detail == "6 address(es)"  # 3 NAT gateways + 3 zones of the internet-facing load balancer
+
+
+def test_a_stack_with_an_internal_load_balancer_is_judged_whole_at_a_first_preview(tmp_path: Path) -> None:
+    # The internal load balancer gets its subnets one value per zone, so elb-multi-az counts them before their ids.
+    plan = build_plan(_mixed_program(tmp_path), "mixed", preview=True, pack=ROOT / "policies",
+                      pack_config=ROOT / "policies" / "config" / "prod.json")
+    assert (plan.policy.mandatory, plan.policy.unjudged) == ([], [])
