@@ -33,6 +33,9 @@ load_balancer = LoadBalancer(
     settings.load_balancer_args(network.vpc_id, network.cidr_block, network.public_subnets),
     opts,
 )
+# The internal load balancer, in the private subnets, exists only when a service routes through it.
+internal_args = settings.internal_load_balancer_args(network.vpc_id, network.cidr_block, network.private_subnets)
+internal = LoadBalancer("private", internal_args, opts) if internal_args else None
 cluster = Cluster("main", settings.cluster_args(), opts)
 
 # Topics the workloads publish to and workers subscribe to: their ARNs reach both through the args below.
@@ -54,6 +57,9 @@ services = {
             listener_arn=load_balancer.listener_arn,
             load_balancer_security_group_id=load_balancer.security_group_id,
             load_balancer_arn_suffix=load_balancer.arn_suffix,
+            internal=internal and {"listener_arn": internal.listener_arn,
+                                   "load_balancer_security_group_id": internal.security_group_id,
+                                   "load_balancer_arn_suffix": internal.arn_suffix},
             namespace=cluster.service_connect_namespace_arn,
             image=images.get(name),
             topics=topics,
@@ -80,6 +86,10 @@ scheduled_tasks = {
 members = {**services, **workers}
 for callee, caller in settings.callers():
     services[callee].admit(caller, members[caller].security_group_id, settings.renamed_from(caller))
+# The internal load balancer admits the stack's own workloads (and internalLoadBalancer.allowedCidrs).
+if internal is not None:
+    for name, workload in {**members, **scheduled_tasks}.items():
+        internal.admit(name, workload.security_group_id)
 
 # The exports are a contract other stacks build on (docs/outputs.md, stack-outputs.schema.json): add, never rename.
 pulumi.export("vpcId", network.vpc_id)
@@ -97,7 +107,8 @@ pulumi.export("execLogGroupName", cluster.exec_log_group_name)
 pulumi.export(
     "services",
     {
-        name: {"paths": settings.services[name].path_patterns, "url": settings.services[name].url(load_balancer.url)}
+        name: {"paths": settings.services[name].path_patterns,
+               "url": settings.service_url(name, public=load_balancer.url, internal=internal and internal.url)}
         for name in services
     },
 )

@@ -57,6 +57,7 @@ TERRAFORM_TYPES = {
     "aws:iam/rolePolicy:RolePolicy": "aws_iam_role_policy",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "aws_iam_role_policy_attachment",
     "aws:lb/listener:Listener": "aws_lb_listener",
+    "aws:lb/listenerCertificate:ListenerCertificate": "aws_lb_listener_certificate",
     "aws:lb/listenerRule:ListenerRule": "aws_lb_listener_rule",
     "aws:lb/loadBalancer:LoadBalancer": "aws_lb",
     "aws:lb/targetGroup:TargetGroup": "aws_lb_target_group",

@@ -27,6 +27,7 @@ from .test_fidelity import ALLOW, LISTENER, container, program, rule, service, t
 
 Build = Callable[[], Any]
 CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0f5a3c1e-8d2b-4e6f-9a7c-3b1d5e8f2a4c"
+OTHER_CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:oncall"
 
 
@@ -431,6 +432,30 @@ CASES = [
      "rule", "Conditions", "one path-pattern condition"),
     ("three values per condition", lambda: rule("rule", 10, ["/a/*", "/b/*", "/c/*", "/d/*"]),
      lambda: rule("rule", 10, ["/a/*", "/b/*", "/c/*"]), "rule", "Conditions[0]", "at most 3 values"),
+    ("stickiness duration at most a week", lambda: target_group(stickiness={"type": "lb_cookie",
+                                                                          "cookie_duration": 604801}),
+     lambda: target_group(stickiness={"type": "lb_cookie", "cookie_duration": 604800}), "tg", "Value",
+     "stickiness.lb_cookie.duration_seconds must be 1 to 604800"),
+    ("application cookie name not reserved", lambda: target_group(stickiness={
+        "type": "app_cookie", "cookie_name": "AWSALBSESSION", "cookie_duration": 60}),
+     lambda: target_group(stickiness={"type": "app_cookie", "cookie_name": "SESSION", "cookie_duration": 60}),
+     "tg", "Value", "must not start with AWSALB"),
+    ("app cookie stickiness needs a cookie name", lambda: target_group(stickiness={"type": "app_cookie"}),
+     lambda: target_group(stickiness={"type": "app_cookie", "cookie_name": "SESSION"}), "tg", "Attributes",
+     "needs stickiness.app_cookie.cookie_name"),
+    ("listener certificates go on an https listener", lambda: aws.lb.ListenerCertificate(
+        "extra", listener_arn=listener().arn, certificate_arn=OTHER_CERTIFICATE),
+     lambda: aws.lb.ListenerCertificate("extra", listener_arn=https().arn, certificate_arn=OTHER_CERTIFICATE),
+     "extra", "ListenerArn", "HTTPS or TLS listener"),
+    ("a certificate is added to a listener once", lambda: [aws.lb.ListenerCertificate(
+        name, listener_arn=own.arn, certificate_arn=OTHER_CERTIFICATE) for own in [https()] for name in ("a", "b")],
+     lambda: [aws.lb.ListenerCertificate(name, listener_arn=own.arn, certificate_arn=arn) for own in [https()]
+              for name, arn in (("a", OTHER_CERTIFICATE), ("b", CERTIFICATE.replace("0f5a", "1f5a")))],
+     "b", "Certificates", "already added to this listener by a"),
+    ("the default certificate is not added again", lambda: aws.lb.ListenerCertificate(
+        "extra", listener_arn=https().arn, certificate_arn=CERTIFICATE),
+     lambda: aws.lb.ListenerCertificate("extra", listener_arn=https().arn, certificate_arn=OTHER_CERTIFICATE),
+     "extra", "Certificates", "default certificate already"),
     ("alb forwards to http target groups", lambda: listener(default_actions=[
         {"type": "forward", "target_group_arn": target_group(protocol="TCP").arn}]),
      lambda: listener(default_actions=[{"type": "forward", "target_group_arn": target_group().arn}]),
@@ -703,3 +728,12 @@ def test_requests_per_target_counts_a_target_group_of_the_scaled_service() -> No
     flagged(lambda: build("tg"), "requests", "ResourceLabel", "is not attached to service svc")
     flagged(lambda: build("tg"), "requests", "ResourceLabel", "is not attached to service svc", first_preview=True)
     assert lines(lambda: build("other")) == []
+
+
+def test_more_than_25_listener_certificates_are_caught_at_a_preview() -> None:
+    def build() -> None:
+        own = https()
+        for i in range(26):
+            aws.lb.ListenerCertificate(f"c{i}", listener_arn=own.arn,
+                                       certificate_arn=f"{OTHER_CERTIFICATE[:-2]}{i:02d}")
+    assert any("at most 25 certificates" in line for line in lines(build, first_preview=True))

@@ -134,6 +134,11 @@ ORDINARY = {
     "a service renamed with renamedFrom": rename("services", "admin", "backoffice", say_so=True),
     "egress to a data store and its client group": lambda config: config[f"{NS}:workers"]["orders"].update(
         egress=[{"cidr": "10.20.0.0/16", "port": 5432}], securityGroupIds=["sg-0a1b2c3d4e5f6071a"]),
+    "sticky sessions": setting("services.admin.stickiness", {"durationSeconds": 3600}),
+    "an additional certificate": setting("loadBalancer.additionalCertificateArns", [
+        "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"]),
+    "more host names than one rule holds": setting("services.admin.hostHeaders", [
+        "a.example.com", "b.example.com", "c.example.com", "d.example.com"]),
 }
 
 
@@ -156,6 +161,14 @@ def test_a_new_container_port_replaces_neither_target_group_nor_security_group(c
     _, comparison, _ = compare(setting("services.api.containerPort", 9090))
     replaced = {(c["type"], c["name"]) for c in comparison["resources"]["changed"] if c["action"] == "replace"}
     assert not {t for t, _ in replaced} & {"aws:lb/targetGroup:TargetGroup", "aws:ec2/securityGroup:SecurityGroup"}
+
+
+def test_more_host_names_add_a_rule_and_keep_the_first_one(compare) -> None:
+    _, comparison, _ = compare(setting("services.admin.hostHeaders", [f"{c}.example.com" for c in "abcd"]))
+    added = {(a["type"], a["name"]) for a in comparison["resources"]["added"]}
+    assert ("aws:lb/listenerRule:ListenerRule", "admin-route-2") in added
+    changed = {(c["type"], c["name"]): c["action"] for c in comparison["resources"]["changed"]}
+    assert changed.get(("aws:lb/listenerRule:ListenerRule", "admin-route"), "update") == "update"
 
 
 def test_each_changed_resource_is_an_update_or_a_replacement_with_its_reasons(compare) -> None:

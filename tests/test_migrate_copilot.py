@@ -141,7 +141,7 @@ def test_copilot_defaults_that_differ_are_written_with_a_comment(tmp_path: Path)
     assert api["readOnlyRootFilesystem"] is False and api["sidecars"][0]["essential"] is True
     assert written["ecs-platform:logRetentionDays"] == 30
     for key in ("readOnlyRootFilesystem:", "sidecars:", "logRetentionDays:"):
-        line = next(i for i, t in enumerate(text) if t.strip().startswith(key))
+        line = next(i for i, t in enumerate(text) if t.strip().removeprefix("ecs-platform:").startswith(key))
         assert text[line - 1].strip().startswith("#"), key
 
 

@@ -340,6 +340,27 @@ REFUSALS: list[tuple[str, Union[Edit, str], str]] = [
      f"{NS}:workers.orders.serviceConnect.accessLogs"),
     ("AZ rebalancing as a word", setting("serviceDefaults.availabilityZoneRebalancing", "on"),
      f"{NS}:serviceDefaults.availabilityZoneRebalancing"),
+    # Internal services, stickiness, host names and certificates
+    ("a load balancer that is neither public, internal nor none", setting("services.admin.loadBalancer", "private"),
+     f"{NS}:services.admin.loadBalancer"),
+    ("a service without a load balancer that keeps a path", setting("services.admin.loadBalancer", "none"),
+     f"{NS}:services.admin.healthCheck: is for a service behind a load balancer"),
+    ("a service without a load balancer nor Service Connect", lambda c: c[f"{NS}:services"].update(admin={
+        "image": "public.ecr.aws/nginx/nginx-unprivileged:1.27-alpine", "loadBalancer": "none"}),
+     f"{NS}:services.admin.serviceConnect: required with loadBalancer: none"),
+    ("an internal load balancer no service uses", setting("internalLoadBalancer", {}), f"{NS}:internalLoadBalancer"),
+    ("an app cookie without its name", setting("services.admin.stickiness", {"type": "appCookie"}),
+     f"{NS}:services.admin.stickiness.cookieName"),
+    ("a stickiness longer than a week", setting("services.admin.stickiness", {"durationSeconds": 604801}),
+     f"{NS}:services.admin.stickiness.durationSeconds"),
+    ("host rules that run into another service's priority", both(
+        setting("services.api.hostHeaders", ["a.example.com", "b.example.com", "c.example.com", "d.example.com",
+                                             "e.example.com", "f.example.com", "g.example.com"]),
+        setting("services.admin.priority", 12)),
+     f"{NS}:services.admin.priority: priority 12 overlaps service api's priorities 10 to 12"),
+    ("additional certificates on an HTTP listener", setting("loadBalancer.additionalCertificateArns", [
+        "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"]),
+     f"{NS}:loadBalancer.additionalCertificateArns"),
     ("a service name with capitals", lambda c: c[f"{NS}:services"].update(Admin2=c[f"{NS}:services"].pop("admin")),
      f"{NS}:services.Admin2"),
 ]

@@ -214,7 +214,7 @@ def test_memory_and_request_targets_are_optional_extras(run_component) -> None:
         ({"priority": 0}, "priority"),
         ({"priority": 50001}, "priority"),
         ({"path_patterns": []}, "at least one"),
-        ({"path_patterns": ["/a", "/b", "/c"], "host_headers": ["x", "y", "z"]}, "at most 5"),
+        ({"path_patterns": ["/a", "/b", "/c", "/d"]}, "at most 3"),
         ({"autoscaling": {"min_tasks": 5, "max_tasks": 2}}, "above maxTasks"),
         ({"desired_count": 12}, "outside"),
         ({"deployment": {"maximum_percent": 250}}, "maximum_percent"),

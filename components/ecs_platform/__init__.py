@@ -22,6 +22,8 @@ if TYPE_CHECKING:
         DeploymentStrategy,
         ListenerProtocol,
         NatGatewayStrategy,
+        ServiceExposure,
+        StickinessType,
         VpcEndpointService,
         WorkerScalingMode,
     )
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
     from .scheduled_task import ScheduledTask, ScheduledTaskArgs, ScheduleRetry
     from .task_definition import ContainerHealthCheck, PolicyStatement, Publish, Sidecar, TaskArgs
     from .topics import Subscription, Topic, TopicArgs
-    from .web_service import TargetHealthCheck, WebAutoscaling, WebService, WebServiceArgs
+    from .web_service import Stickiness, TargetHealthCheck, WebAutoscaling, WebService, WebServiceArgs
 
 _EXPORTS = {
     "CapacityProvider": ".enums",
@@ -54,6 +56,9 @@ _EXPORTS = {
     "LoadBalancerArgs": ".load_balancer",
     "NatGatewayStrategy": ".enums",
     "Network": ".network",
+    "ServiceExposure": ".enums",
+    "Stickiness": ".web_service",
+    "StickinessType": ".enums",
     "NetworkArgs": ".network",
     "Placement": "._service",
     "PolicyStatement": ".task_definition",
@@ -104,6 +109,9 @@ __all__ = [
     "LoadBalancerArgs",
     "NatGatewayStrategy",
     "Network",
+    "ServiceExposure",
+    "Stickiness",
+    "StickinessType",
     "NetworkArgs",
     "Placement",
     "PolicyStatement",

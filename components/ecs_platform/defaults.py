@@ -162,6 +162,8 @@ HEALTHY_THRESHOLD = 3
 UNHEALTHY_THRESHOLD = 3
 DEREGISTRATION_DELAY_SECONDS = 30
 """ALB's own default is 300 s; 30 s drains keep-alive requests and keeps deployments quick."""
+STICKINESS_DURATION_SECONDS = 86400
+"""How long a sticky client stays on its target: a day, as ELB's own default."""
 HEALTH_CHECK_GRACE_PERIOD_SECONDS = 60
 DESIRED_COUNT = 2
 MIN_TASKS = 2

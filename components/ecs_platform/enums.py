@@ -99,6 +99,31 @@ class WorkerScalingMode(str, Enum):
     acceptable latency and the seconds each message takes."""
 
 
+class ServiceExposure(str, Enum):
+    """Which load balancer, if any, a web service takes its traffic from (stack file: services.<n>.loadBalancer)."""
+
+    PUBLIC = "public"
+    """A listener rule on the internet-facing load balancer."""
+    INTERNAL = "internal"
+    """A listener rule on the stack's internal load balancer, in the private subnets."""
+    NONE = "none"
+    """No load balancer: reached only through Service Connect."""
+
+
+class StickinessType(str, Enum):
+    """Which cookie keeps a client on one target (the target group's stickiness.type)."""
+
+    LB_COOKIE = "lbCookie"
+    """A cookie the load balancer generates (AWSALB)."""
+    APP_COOKIE = "appCookie"
+    """A cookie the application sets, named by cookieName."""
+
+
+STICKINESS_TYPE: dict[StickinessType, str] = {StickinessType.LB_COOKIE: "lb_cookie",
+                                              StickinessType.APP_COOKIE: "app_cookie"}
+"""The value of each stickiness type in the ELB API (TargetGroupAttribute stickiness.type)."""
+
+
 class DeploymentStrategy(str, Enum):
     """How ECS rolls out a new revision of a service (the ECS deployment controller's strategies)."""
 

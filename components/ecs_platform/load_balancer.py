@@ -1,4 +1,5 @@
-"""LoadBalancer: the internet-facing Application Load Balancer that web services attach routing rules to."""
+"""LoadBalancer: an Application Load Balancer that web services attach routing rules to, internet-facing in the
+public subnets or internal in the private ones."""
 
 
 import json
@@ -19,6 +20,10 @@ _NOT_FOUND = {
     "type": "fixed-response",
     "fixed_response": {"content_type": "text/plain", "status_code": "404", "message_body": "Not Found"},
 }
+
+MAX_CERTIFICATES_PER_LOAD_BALANCER = 25
+"""ELB User Guide, "Quotas for your Application Load Balancers": "Certificates per Application Load Balancer
+(excluding default certificates): 25" (adjustable; the default quota)."""
 
 ELB_LOG_DELIVERY_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
 """The service principal that writes access logs in every region (the only writer in regions opened after August
@@ -49,8 +54,16 @@ class LoadBalancerArgs(TypedDict):
     """VPC of the load balancer and its target groups."""
     vpc_cidr_block: pulumi.Input[str]
     """CIDR of the VPC: the only destination the load balancer's security group lets traffic out to."""
-    public_subnet_ids: pulumi.Input[list[str]]
-    """Public subnets, one per AZ, that the load balancer's nodes are placed in."""
+    public_subnet_ids: NotRequired[pulumi.Input[list[str]]]
+    """Public subnets, one per AZ, that an internet-facing load balancer's nodes are placed in. Required unless
+    internal."""
+    internal: NotRequired[bool]
+    """An internal load balancer (scheme internal: private addresses only) in private_subnet_ids instead of an
+    internet-facing one. Changing it replaces the load balancer. Default: false."""
+    private_subnet_ids: NotRequired[pulumi.Input[list[str]]]
+    """Private subnets, one per AZ, of an internal load balancer. Required when internal."""
+    additional_certificate_arns: NotRequired[list[str]]
+    """More ACM certificates on the HTTPS listener, chosen by SNI, at most 25. Default: none."""
     protocol: NotRequired[ListenerProtocol]
     """HTTPS (with an HTTP listener that only redirects) or plain HTTP. Default: HTTPS."""
     certificate_arn: NotRequired[pulumi.Input[str]]
@@ -58,7 +71,8 @@ class LoadBalancerArgs(TypedDict):
     ssl_policy: NotRequired[str]
     """Security policy of the HTTPS listener. Default: ELBSecurityPolicy-TLS13-1-2-Res-2021-06."""
     ingress_cidrs: NotRequired[list[str]]
-    """IPv4 CIDRs allowed to reach the listeners. Default: 0.0.0.0/0."""
+    """IPv4 CIDRs allowed to reach the listeners (more are let in by security group with admit()). Default:
+    0.0.0.0/0, or the VPC's CIDR when internal."""
     idle_timeout_seconds: NotRequired[pulumi.Input[int]]
     """Seconds an idle connection stays open. Default: 60."""
     deletion_protection: NotRequired[pulumi.Input[bool]]
@@ -81,7 +95,7 @@ class LoadBalancer(pulumi.ComponentResource):
     arn_suffix: pulumi.Output[str]
     """The `app/<name>/<id>` part of the ARN that CloudWatch metrics use as the LoadBalancer dimension."""
     dns_name: pulumi.Output[str]
-    """Public DNS name of the load balancer."""
+    """DNS name of the load balancer (resolving to private addresses when internal)."""
     zone_id: pulumi.Output[str]
     """Route 53 hosted zone of the DNS name, for alias records."""
     url: pulumi.Output[str]
@@ -99,7 +113,22 @@ class LoadBalancer(pulumi.ComponentResource):
         protocol = ListenerProtocol(args.get("protocol", defaults.LISTENER_PROTOCOL))
         certificate_arn = args.get("certificate_arn")
         ssl_policy = args.get("ssl_policy", defaults.SSL_POLICY)
-        ingress_cidrs = [str(validation.ipv4_network(c)) for c in args.get("ingress_cidrs", defaults.INGRESS_CIDRS)]
+        internal = bool(args.get("internal", False))
+        ingress_cidrs: list[pulumi.Input[str]] = (
+            [str(validation.ipv4_network(c)) for c in args["ingress_cidrs"]] if "ingress_cidrs" in args
+            else [args["vpc_cidr_block"]] if internal else list(defaults.INGRESS_CIDRS))
+        subnets_key = "private_subnet_ids" if internal else "public_subnet_ids"
+        other_subnets = "public_subnet_ids" if internal else "private_subnet_ids"
+        if args.get(subnets_key) is None:
+            raise ValueError(f"{subnets_key} is required for {'an internal' if internal else 'an internet-facing'} "
+                             "load balancer")
+        if args.get(other_subnets) is not None:
+            raise ValueError(f"{other_subnets} is for {'an internet-facing' if internal else 'an internal'} load "
+                             f"balancer; this one {'is' if internal else 'is not'} internal")
+        additional = list(args.get("additional_certificate_arns", []))
+        problem = additional_certificates_problem(additional, certificate_arn, protocol)
+        if problem:
+            raise ValueError(problem)
         access_logs = args.get("access_logs", defaults.ACCESS_LOGS)
         log_days = int(args.get("access_log_retention_days", defaults.ACCESS_LOG_RETENTION_DAYS))
         if protocol is ListenerProtocol.HTTPS and certificate_arn is None:
@@ -121,6 +150,7 @@ class LoadBalancer(pulumi.ComponentResource):
             opts=child,
         )
         ports = [443, 80] if protocol is ListenerProtocol.HTTPS else [80]
+        self._admission = (name, ports, security_group)
         for port in ports:
             for index, cidr in enumerate(ingress_cidrs):
                 ingress_from_cidr(
@@ -151,10 +181,11 @@ class LoadBalancer(pulumi.ComponentResource):
         alb = aws.lb.LoadBalancer(
             f"{name}-alb",
             load_balancer_type="application",
-            internal=False,
+            # ForceNew: switching between internal and internet-facing replaces the load balancer.
+            internal=internal,
             ip_address_type="ipv4",
             security_groups=[security_group.id],
-            subnets=args["public_subnet_ids"],
+            subnets=args[subnets_key],
             drop_invalid_header_fields=True,
             desync_mitigation_mode="defensive",
             enable_deletion_protection=args.get("deletion_protection", defaults.DELETION_PROTECTION),
@@ -175,6 +206,13 @@ class LoadBalancer(pulumi.ComponentResource):
                 default_actions=[_NOT_FOUND],
                 opts=child,
             )
+            for arn in additional:
+                # Named for the certificate, not its place in the list: removing one certificate removes its
+                # resource only (listener_arn and certificate_arn are ForceNew, and a replacement's delete would
+                # take the certificate its successor just added off the listener).
+                aws.lb.ListenerCertificate(
+                    f"{name}-cert-{arn.rsplit('/', 1)[-1]}", listener_arn=listener.arn, certificate_arn=arn,
+                    opts=child)
             aws.lb.Listener(
                 f"{name}-http",
                 load_balancer_arn=alb.arn,
@@ -212,6 +250,8 @@ class LoadBalancer(pulumi.ComponentResource):
         self.security_group_id = security_group.id
         self.listener_arn = listener.arn
         self.access_log_bucket = bucket.bucket if bucket else pulumi.Output.from_input(None)
+        self.internal = internal
+        """Whether the load balancer is internal."""
         self.register_outputs(
             {
                 "arn": self.arn,
@@ -224,6 +264,51 @@ class LoadBalancer(pulumi.ComponentResource):
                 "access_log_bucket": self.access_log_bucket,
             }
         )
+
+
+    def admit(self, workload: str, security_group_id: pulumi.Input[str]) -> None:
+        """Let the tasks in ``security_group_id`` (the workload ``workload``) reach the listeners: an ingress rule
+        `<name>-from-<workload>-<port>` on the load balancer's group for each listener port, and the matching egress
+        rule on the tasks' group (the platform's task groups allow only HTTPS out, so HTTP on 80 needs it)."""
+        name, ports, group = self._admission
+        for port in ports:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-from-{workload}-{port}",
+                security_group_id=group.id,
+                description=f"Port {port} from the tasks of {workload}",
+                ip_protocol="tcp", from_port=port, to_port=port,
+                referenced_security_group_id=security_group_id,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            aws.vpc.SecurityGroupEgressRule(
+                f"{workload}-to-{name}-{port}",
+                security_group_id=security_group_id,
+                description=f"{workload} to the {name} load balancer on port {port}",
+                ip_protocol="tcp", from_port=port, to_port=port,
+                referenced_security_group_id=group.id,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+
+def additional_certificates_problem(arns: list[str], certificate_arn: Optional[pulumi.Input[str]],
+                                    protocol: ListenerProtocol) -> Optional[str]:
+    """Why ``arns`` cannot be the HTTPS listener's additional certificates, or None."""
+    if not arns:
+        return None
+    if protocol is not ListenerProtocol.HTTPS:
+        return "additional_certificate_arns need an HTTPS listener (protocol HTTPS with a certificate_arn)"
+    for arn in arns:
+        validation.arn(arn, "acm", "certificate/")
+    repeated = sorted({arn for arn in arns if arns.count(arn) > 1})
+    if repeated:
+        return f"additional_certificate_arns lists {repeated[0]} twice"
+    if isinstance(certificate_arn, str) and certificate_arn in arns:
+        return "additional_certificate_arns repeats certificate_arn, the listener's default certificate"
+    if len(arns) > MAX_CERTIFICATES_PER_LOAD_BALANCER:
+        return (f"additional_certificate_arns: an Application Load Balancer takes at most "
+                f"{MAX_CERTIFICATES_PER_LOAD_BALANCER} certificates besides the default one (ELB's default quota); "
+                f"got {len(arns)}")
+    return None
 
 
 def _access_log_bucket(

@@ -13,6 +13,7 @@ from ._args import check_keys
 from ._aws import AccountContext, policy_document
 from ._service import (
     Deployment,
+    WEB_ONLY_ALARMS,
     OnCallAlarms,
     Placement,
     ScalingPolicies,
@@ -31,18 +32,60 @@ from ._service import (
 )
 from ._volumes import infrastructure_role, volume_configuration
 from .cluster import CapacityProviderStrategyItem
-from .enums import CapacityProvider
+from .enums import STICKINESS_TYPE, CapacityProvider, StickinessType
 from .task_definition import TaskArgs, TaskSpec
 
-# ALB limits (ELB User Guide, "Quotas for your Application Load Balancers").
+# ALB limits (ELB User Guide, "Quotas for your Application Load Balancers", and "Condition types for listener
+# rules": "up to three match evaluations per condition", "up to five match evaluations per rule").
 MAX_CONDITION_VALUES = 5
+MAX_VALUES_PER_CONDITION = 3
 MAX_PRIORITY = 50000
+MAX_STICKINESS_SECONDS = 604800
+"""TargetGroupAttribute stickiness.*.duration_seconds: "1 second to 1 week (604,800 seconds)"."""
+RESERVED_COOKIE_PREFIXES = ("AWSALB", "AWSALBAPP", "AWSALBTG")
+"""TargetGroupAttribute stickiness.app_cookie.cookie_name: these prefixes are reserved for the load balancer."""
 WEIGHTS_ECS_OWNS = "actions[0].forward.targetGroups[*].weight"
 """The production rule's weights, which ECS moves during a progressive deployment."""
 TARGET_GROUP_PORT = 80
 """The target groups' nominal port; tasks register at their container port."""
 ALTERNATE_TARGET_GROUP_SUFFIX = "-tg-alt"
 """The alternate target group a progressive deployment starts the new revision in."""
+
+
+def listener_rule_conditions(paths: list[str], hosts: list[str]) -> list[tuple[list[str], list[str]]]:
+    """The (paths, hosts) of each listener rule a service routes with: every rule matches all the paths (at most 3,
+    one path-pattern condition) and as many hosts as the rule has values left, so more than 3 hosts become several
+    rules, at priorities priority, priority + 1, ... Raises ValueError when the paths alone fill a rule or there are
+    more than 3."""
+    if len(paths) > MAX_VALUES_PER_CONDITION:
+        raise ValueError(f"path_patterns: a listener rule condition takes at most {MAX_VALUES_PER_CONDITION} values; "
+                         f"got {len(paths)}")
+    if not hosts:
+        return [(list(paths), [])]
+    per_rule = min(MAX_VALUES_PER_CONDITION, MAX_CONDITION_VALUES - len(paths))
+    return [(list(paths), hosts[i:i + per_rule]) for i in range(0, len(hosts), per_rule)]
+
+
+def rule_name(name: str, index: int) -> str:
+    """The listener rule ``index`` (from 0) of service ``name``: the first keeps the name it always had, so a
+    stack that adds hosts adds rules instead of replacing the one it has."""
+    return f"{name}-route" if index == 0 else f"{name}-route-{index + 1}"
+
+
+def stickiness_problem(stickiness: "Stickiness") -> Optional[str]:
+    """Why ``stickiness`` is not a target group's stickiness ELB accepts, or None."""
+    kind = StickinessType(stickiness.get("type", StickinessType.LB_COOKIE))
+    duration = int(stickiness.get("duration_seconds", defaults.STICKINESS_DURATION_SECONDS))
+    cookie = stickiness.get("cookie_name")
+    if not 1 <= duration <= MAX_STICKINESS_SECONDS:
+        return f"stickiness.duration_seconds must be 1 to {MAX_STICKINESS_SECONDS}; got {duration}"
+    if kind is StickinessType.APP_COOKIE and not cookie:
+        return "stickiness.cookie_name is required with type appCookie: the cookie your application sets"
+    if kind is StickinessType.LB_COOKIE and cookie:
+        return "stickiness.cookie_name is used only with type appCookie (lbCookie uses the load balancer's AWSALB)"
+    if cookie and cookie.upper().startswith(RESERVED_COOKIE_PREFIXES):
+        return f"stickiness.cookie_name must not start with AWSALB, AWSALBAPP or AWSALBTG; got {cookie!r}"
+    return None
 
 
 def alternate_target_group_problem(name: str) -> Optional[str]:
@@ -75,6 +118,19 @@ class TargetHealthCheck(TypedDict):
     """Failures in a row before a task stops receiving traffic, 2 to 10. Default: 3."""
 
 
+class Stickiness(TypedDict):
+    """Sticky sessions: the load balancer keeps a client on the target it first reached."""
+
+    enabled: NotRequired[bool]
+    """Whether stickiness is on. Default: true."""
+    duration_seconds: NotRequired[int]
+    """Seconds a client stays on its target, 1 to 604800. Default: 86400 (a day)."""
+    type: NotRequired[StickinessType]
+    """lbCookie (the load balancer's AWSALB cookie) or appCookie (a cookie of the application). Default: lbCookie."""
+    cookie_name: NotRequired[str]
+    """The application's cookie; appCookie only, and required with it."""
+
+
 class WebAutoscaling(TypedDict):
     """Target tracking that owns the desired count of a web service."""
 
@@ -99,20 +155,25 @@ class WebServiceArgs(TypedDict):
 
     placement: Placement
     """Cluster, VPC and private subnets the tasks run in."""
-    listener_arn: pulumi.Input[str]
-    """Load balancer listener the routing rule is added to."""
-    load_balancer_security_group_id: pulumi.Input[str]
-    """Security group of the load balancer: the only source the tasks admit."""
-    load_balancer_arn_suffix: pulumi.Input[str]
-    """ARN suffix of the load balancer, for request-count scaling."""
     task: TaskArgs
     """Image, size, configuration and permissions of the tasks."""
-    priority: int
-    """Listener rule priority, 1 to 50000, unique on the listener."""
+    listener_arn: NotRequired[pulumi.Input[str]]
+    """Load balancer listener the routing rules are added to. Without it (and the other load balancer inputs) the
+    service has no load balancer and is reached only through Service Connect, which it then needs. Default: none."""
+    load_balancer_security_group_id: NotRequired[pulumi.Input[str]]
+    """Security group of the load balancer: the only source the tasks admit. Required with listener_arn."""
+    load_balancer_arn_suffix: NotRequired[pulumi.Input[str]]
+    """ARN suffix of the load balancer, for alarms and request-count scaling. Required with listener_arn."""
+    priority: NotRequired[int]
+    """Priority of the first listener rule, 1 to 50000; further rules (more than 3 hosts) take the next ones, each
+    unique on the listener. Required with listener_arn."""
     path_patterns: NotRequired[list[str]]
-    """Paths routed to the service, for example ["/api/*"]. At least one path or host."""
+    """Paths routed to the service, for example ["/api/*"], at most 3. At least one path or host."""
     host_headers: NotRequired[list[str]]
-    """Host names routed to the service. At least one path or host."""
+    """Host names routed to the service. At least one path or host. Each rule matches at most 5 paths and hosts
+    together (ELB's limit), so more hosts become several rules with consecutive priorities."""
+    stickiness: NotRequired[Stickiness]
+    """Sticky sessions on the target groups. Default: none (off)."""
     container_port: NotRequired[int]
     """Port the main container listens on. Default: 8080."""
     health_check: NotRequired[TargetHealthCheck]
@@ -153,8 +214,8 @@ class WebService(pulumi.ComponentResource):
     """ARN of the ECS service."""
     task_definition_arn: pulumi.Output[str]
     """ARN of the current task definition revision."""
-    target_group_arn: pulumi.Output[str]
-    """Target group the tasks register in."""
+    target_group_arn: pulumi.Output[Optional[str]]
+    """Target group the tasks register in, or none (a service without a load balancer)."""
     security_group_id: pulumi.Output[str]
     """Security group of the tasks (admit it on a database to let the service in)."""
     log_group_name: pulumi.Output[str]
@@ -174,9 +235,11 @@ class WebService(pulumi.ComponentResource):
         spec = TaskSpec.of(name, args["task"], default_stop_timeout=(
             defaults.WORKER_STOP_TIMEOUT_SECONDS if on_spot else defaults.STOP_TIMEOUT_SECONDS))
         port = int(args.get("container_port", defaults.CONTAINER_PORT))
-        priority = int(args["priority"])
+        balanced = _load_balanced(args)
+        priority = int(args.get("priority", 0))
         paths = list(args.get("path_patterns", []))
         hosts = list(args.get("host_headers", []))
+        stickiness = args.get("stickiness")
         health = _target_health_check(args.get("health_check", {}))
         scaling = args.get("autoscaling", {})
         min_tasks = int(scaling.get("min_tasks", defaults.MIN_TASKS))
@@ -196,12 +259,23 @@ class WebService(pulumi.ComponentResource):
                         alternate_target_group_problem(name) if deployment.progressive else None):
             if problem:
                 raise ValueError(problem)
-        if not 1 <= priority <= MAX_PRIORITY:
-            raise ValueError(f"priority must be 1 to {MAX_PRIORITY}; got {priority}")
-        if not paths and not hosts:
-            raise ValueError("needs at least one of path_patterns and host_headers to route traffic")
-        if len(paths) + len(hosts) > MAX_CONDITION_VALUES:
-            raise ValueError(f"a listener rule takes at most {MAX_CONDITION_VALUES} paths and hosts together")
+        rules: list[tuple[list[str], list[str]]] = []
+        if balanced:
+            if not paths and not hosts:
+                raise ValueError("needs at least one of path_patterns and host_headers to route traffic")
+            rules = listener_rule_conditions(paths, hosts)
+            if not 1 <= priority or priority + len(rules) - 1 > MAX_PRIORITY:
+                raise ValueError(f"priority must be 1 to {MAX_PRIORITY - len(rules) + 1} for {len(rules)} listener "
+                                 f"rule(s); got {priority}")
+            if deployment.progressive and len(rules) > 1:
+                raise ValueError(f"a progressive deployment shifts the traffic of one listener rule; {len(hosts)} "
+                                 f"host_headers need {len(rules)} rules: use at most "
+                                 f"{min(MAX_VALUES_PER_CONDITION, MAX_CONDITION_VALUES - len(paths))} hosts")
+            problem = stickiness_problem(stickiness) if stickiness is not None else None
+            if problem:
+                raise ValueError(problem)
+        else:
+            _refuse_without_load_balancer(args, connect, deployment.progressive, alarm_settings)
         checked_bounds(min_tasks, max_tasks, desired)
         if min_tasks < 1:
             raise ValueError("autoscaling min_tasks must be at least 1: at zero tasks a web service publishes no "
@@ -232,71 +306,84 @@ class WebService(pulumi.ComponentResource):
                 deregistration_delay=int(
                     args.get("deregistration_delay_seconds", defaults.DEREGISTRATION_DELAY_SECONDS)),
                 health_check={**health, "enabled": True, "protocol": "HTTP", "port": "traffic-port"},
+                # Stickiness is a target group attribute, changed in place (ModifyTargetGroupAttributes).
+                stickiness=_stickiness(stickiness),
                 opts=child,
             )
 
-        target_group = group("-tg")
+        target_group = group("-tg") if balanced else None
         # A progressive deployment starts the new revision in the alternate group, with the same health check.
-        alternate = group(ALTERNATE_TARGET_GROUP_SUFFIX) if deployment.progressive else None
-        groups = [target_group] + ([alternate] if alternate is not None else [])
-        conditions = []
-        if paths:
-            conditions.append({"path_pattern": {"values": paths}})
-        if hosts:
-            conditions.append({"host_header": {"values": hosts}})
-        if alternate is None:
-            actions: list[dict[str, Any]] = [{"type": "forward", "target_group_arn": target_group.arn}]
-            rule_opts = child
-        else:
-            # ECS shifts traffic by reweighting the production rule, which must forward to both groups ("Both
-            # targetGroup and alternateTargetGroup must be associated with the productionListenerRule"). After a
-            # deployment the weights belong to ECS: a later `pulumi up` must not send traffic back to the old revision.
-            actions = [{"type": "forward", "forward": {"target_groups": [
-                {"arn": target_group.arn, "weight": 100}, {"arn": alternate.arn, "weight": 0}]}}]
-            # Only the weights are ECS's; the groups stay the program's, so a replaced group is followed, never
-            # left in use. A nested path is not translated, hence camelCase.
-            rule_opts = pulumi.ResourceOptions(parent=self, ignore_changes=[WEIGHTS_ECS_OWNS])
-        rule = aws.lb.ListenerRule(
-            f"{name}-route",
-            listener_arn=args["listener_arn"],
-            priority=priority,
-            actions=actions,
-            conditions=conditions,
-            opts=rule_opts,
-        )
+        alternate = group(ALTERNATE_TARGET_GROUP_SUFFIX) if balanced and deployment.progressive else None
+        groups = [g for g in (target_group, alternate) if g is not None]
+        route_rules: list[aws.lb.ListenerRule] = []
+        for index, (rule_paths, rule_hosts) in enumerate(rules):
+            assert target_group is not None
+            conditions = []
+            if rule_paths:
+                conditions.append({"path_pattern": {"values": rule_paths}})
+            if rule_hosts:
+                conditions.append({"host_header": {"values": rule_hosts}})
+            if alternate is None:
+                actions: list[dict[str, Any]] = [{"type": "forward", "target_group_arn": target_group.arn}]
+                rule_opts = child
+            else:
+                # ECS shifts traffic by reweighting the production rule, which must forward to both groups ("Both
+                # targetGroup and alternateTargetGroup must be associated with the productionListenerRule"). After a
+                # deployment the weights belong to ECS: a later `pulumi up` must not send traffic back to the old
+                # revision.
+                actions = [{"type": "forward", "forward": {"target_groups": [
+                    {"arn": target_group.arn, "weight": 100}, {"arn": alternate.arn, "weight": 0}]}}]
+                # Only the weights are ECS's; the groups stay the program's, so a replaced group is followed, never
+                # left in use. A nested path is not translated, hence camelCase.
+                rule_opts = pulumi.ResourceOptions(parent=self, ignore_changes=[WEIGHTS_ECS_OWNS])
+            route_rules.append(aws.lb.ListenerRule(
+                rule_name(name, index),
+                listener_arn=args["listener_arn"],
+                priority=priority + index,
+                actions=actions,
+                conditions=conditions,
+                opts=rule_opts,
+            ))
 
         security_group = task_security_group(
-            name, placement["vpc_id"], f"Tasks of {name}: the load balancer in, HTTPS out", child, spec.egress
+            name, placement["vpc_id"],
+            f"Tasks of {name}: the load balancer in, HTTPS out" if balanced
+            else f"Tasks of {name}: Service Connect callers in, HTTPS out", child, spec.egress
         )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-tasks-from-alb",
-            security_group_id=security_group.id,
-            description=f"Port {port} from the load balancer only",
-            ip_protocol="tcp",
-            from_port=port,
-            to_port=port,
-            referenced_security_group_id=args["load_balancer_security_group_id"],
-            opts=child,
-        )
+        if balanced:
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-tasks-from-alb",
+                security_group_id=security_group.id,
+                description=f"Port {port} from the load balancer only",
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                referenced_security_group_id=args["load_balancer_security_group_id"],
+                opts=child,
+            )
 
-        load_balancer: dict[str, Any] = {"target_group_arn": target_group.arn, "container_name": name,
-                                         "container_port": port}
         permissions = list(task.permissions)
         oncall = OnCallAlarms(name, alarm_settings, child)
         extra: dict[str, Any] = {}
-        if alternate is not None:
-            role, policy = _traffic_role(name, self, [target_group, alternate])
-            permissions.append(policy)
-            load_balancer["advanced_configuration"] = {
-                "alternate_target_group_arn": alternate.arn,
-                "production_listener_rule": rule.arn,
-                "role_arn": AccountContext.of(self).role_arn(role.name),
-            }
-        lb_suffix = args["load_balancer_arn_suffix"]
-        rollback_alarms = _load_balancer_alarms(oncall, groups, lb_suffix, rollback=deployment.progressive)
-        if deployment.progressive:
-            # ECS fails and rolls back a deployment during which either alarm fires.
-            extra["alarms"] = {"alarm_names": [a.name for a in rollback_alarms], "enable": True, "rollback": True}
+        if target_group is not None:
+            load_balancer: dict[str, Any] = {"target_group_arn": target_group.arn, "container_name": name,
+                                             "container_port": port}
+            extra["load_balancers"] = [load_balancer]
+            extra["health_check_grace_period_seconds"] = int(
+                args.get("health_check_grace_period_seconds", defaults.HEALTH_CHECK_GRACE_PERIOD_SECONDS))
+            if alternate is not None:
+                role, policy = _traffic_role(name, self, [target_group, alternate])
+                permissions.append(policy)
+                load_balancer["advanced_configuration"] = {
+                    "alternate_target_group_arn": alternate.arn,
+                    "production_listener_rule": route_rules[0].arn,
+                    "role_arn": AccountContext.of(self).role_arn(role.name),
+                }
+            lb_suffix = args["load_balancer_arn_suffix"]
+            rollback_alarms = _load_balancer_alarms(oncall, groups, lb_suffix, rollback=deployment.progressive)
+            if deployment.progressive:
+                # ECS fails and rolls back a deployment during which either alarm fires.
+                extra["alarms"] = {"alarm_names": [a.name for a in rollback_alarms], "enable": True, "rollback": True}
         ebs = args["task"].get("ebs_volume")
         if ebs is not None:
             volumes_role, volume_permissions = infrastructure_role(name, ebs, self)
@@ -319,12 +406,8 @@ class WebService(pulumi.ComponentResource):
             parent=self,
             permissions=permissions,
             # ECS refuses a target group that no listener rule uses yet.
-            depends_on=[rule],
+            depends_on=list(route_rules),
             extra_security_group_ids=spec.security_group_ids,
-            load_balancers=[load_balancer],
-            health_check_grace_period_seconds=int(
-                args.get("health_check_grace_period_seconds", defaults.HEALTH_CHECK_GRACE_PERIOD_SECONDS)
-            ),
             **extra,
         )
         oncall.service_health(placement["cluster_name"], service.name)
@@ -341,17 +424,18 @@ class WebService(pulumi.ComponentResource):
         if "memory_target_percent" in scaling:
             trackers.append(("memory", scaling["memory_target_percent"], {"predefined_metric_specification": {
                 "predefined_metric_type": "ECSServiceAverageMemoryUtilization"}}))
-        if "requests_per_target" in scaling and alternate is None:
+        if "requests_per_target" in scaling and target_group is not None and alternate is None:
             trackers.append(("requests", scaling["requests_per_target"], {"predefined_metric_specification": {
                 "predefined_metric_type": "ALBRequestCountPerTarget",
                 "resource_label": pulumi.Output.concat(args["load_balancer_arn_suffix"], "/", target_group.arn_suffix),
             }}))
-        elif "requests_per_target" in scaling:
+        elif "requests_per_target" in scaling and alternate is not None:
             # After a progressive deployment the alternate group serves: track the requests of both (ALBRequestCount-
             # PerTarget takes one target group).
             trackers.append(("requests", scaling["requests_per_target"], {"customized_metric_specification": {
                 "metrics": [
-                    *[_requests_per_target(f"requests{i}", g, lb_suffix) for i, g in enumerate(groups)],
+                    *[_requests_per_target(f"requests{i}", g, args["load_balancer_arn_suffix"])
+                      for i, g in enumerate(groups)],
                     {"id": "requests", "expression": "FILL(requests0, 0) + FILL(requests1, 0)",
                      "label": "Requests per target of the serving target group", "return_data": True},
                 ],
@@ -369,7 +453,8 @@ class WebService(pulumi.ComponentResource):
         self.service_name = service.name
         self.service_arn = service.arn
         self.task_definition_arn = task.task_definition.arn
-        self.target_group_arn = target_group.arn
+        self.target_group_arn = (
+            target_group.arn if target_group is not None else pulumi.Output.from_input(None))
         self.security_group_id = security_group.id
         self.log_group_name = task.log_group.name
         self.task_role_arn = task.task_role.arn
@@ -399,6 +484,59 @@ class WebService(pulumi.ComponentResource):
         name, port, group, renamed_from = self._admission
         return admit_caller(self, name, caller, security_group_id, port, group,
                             before=(renamed_from or name, caller_renamed_from or caller))
+
+
+_LOAD_BALANCER_INPUTS = ("listener_arn", "load_balancer_security_group_id", "load_balancer_arn_suffix", "priority")
+# What only a service behind a load balancer has: its routing, its target group and the load balancer's view of it.
+_LOAD_BALANCER_ONLY = ("path_patterns", "host_headers", "health_check", "stickiness", "deregistration_delay_seconds",
+                       "health_check_grace_period_seconds")
+
+
+def _load_balanced(args: WebServiceArgs) -> bool:
+    """Whether the service is behind a load balancer: all of the load balancer inputs, or none of them."""
+    given = [key for key in _LOAD_BALANCER_INPUTS if args.get(key) is not None]
+    if given and len(given) < len(_LOAD_BALANCER_INPUTS):
+        missing = [key for key in _LOAD_BALANCER_INPUTS if key not in given]
+        raise ValueError(f"a service behind a load balancer needs {', '.join(_LOAD_BALANCER_INPUTS)}; "
+                         f"missing {', '.join(missing)}")
+    return bool(given)
+
+
+def _refuse_without_load_balancer(args: WebServiceArgs, connect: Any, progressive: bool,
+                                  alarms: dict[str, Any]) -> None:
+    """A service without a load balancer is reached through Service Connect, deploys rolling (the progressive
+    strategies shift a listener rule's traffic) and has none of the load balancer's settings or alarms."""
+    for key in _LOAD_BALANCER_ONLY:
+        if key in args:
+            raise ValueError(f"{key} needs a load balancer; this service has none (no listener_arn)")
+    if "requests_per_target" in args.get("autoscaling", {}):
+        raise ValueError("autoscaling.requests_per_target counts load balancer requests; this service has none")
+    for key in WEB_ONLY_ALARMS:
+        if key in alarms:
+            raise ValueError(f"alarms.{key} is a load balancer alarm; this service has no load balancer")
+    if connect is None:
+        raise ValueError("a service without a load balancer is reached only through Service Connect: give "
+                         "service_connect (or a listener_arn)")
+    if progressive:
+        raise ValueError("deployment.strategy: a service without a load balancer deploys rolling (the progressive "
+                         "strategies shift a listener rule's traffic)")
+
+
+def _stickiness(stickiness: Optional[Stickiness]) -> Optional[dict[str, Any]]:
+    """The target group's stickiness block. The provider sends cookie_duration as the duration of either cookie
+    type (terraform-provider-aws, internal/service/elbv2/target_group.go, expandTargetGroupStickinessAttributes:
+    stickiness.lb_cookie.duration_seconds or stickiness.app_cookie.duration_seconds)."""
+    if stickiness is None:
+        return None
+    kind = StickinessType(stickiness.get("type", StickinessType.LB_COOKIE))
+    block: dict[str, Any] = {
+        "enabled": bool(stickiness.get("enabled", True)),
+        "type": STICKINESS_TYPE[kind],
+        "cookie_duration": int(stickiness.get("duration_seconds", defaults.STICKINESS_DURATION_SECONDS)),
+    }
+    if kind is StickinessType.APP_COOKIE:
+        block["cookie_name"] = stickiness["cookie_name"]
+    return block
 
 
 def _traffic_role(name: str, parent: pulumi.Resource,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, Optional
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from ._base import Control, Messages, resource_policy
+from ._base import Control, Messages, as_list, by_type, is_world, known, related, resource_policy, stack_policy
 
 # aws.lb and its alias aws.alb register under different tokens.
 LOAD_BALANCER = ("aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer")
@@ -89,6 +89,41 @@ def _health_check_path(args: ResourceValidationArgs, _: Mapping[str, Any]) -> Me
         yield "the health check has no path; probe a health endpoint such as /health"
 
 
+_SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
+_INGRESS_RULES = ("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+                  "aws:ec2/securityGroupRule:SecurityGroupRule")
+
+
+def _internal_not_world_open(resources: list[Any], _: Mapping[str, Any]) -> Iterator[tuple[str, Optional[str]]]:
+    """An internal load balancer serves the VPC and the networks connected to it: its security group admits their
+    CIDRs and the stack's workloads, never 0.0.0.0/0 or ::/0 (which reaches it from every peered network, VPN and
+    Direct Connect site). Groups are found through the load balancer's securityGroups dependencies, so the rule
+    judges a first preview where the ids are unknown."""
+    groups = by_type(resources, _SECURITY_GROUP)
+    rules = [r for r in resources if r.resource_type in _INGRESS_RULES
+             and (r.resource_type != _INGRESS_RULES[1] or known(r.props, "type") == "ingress")]
+    for balancer in by_type(resources, *LOAD_BALANCER):
+        if known(balancer.props, "internal") is not True:
+            continue
+        own = related(balancer, "securityGroups", groups, "id")
+        for group in own:
+            inline = [c for block in as_list(known(group.props, "ingress"))
+                      for c in as_list(block.get("cidrBlocks")) + as_list(block.get("ipv6CidrBlocks"))]
+            for cidr in inline:
+                if is_world(cidr):
+                    yield (f"internal load balancer {balancer.name!r} admits {cidr}; admit the VPC and the networks "
+                           "connected to it only"), group.urn
+        for rule in rules:
+            if not related(rule, "securityGroupId", own, "id"):
+                continue
+            sources = [known(rule.props, k) for k in ("cidrIpv4", "cidrIpv6")]
+            sources += as_list(known(rule.props, "cidrBlocks")) + as_list(known(rule.props, "ipv6CidrBlocks"))
+            for cidr in sources:
+                if cidr and is_world(cidr):
+                    yield (f"internal load balancer {balancer.name!r} admits {cidr}; admit the VPC and the networks "
+                           "connected to it only"), rule.urn
+
+
 def _elb(control_id: str, config_rule: str) -> Control:
     return Control(control_id, Severity.MEDIUM, config_rule, "elb")
 
@@ -116,6 +151,8 @@ POLICIES = [
                     "Load balancers must span several availability zones.", LOAD_BALANCER, _multi_az,
                     config={"minAvailabilityZones": {"type": "integer", "minimum": 2, "default": 2,
                                                      "description": "Fewest AZs (subnets) a load balancer uses."}}),
+    stack_policy("elb-internal-not-world-open", Control("PLATFORM.ELB-INTERNAL-INGRESS", Severity.MEDIUM),
+                 "Internal load balancers must not admit 0.0.0.0/0 or ::/0.", _internal_not_world_open),
     resource_policy("elb-target-group-health-check", Control("PLATFORM.ELB-HEALTH-CHECK", Severity.MEDIUM),
                     "HTTP target groups must probe a health check path.", TARGET_GROUP, _health_check_path),
 ]

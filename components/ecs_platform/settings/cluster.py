@@ -8,7 +8,7 @@ from typing import Optional
 from pydantic import Field, field_validator
 
 from .. import defaults, validation
-from ..cluster import namespace_name_problem
+from ..cluster import CapacityProviderStrategyItem, ClusterArgs, namespace_name_problem
 from ..enums import CapacityProvider, ContainerInsights
 from .base import _component_check, _Settings
 
@@ -46,3 +46,19 @@ class ClusterSettings(_Settings):
 
     _namespace = field_validator("service_connect_namespace")(
         _component_check(namespace_name_problem, "service_connect_namespace"))
+
+    def args(self, exec_log_retention_days: int, protect_data: bool) -> ClusterArgs:
+        """The Cluster's args; ECS Exec sessions keep the stack's log retention."""
+        strategy: list[CapacityProviderStrategyItem] = [
+            {"capacity_provider": i.capacity_provider, "weight": i.weight, "base": i.base}
+            for i in self.default_capacity_provider_strategy
+        ]
+        args: ClusterArgs = {
+            "container_insights": self.container_insights,
+            "default_capacity_provider_strategy": strategy,
+            "exec_log_retention_days": exec_log_retention_days,
+            "protect_data": protect_data,
+        }
+        if self.service_connect_namespace is not None:
+            args["service_connect_namespace"] = self.service_connect_namespace
+        return args

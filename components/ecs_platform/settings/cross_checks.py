@@ -14,8 +14,9 @@ from .._service import Deployment, deployment_problems, rollback_alarm_actions_p
 from ..enums import PROGRESSIVE_STRATEGIES, ContainerInsights, WorkerScalingMode
 from ..web_service import alternate_target_group_problem
 from .base import KeyProblem, _blame
+from .routing import internal_load_balancer_used, routes
 from .cluster import ClusterSettings
-from .load_balancer import LoadBalancerSettings
+from .load_balancer import InternalLoadBalancerSettings, LoadBalancerSettings
 from .network import NetworkSettings
 from .operations import ServiceDefaultsSettings, StackAlarmSettings
 from .scheduled_tasks import ScheduledTaskSettings
@@ -31,6 +32,7 @@ class Stack(Protocol):
     region: str
     network: NetworkSettings
     load_balancer: LoadBalancerSettings
+    internal_load_balancer: Optional[InternalLoadBalancerSettings]
     cluster: ClusterSettings
     service_defaults: ServiceDefaultsSettings
     alarm_topic_arn: Optional[str]
@@ -73,17 +75,6 @@ def workload_names(value: dict[str, Any], field_name: str) -> dict[str, Any]:
     return value
 
 
-def unique_priorities(services: dict[str, ServiceSettings]) -> dict[str, ServiceSettings]:
-    seen: dict[int, str] = {}
-    for name, service in services.items():
-        if service.priority in seen:
-            raise KeyProblem(
-                f"{name}.priority", f"{service.priority} is already the priority of service {seen[service.priority]}"
-            )
-        seen[service.priority] = name
-    return services
-
-
 def problems(stack: Stack) -> list[KeyProblem]:
     """Every cross-key check, every problem at once: a person fixes them all in one go."""
     return [problem for check in (
@@ -93,7 +84,8 @@ def problems(stack: Stack) -> list[KeyProblem]:
         _deployments,
         _service_connect,
         _alarms_tell_someone,
-        _routes,
+        routes,
+        internal_load_balancer_used,
         _regional,
         _secrets_from_other_accounts,
         _topics,
@@ -214,20 +206,6 @@ def _alarms_tell_someone(stack: Stack) -> Iterator[KeyProblem]:
                 yield KeyProblem(key, "on-call alarms tell alarmTopicArn; set it, or remove these thresholds")
 
 
-def _routes(stack: Stack) -> Iterator[KeyProblem]:
-    """Two services answering the same path on the same hosts: the lower priority would never be reached."""
-    seen: dict[tuple[str, str], str] = {}
-    for name, service in stack.services.items():
-        for host in service.host_headers or ["*"]:
-            for path in service.path_patterns or ["/*"]:
-                other = seen.get((host, path))
-                if other is not None:
-                    yield KeyProblem(f"services.{name}.pathPatterns",
-                                     f"{path} is already routed to service {other}"
-                                     + (f" for host {host}" if host != "*" else ""))
-                seen[(host, path)] = name
-
-
 def _regional(stack: Stack) -> Iterator[KeyProblem]:
     """What must fit the stack's region: its zones, and the certificate, topic and keys it uses."""
     try:
@@ -236,6 +214,10 @@ def _regional(stack: Stack) -> Iterator[KeyProblem]:
         yield KeyProblem("network.azCount", str(error))
     arns: list[tuple[str, Optional[str]]] = [
         ("loadBalancer.certificateArn", stack.load_balancer.certificate_arn),
+        *[(f"loadBalancer.additionalCertificateArns[{i}]", arn)
+          for i, arn in enumerate(stack.load_balancer.additional_certificate_arns)],
+        ("internalLoadBalancer.certificateArn",
+         stack.internal_load_balancer.certificate_arn if stack.internal_load_balancer else None),
         ("alarmTopicArn", stack.alarm_topic_arn),
     ]
     arns += [(f"{kind}.{name}.secretsKmsKeyArn", w.secrets_kms_key_arn) for kind, name, w in each_workload(stack)]

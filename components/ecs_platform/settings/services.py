@@ -11,8 +11,16 @@ from pydantic.alias_generators import to_camel
 
 from .. import defaults, validation
 from .._service import ServiceConnect, discovery_name_problem
-from ..enums import DeploymentStrategy
-from ..web_service import MAX_CONDITION_VALUES, MAX_PRIORITY
+from ..enums import DeploymentStrategy, ServiceExposure, StickinessType
+from ..web_service import (
+    MAX_CONDITION_VALUES,
+    MAX_PRIORITY,
+    MAX_STICKINESS_SECONDS,
+    MAX_VALUES_PER_CONDITION,
+    Stickiness,
+    listener_rule_conditions,
+    stickiness_problem,
+)
 from .base import Bool, KeyProblem, _component_check, _Settings
 from .tasks import TaskSettings
 
@@ -150,16 +158,47 @@ class WebAutoscalingSettings(_Settings):
         return self
 
 
-_MAX_VALUES_PER_CONDITION = 3
+class StickinessSettings(_Settings):
+    """Sticky sessions: the load balancer keeps a client on the task it first reached."""
+
+    enabled: Bool = Field(True, description="Whether stickiness is on.")
+    duration_seconds: int = Field(defaults.STICKINESS_DURATION_SECONDS, ge=1, le=MAX_STICKINESS_SECONDS,
+                                  description="Seconds a client stays on its task: 1 second to a week.")
+    type: StickinessType = Field(StickinessType.LB_COOKIE, description="lbCookie (AWSALB) or appCookie.")
+    cookie_name: Optional[str] = Field(None, min_length=1, description="appCookie only: the application's cookie.")
+
+    @model_validator(mode="after")
+    def _cookie(self) -> "StickinessSettings":
+        problem = stickiness_problem(self.args())
+        if problem:
+            raise KeyProblem("cookieName", problem.split(" ", 1)[1])
+        return self
+
+    def args(self) -> Stickiness:
+        args: Stickiness = {"enabled": self.enabled, "duration_seconds": self.duration_seconds, "type": self.type}
+        if self.cookie_name is not None:
+            args["cookie_name"] = self.cookie_name
+        return args
+
+
+_LOAD_BALANCER_KEYS = ("path_patterns", "host_headers", "priority", "health_check", "stickiness",
+                       "deregistration_delay_seconds", "health_check_grace_period_seconds")
+"""What a service without a load balancer has no use for."""
 
 
 class ServiceSettings(TaskSettings):
-    """A web service behind the load balancer."""
+    """A web service: behind the internet-facing load balancer, the internal one, or none (Service Connect only)."""
 
+    load_balancer: ServiceExposure = Field(ServiceExposure.PUBLIC, description=(
+        "public: a listener rule on the internet-facing load balancer; internal: on the stack's internal load "
+        "balancer (internalLoadBalancer); none: no load balancer, reached through serviceConnect only."))
     container_port: int = Field(defaults.CONTAINER_PORT, ge=1, le=65535)
     path_patterns: list[str] = Field(default_factory=list)
     host_headers: list[str] = Field(default_factory=list)
-    priority: int = Field(ge=1, le=MAX_PRIORITY, description="Listener rule priority, unique per stack. Required.")
+    priority: Optional[int] = Field(None, ge=1, le=MAX_PRIORITY, description=(
+        "Priority of the service's first listener rule, unique per load balancer; more than 3 hosts take the next "
+        "ones. Required with a load balancer."))
+    stickiness: Optional[StickinessSettings] = Field(None, description="Sticky sessions. Default: off.")
     health_check: TargetHealthCheckSettings = Field(default_factory=TargetHealthCheckSettings)
     deregistration_delay_seconds: int = Field(defaults.DEREGISTRATION_DELAY_SECONDS, ge=0, le=3600)
     health_check_grace_period_seconds: int = Field(defaults.HEALTH_CHECK_GRACE_PERIOD_SECONDS, ge=0, le=2147483647)
@@ -173,9 +212,20 @@ class ServiceSettings(TaskSettings):
     _paths = field_validator("path_patterns")(classmethod(lambda cls, v: [validation.path_pattern(p) for p in v]))
     _hosts = field_validator("host_headers")(classmethod(lambda cls, v: [validation.host_header(h) for h in v]))
 
-    def url(self, base: pulumi.Input[str]) -> pulumi.Output[str]:
-        """Where the service answers: the load balancer URL and its first path (without a trailing wildcard), or
-        its first host name."""
+    def rule_count(self) -> int:
+        """How many listener rules the service's paths and hosts need (0 without a load balancer)."""
+        if self.load_balancer is ServiceExposure.NONE:
+            return 0
+        return len(listener_rule_conditions(self.path_patterns, self.host_headers))
+
+    def url(self, base: Optional[pulumi.Input[str]], name: str = "") -> pulumi.Output[str]:
+        """Where the service ``name`` answers: the load balancer URL and its first path (without a trailing
+        wildcard), or its first host name; without a load balancer, its Service Connect address
+        http://<discovery name>:<port> (the discovery name, or the name callers knew before a rename)."""
+        if self.load_balancer is ServiceExposure.NONE or base is None:
+            connect = self.service_connect
+            discovery = (connect.discovery_name if connect else None) or self.renamed_from or name
+            return pulumi.Output.from_input(f"http://{discovery}:{self.container_port}")
         if self.path_patterns:
             path = self.path_patterns[0].rstrip("*")
             return pulumi.Output.concat(base, path if path.startswith("/") else f"/{path}")
@@ -184,15 +234,10 @@ class ServiceSettings(TaskSettings):
 
     @model_validator(mode="after")
     def _routing(self) -> "ServiceSettings":
-        if not self.path_patterns and not self.host_headers:
-            raise KeyProblem("pathPatterns", "needs at least one path (or a hostHeaders entry) to route traffic")
-        # ELB User Guide, "Condition types for listener rules": at most 3 values in one condition, 5 in a rule.
-        for key, values in (("pathPatterns", self.path_patterns), ("hostHeaders", self.host_headers)):
-            if len(values) > _MAX_VALUES_PER_CONDITION:
-                raise KeyProblem(key, f"a listener rule condition takes at most {_MAX_VALUES_PER_CONDITION} values; "
-                                      f"got {len(values)}")
-        if len(self.path_patterns) + len(self.host_headers) > MAX_CONDITION_VALUES:
-            raise KeyProblem("pathPatterns", f"a listener rule takes at most {MAX_CONDITION_VALUES} paths and hosts")
+        if self.load_balancer is ServiceExposure.NONE:
+            self._without_load_balancer()
+        else:
+            self._with_load_balancer()
         if self.desired_count is not None and not (
             self.autoscaling.min_tasks <= self.desired_count <= self.autoscaling.max_tasks
         ):
@@ -202,3 +247,40 @@ class ServiceSettings(TaskSettings):
                 f"{self.autoscaling.max_tasks}",
             )
         return self
+
+    def _with_load_balancer(self) -> None:
+        if self.priority is None:
+            raise KeyProblem("priority", f"required with loadBalancer: {self.load_balancer.value} (the priority of the "
+                                         "service's listener rule, unique per load balancer)")
+        if not self.path_patterns and not self.host_headers:
+            raise KeyProblem("pathPatterns", "needs at least one path (or a hostHeaders entry) to route traffic")
+        # ELB User Guide, "Condition types for listener rules": at most 3 values in one condition, 5 in a rule. More
+        # hosts become more rules; more paths would need as many rules per host chunk, so they are refused.
+        if len(self.path_patterns) > MAX_VALUES_PER_CONDITION:
+            raise KeyProblem("pathPatterns", f"a listener rule condition takes at most {MAX_VALUES_PER_CONDITION} "
+                                             f"values; got {len(self.path_patterns)}")
+        if self.host_headers and len(self.path_patterns) >= MAX_CONDITION_VALUES:
+            raise KeyProblem("pathPatterns", f"a listener rule takes at most {MAX_CONDITION_VALUES} paths and hosts")
+        last = self.priority + self.rule_count() - 1
+        if last > MAX_PRIORITY:
+            raise KeyProblem("priority", f"{len(self.host_headers)} hostHeaders need {self.rule_count()} listener "
+                                         f"rules at priorities {self.priority} to {last}; the highest is "
+                                         f"{MAX_PRIORITY}")
+
+    def _without_load_balancer(self) -> None:
+        for field in sorted(self.model_fields_set & set(_LOAD_BALANCER_KEYS)):
+            raise KeyProblem(to_camel(field), "is for a service behind a load balancer; this one has "
+                                              "loadBalancer: none, remove it")
+        if self.autoscaling.requests_per_target is not None:
+            raise KeyProblem("autoscaling.requestsPerTarget", "counts load balancer requests; this service has "
+                                                              "loadBalancer: none, scale on CPU or memory")
+        for field in sorted(self.alarms.model_fields_set & {"target_5xx_rate_percent", "unhealthy_hosts",
+                                                            "p95_latency_seconds"}):
+            alias = WebAlarmSettings.model_fields[field].alias or to_camel(field)
+            raise KeyProblem(f"alarms.{alias}", "is a load balancer alarm; this service has loadBalancer: none")
+        if self.service_connect is None:
+            raise KeyProblem("serviceConnect", "required with loadBalancer: none: without a load balancer the "
+                                               "service is reached only through Service Connect")
+        if self.deployment.strategy is not DeploymentStrategy.ROLLING:
+            raise KeyProblem("deployment.strategy", f"{self.deployment.strategy.value} shifts a listener rule's "
+                                                    "traffic; a service with loadBalancer: none deploys rolling")

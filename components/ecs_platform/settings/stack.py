@@ -11,8 +11,8 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from .. import defaults, validation
 from .._service import WEB_ONLY_ALARMS, WORKER_ONLY_ALARMS, Placement, ServiceAlarms
-from ..cluster import CapacityProviderStrategyItem, ClusterArgs
-from ..enums import ContainerInsights, NatGatewayStrategy
+from ..cluster import ClusterArgs
+from ..enums import ContainerInsights, NatGatewayStrategy, ServiceExposure
 from ..image_repository import ImageRepositoryArgs, mutable_tag_problem
 from ..load_balancer import LoadBalancerArgs
 from ..network import NetworkArgs
@@ -29,12 +29,12 @@ from .cross_checks import (
     each_workload,
     problems,
     stack_account,
-    unique_priorities,
     workload_names,
 )
-from .load_balancer import LoadBalancerSettings
+from .load_balancer import InternalLoadBalancerSettings, LoadBalancerSettings
 from .network import NetworkSettings
 from .operations import BudgetSettings, ServiceDefaultsSettings, StackAlarmSettings, TagSettings
+from .routing import unique_priorities
 from .scheduled_tasks import ScheduledTaskSettings
 from .services import AlarmSettings, ServiceConnectSettings, ServiceSettings
 from .topics import TOPIC_NAME, TopicSettings
@@ -58,6 +58,8 @@ class StackSettings(_Settings):
     network: NetworkSettings = Field(default_factory=NetworkSettings)
     # Validated even when absent, so a stack without the section hears that HTTPS needs a certificate.
     load_balancer: LoadBalancerSettings = Field(default_factory=lambda: {})  # type: ignore[arg-type]
+    internal_load_balancer: Optional[InternalLoadBalancerSettings] = Field(None, description=(
+        "The internal load balancer of the services with loadBalancer: internal. Default: {} when one has it."))
     cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     service_defaults: ServiceDefaultsSettings = Field(default_factory=ServiceDefaultsSettings)
     alarm_topic_arn: Optional[str] = Field(
@@ -201,14 +203,25 @@ class StackSettings(_Settings):
         }
         if lb.certificate_arn:
             args["certificate_arn"] = lb.certificate_arn
+        if lb.additional_certificate_arns:
+            args["additional_certificate_arns"] = list(lb.additional_certificate_arns)
         return args
 
-    def _alarms(self, own: AlarmSettings, *, web: bool) -> Optional[ServiceAlarms]:
+    def internal_load_balancer_args(self, vpc_id: pulumi.Input[str], vpc_cidr_block: pulumi.Input[str],
+                                    private_subnet_ids: pulumi.Input[list[str]]) -> Optional[LoadBalancerArgs]:
+        """Args of the internal LoadBalancer, or None when no service has loadBalancer: internal."""
+        if not any(s.load_balancer is ServiceExposure.INTERNAL for s in self.services.values()):
+            return None
+        return (self.internal_load_balancer or InternalLoadBalancerSettings()).args(
+            self.load_balancer, self.network.cidr, self.protect_data,
+            vpc_id=vpc_id, vpc_cidr_block=vpc_cidr_block, private_subnet_ids=private_subnet_ids)
+
+    def _alarms(self, own: AlarmSettings, *, web: bool, balanced: bool = True) -> Optional[ServiceAlarms]:
         """On-call alarms with the stack's thresholds under the workload's own, telling alarmTopicArn; none without
-        it."""
+        it. A web service without a load balancer (not ``balanced``) has only the task alarms."""
         if not self.alarm_topic_arn:
             return None
-        elsewhere = WORKER_ONLY_ALARMS if web else WEB_ONLY_ALARMS
+        elsewhere = (WORKER_ONLY_ALARMS if web else WEB_ONLY_ALARMS) + (() if balanced else WEB_ONLY_ALARMS)
         stack = {k: v for k, v in self.alarms.thresholds().items() if k not in elsewhere}
         return {  # type: ignore[typeddict-item]
             "actions": alarm_actions(self),
@@ -230,36 +243,47 @@ class StackSettings(_Settings):
         old = self.renamed_from(name)
         return {"renamed_from": old} if old else {}
 
+    def service_url(self, name: str, *, public: pulumi.Input[str],
+                    internal: Optional[pulumi.Input[str]] = None) -> pulumi.Output[str]:
+        """Where service ``name`` answers: on its load balancer, or at its Service Connect address."""
+        s = self.services[name]
+        return s.url({ServiceExposure.PUBLIC: public, ServiceExposure.INTERNAL: internal}.get(s.load_balancer), name)
+
     def callers(self) -> list[tuple[str, str]]:
         """(callee, caller) pairs of the stack's Service Connect: who may call whom."""
         return [(name, caller) for name, s in self.services.items() if s.service_connect is not None
                 for caller in s.service_connect.callers]
 
     def web_service_args(self, name: str, placement: Placement, *, namespace: Optional[pulumi.Input[str]] = None,
-                         image: Optional[pulumi.Input[str]] = None,
+                         image: Optional[pulumi.Input[str]] = None, internal: Optional[dict[str, Any]] = None,
                          topics: Optional[Mapping[str, pulumi.Input[str]]] = None, **wiring: Any) -> WebServiceArgs:
-        """Args of the WebService `name`; `wiring` supplies the load balancer outputs, `namespace` the cluster's
-        Service Connect namespace ARN, `image` its ImageRepository's image_uri when it has a repository."""
+        """Args of the WebService `name`; `wiring` supplies the load balancer outputs (listener_arn,
+        load_balancer_security_group_id, load_balancer_arn_suffix), `internal` the internal load balancer's,
+        `namespace` the cluster's Service Connect namespace ARN, `image` its ImageRepository's image_uri when it has
+        a repository, `topics` the ARNs of the stack's topics."""
         s = self.services[name]
-        alarms = self._alarms(s.alarms, web=True)
+        exposure = s.load_balancer
+        alarms = self._alarms(s.alarms, web=True, balanced=exposure is not ServiceExposure.NONE)
         args: dict[str, Any] = {
-            **wiring,
+            **({ServiceExposure.PUBLIC: wiring, ServiceExposure.INTERNAL: internal or {}}.get(exposure) or {}),
             **self._connect_args(name, s.service_connect, namespace),
             **({"alarms": alarms} if alarms else {}),
             **self._renamed(name),
             "placement": placement,
             "deployment": {**deployment_defaults(self, s), **deployment_strategy(s)},
             "task": s.task_args(self.log_retention_days, image, self.protect_data, self._topics(topics)),
-            "priority": s.priority,
-            "path_patterns": list(s.path_patterns),
-            "host_headers": list(s.host_headers),
             "container_port": s.container_port,
-            "health_check": s.health_check.model_dump(),
-            "deregistration_delay_seconds": s.deregistration_delay_seconds,
-            "health_check_grace_period_seconds": s.health_check_grace_period_seconds,
             "capacity_provider_strategy": s.strategy(self.cluster.default_capacity_provider_strategy),
             "autoscaling": {k: v for k, v in s.autoscaling.model_dump().items() if v is not None},
         }
+        if exposure is not ServiceExposure.NONE:
+            args.update({
+                "priority": s.priority, "path_patterns": list(s.path_patterns), "host_headers": list(s.host_headers),
+                "health_check": s.health_check.model_dump(),
+                "deregistration_delay_seconds": s.deregistration_delay_seconds,
+                "health_check_grace_period_seconds": s.health_check_grace_period_seconds,
+                **({"stickiness": s.stickiness.args()} if s.stickiness is not None else {}),
+            })
         if s.desired_count is not None:
             args["desired_count"] = s.desired_count
         return args  # type: ignore[return-value]
@@ -312,16 +336,4 @@ class StackSettings(_Settings):
         }
 
     def cluster_args(self) -> ClusterArgs:
-        strategy: list[CapacityProviderStrategyItem] = [
-            {"capacity_provider": i.capacity_provider, "weight": i.weight, "base": i.base}
-            for i in self.cluster.default_capacity_provider_strategy
-        ]
-        args: ClusterArgs = {
-            "container_insights": self.cluster.container_insights,
-            "default_capacity_provider_strategy": strategy,
-            "exec_log_retention_days": self.log_retention_days,
-            "protect_data": self.protect_data,
-        }
-        if self.cluster.service_connect_namespace is not None:
-            args["service_connect_namespace"] = self.cluster.service_connect_namespace
-        return args
+        return self.cluster.args(self.log_retention_days, self.protect_data)

@@ -431,10 +431,26 @@ def target_group(r: Registration) -> Iterator[ApiRequest]:
         "deregistration_delay.timeout_seconds": i.get("deregistrationDelay"),
         "slow_start.duration_seconds": i.get("slowStart"),
         "load_balancing.algorithm.type": i.get("loadBalancingAlgorithmType"),
+        **_stickiness_attributes(i.get("stickiness")),
     })
     if attributes:
         yield ApiRequest("elbv2", "ModifyTargetGroupAttributes",
                          {"TargetGroupArn": r.outputs.get("arn", r.id), "Attributes": attributes}, r)
+
+
+def _stickiness_attributes(stickiness: Any) -> dict[str, Any]:
+    """The stickiness attributes the provider sends (terraform-provider-aws, internal/service/elbv2/target_group.go,
+    expandTargetGroupStickinessAttributes): enabled and type, and with an enabled lb_cookie or app_cookie its
+    duration (cookie_duration) and, for app_cookie, the cookie's name."""
+    if not isinstance(stickiness, dict) or stickiness == UNKNOWN:
+        return {}
+    kind, enabled = stickiness.get("type"), stickiness.get("enabled", True)
+    found = {"stickiness.enabled": enabled, "stickiness.type": kind}
+    if enabled is not False and kind in ("lb_cookie", "app_cookie"):
+        found[f"stickiness.{kind}.duration_seconds"] = stickiness.get("cookieDuration", 86400)
+    if enabled is not False and kind == "app_cookie":
+        found["stickiness.app_cookie.cookie_name"] = stickiness.get("cookieName")
+    return found
 
 
 def _forward(forward: dict[str, Any]) -> dict[str, Any]:
@@ -493,6 +509,15 @@ def listener(r: Registration) -> Iterator[ApiRequest]:
         "SslPolicy": i.get("sslPolicy"),
         "Certificates": [{"CertificateArn": i["certificateArn"]}] if i.get("certificateArn") else None,
         "DefaultActions": _actions(i.get("defaultActions")),
+    }, r)
+
+
+@maps("aws:lb/listenerCertificate:ListenerCertificate", "aws:alb/listenerCertificate:ListenerCertificate")
+def listener_certificate(r: Registration) -> Iterator[ApiRequest]:
+    i = r.inputs
+    yield request("elbv2", "AddListenerCertificates", {
+        "ListenerArn": i.get("listenerArn"),
+        "Certificates": [{"CertificateArn": i.get("certificateArn")}],
     }, r)
 
 

@@ -74,6 +74,12 @@ _LOAD_BALANCER_ATTRIBUTES: dict[str, tuple[Any, bool]] = {
 # TargetGroupAttribute Key: deregistration delay 0-3600 s; slow start 30-900 s (0 turns it off); the algorithms.
 _TARGET_GROUP_ATTRIBUTES: dict[str, Any] = {
     "deregistration_delay.timeout_seconds": (0, 3600),
+    # stickiness.*: "The range is 1 second to 1 week (604800 seconds)"; types lb_cookie and app_cookie for ALBs
+    # (source_ip, source_ip_dest_ip and source_ip_dest_ip_proto are the Network and Gateway Load Balancers').
+    "stickiness.enabled": _BOOLEAN,
+    "stickiness.type": ("lb_cookie", "app_cookie", "source_ip", "source_ip_dest_ip", "source_ip_dest_ip_proto"),
+    "stickiness.lb_cookie.duration_seconds": (1, 604800),
+    "stickiness.app_cookie.duration_seconds": (1, 604800),
     "slow_start.duration_seconds": (30, 900),
     "load_balancing.algorithm.type": ("round_robin", "least_outstanding_requests", "weighted_random"),
 }
@@ -122,12 +128,22 @@ def load_balancer_attributes(stack: Stack) -> Iterator[Finding]:
 @rule
 def target_group_attributes(stack: Stack) -> Iterator[Finding]:
     """TargetGroupAttribute Key: deregistration_delay 0-3600 s, slow_start 30-900 s or 0, load_balancing.algorithm
-    round_robin, least_outstanding_requests or weighted_random."""
+    round_robin, least_outstanding_requests or weighted_random; stickiness durations 1-604800 s; the app cookie's
+    name: "The following cookie names are reserved and cannot be used: AWSALB, AWSALBAPP, and AWSALBTG" (as
+    prefixes: the Application Load Balancers Guide, "Application-based cookies"), and an app_cookie needs one."""
     for request in stack.of("elbv2:ModifyTargetGroupAttributes"):
+        attributes = {key: value for _, key, value in _attributes(request)}
         for index, key, value in _attributes(request):
             allowed = _TARGET_GROUP_ATTRIBUTES.get(key)
             if allowed is not None and (problem := _attribute_problem(key, value, allowed)):
                 yield request, f"Attributes[{index}].Value", problem
+            if key == "stickiness.app_cookie.cookie_name" and str(value).upper().startswith("AWSALB"):
+                yield (request, f"Attributes[{index}].Value",
+                       f"an application cookie's name must not start with AWSALB, AWSALBAPP or AWSALBTG; got "
+                       f"{show(value)}")
+        if (attributes.get("stickiness.type") == "app_cookie" and attributes.get("stickiness.enabled") != "false"
+                and not attributes.get("stickiness.app_cookie.cookie_name")):
+            yield request, "Attributes", "app_cookie stickiness needs stickiness.app_cookie.cookie_name"
 
 
 # Target groups -----------------------------------------------------------------------------------------------
@@ -257,6 +273,50 @@ def listener_certificates(stack: Stack) -> Iterator[Finding]:
                    f"{_a(protocol)} listener takes no SslPolicy; only HTTPS and TLS do; got {policy}")
         if protocol in _SECURE and isinstance(policy, str) and known(policy) and not _SSL_POLICY.match(policy):
             yield listener, "SslPolicy", f"must be a predefined ELBSecurityPolicy-* security policy; got {show(policy)}"
+
+
+# ELB User Guide, "Quotas for your Application Load Balancers": certificates per Application Load Balancer,
+# excluding default certificates (the default quota; it can be raised).
+_MAX_CERTIFICATES = 25
+
+
+@rule
+def added_listener_certificates(stack: Stack) -> Iterator[Finding]:
+    """AddListenerCertificates: "You can specify one certificate per call. Set CertificateArn to the certificate ARN
+    but do not set IsDefault"; the listener is an HTTPS or TLS one ("If the certificate in already in the
+    certificate list, the call is successful but the certificate is not added again": a second resource for the same
+    certificate would take it away when either is deleted); at most 25 certificates besides the default one."""
+    added: dict[Any, list[ApiRequest]] = {}
+    for request in stack.of("elbv2:AddListenerCertificates"):
+        certificates = items(request.params.get("Certificates"))
+        if len(certificates) != 1:
+            yield request, "Certificates", f"takes one certificate per call; got {len(certificates)}"
+        if any(c.get("IsDefault") is not None for c in certificates):
+            yield request, "Certificates", "must not set IsDefault (the listener's default certificate is its own)"
+        listener = _listener_of(stack, request)
+        protocol = listener.params.get("Protocol") if listener is not None else None
+        if known(protocol) and protocol is not None and protocol not in _SECURE:
+            yield request, "ListenerArn", f"certificates go on an HTTPS or TLS listener; this one is {protocol}"
+        arn = request.params.get("ListenerArn")
+        identity = listener.resource.urn if listener is not None else (arn if known(arn) else None)
+        if identity is None:
+            continue
+        for certificate in certificates:
+            value = certificate.get("CertificateArn")
+            default = items(listener.params.get("Certificates")) if listener is not None else []
+            if known(value) and any(d.get("CertificateArn") == value for d in default):
+                yield request, "Certificates", "is the listener's default certificate already"
+            same = [r for r in added.get(identity, []) if known(value) and
+                    any(c.get("CertificateArn") == value for c in items(r.params.get("Certificates")))]
+            if same:
+                yield (request, "Certificates", f"{show(value)} is already added to this listener by "
+                                                f"{same[0].resource.name}")
+        added.setdefault(identity, []).append(request)
+    for requests in added.values():
+        if len(requests) > _MAX_CERTIFICATES:
+            yield (requests[_MAX_CERTIFICATES], "Certificates",
+                   f"a listener takes at most {_MAX_CERTIFICATES} certificates besides its default one (ELB's default "
+                   f"quota); got {len(requests)}")
 
 
 # Actions -----------------------------------------------------------------------------------------------------
