@@ -371,6 +371,8 @@ class Workload:
         names = [str(t.get("name")) for t in (self.body.get("publish") or {}).get("topics") or [] if t.get("name")]
         if names:
             self.set("publishes", sorted({self.c.topics[(self.m.name, n)] for n in names}))
+            self.m.note("publish.topics", "their ARNs are in SNS_TOPIC_ARNS, the same JSON object as Copilot's "
+                                          "COPILOT_SNS_TOPIC_ARNS: read that name")
 
     def _dropped(self) -> None:
         logging = self.body.get("logging") or {}
