@@ -14,6 +14,7 @@ __version__ = "0.2.0"
 if TYPE_CHECKING:
     from ._service import Deployment, Placement, ServiceAlarms, ServiceConnect
     from .cluster import CapacityProviderStrategyItem, Cluster, ClusterArgs
+    from .file_system import FileSystem, FileSystemArgs
     from .enums import (
         CapacityProvider,
         ContainerInsights,
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from .queue_worker import QueueArgs, QueueWorker, QueueWorkerArgs, ScalingStep, WorkerScaling
     from .registry_scanning import RegistryScanning, RegistryScanningArgs
     from .scheduled_task import ScheduledTask, ScheduledTaskArgs, ScheduleRetry
-    from .task_definition import ContainerHealthCheck, PolicyStatement, Sidecar, TaskArgs
+    from .task_definition import ContainerHealthCheck, EfsVolume, PolicyStatement, Sidecar, TaskArgs
     from .web_service import TargetHealthCheck, WebAutoscaling, WebService, WebServiceArgs
 
 _EXPORTS = {
@@ -43,6 +44,9 @@ _EXPORTS = {
     "CpuArchitecture": ".enums",
     "Deployment": "._service",
     "DeploymentStrategy": ".enums",
+    "EfsVolume": ".task_definition",
+    "FileSystem": ".file_system",
+    "FileSystemArgs": ".file_system",
     "ImageBuild": ".image_repository",
     "ImageRepository": ".image_repository",
     "ImageRepositoryArgs": ".image_repository",
@@ -88,6 +92,9 @@ __all__ = [
     "CpuArchitecture",
     "Deployment",
     "DeploymentStrategy",
+    "EfsVolume",
+    "FileSystem",
+    "FileSystemArgs",
     "ImageBuild",
     "ImageRepository",
     "ImageRepositoryArgs",

@@ -15,6 +15,7 @@ from ..enums import PROGRESSIVE_STRATEGIES, ContainerInsights, WorkerScalingMode
 from ..web_service import alternate_target_group_problem
 from .base import KeyProblem, _blame
 from .cluster import ClusterSettings
+from .file_systems import file_system_problems
 from .load_balancer import LoadBalancerSettings
 from .network import NetworkSettings
 from .operations import ServiceDefaultsSettings, StackAlarmSettings
@@ -94,6 +95,7 @@ def problems(stack: Stack) -> list[KeyProblem]:
         _routes,
         _regional,
         _secrets_from_other_accounts,
+        file_system_problems,
     ) for problem in check(stack)]
 
 

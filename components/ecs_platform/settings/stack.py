@@ -20,6 +20,7 @@ from ..scheduled_task import ScheduledTaskArgs
 from ..web_service import WebServiceArgs
 from .base import Bool, KeyProblems, _Settings
 from .cluster import ClusterSettings
+from .file_systems import FileSystemRefs, FileSystemSettings, mounts, task_volumes
 from .cross_checks import (
     alarm_actions,
     deployment_defaults,
@@ -65,6 +66,8 @@ class StackSettings(_Settings):
     workers: dict[str, WorkerSettings] = Field(default_factory=dict, description="Queue workers by name.")
     scheduled_tasks: dict[str, ScheduledTaskSettings] = Field(default_factory=dict,
                                                               description="Scheduled tasks by name.")
+    file_systems: dict[str, FileSystemSettings] = Field(default_factory=dict, description=(
+        "EFS file systems the workloads' volumes mount, by name: created encrypted, or existing (fileSystemId)."))
     budget: Optional[BudgetSettings] = Field(None, description="Monthly budget the offline plan checks.")
     provider: dict[str, Any] = Field(
         default_factory=dict, alias="aws:*",
@@ -196,13 +199,23 @@ class StackSettings(_Settings):
         old = self.renamed_from(name)
         return {"renamed_from": old} if old else {}
 
+    def _task(self, name: str, w: Any, image: Optional[pulumi.Input[str]],
+              file_systems: Optional[FileSystemRefs]) -> dict[str, Any]:
+        args = w.task_args(self.log_retention_days, image, self.protect_data)
+        return {**args, **task_volumes(w.volumes, w.renamed_from or name, file_systems)}
+
+    def mounts(self) -> list[tuple[str, str]]:
+        """(file system, workload) pairs: whose tasks the mount targets of each file system admit."""
+        return mounts(self)
+
     def callers(self) -> list[tuple[str, str]]:
         """(callee, caller) pairs of the stack's Service Connect: who may call whom."""
         return [(name, caller) for name, s in self.services.items() if s.service_connect is not None
                 for caller in s.service_connect.callers]
 
     def web_service_args(self, name: str, placement: Placement, *, namespace: Optional[pulumi.Input[str]] = None,
-                         image: Optional[pulumi.Input[str]] = None, **wiring: Any) -> WebServiceArgs:
+                         image: Optional[pulumi.Input[str]] = None, file_systems: Optional[FileSystemRefs] = None,
+                         **wiring: Any) -> WebServiceArgs:
         """Args of the WebService `name`; `wiring` supplies the load balancer outputs, `namespace` the cluster's
         Service Connect namespace ARN, `image` its ImageRepository's image_uri when it has a repository."""
         s = self.services[name]
@@ -214,7 +227,7 @@ class StackSettings(_Settings):
             **self._renamed(name),
             "placement": placement,
             "deployment": {**deployment_defaults(self), **deployment_strategy(s)},
-            "task": s.task_args(self.log_retention_days, image, self.protect_data),
+            "task": self._task(name, s, image, file_systems),
             "priority": s.priority,
             "path_patterns": list(s.path_patterns),
             "host_headers": list(s.host_headers),
@@ -230,7 +243,8 @@ class StackSettings(_Settings):
         return args  # type: ignore[return-value]
 
     def queue_worker_args(self, name: str, placement: Placement, *, namespace: Optional[pulumi.Input[str]] = None,
-                          image: Optional[pulumi.Input[str]] = None) -> QueueWorkerArgs:
+                          image: Optional[pulumi.Input[str]] = None,
+                          file_systems: Optional[FileSystemRefs] = None) -> QueueWorkerArgs:
         """Args of the QueueWorker `name`; `namespace` is the cluster's Service Connect namespace ARN, `image` its
         ImageRepository's image_uri when it has a repository."""
         w = self.workers[name]
@@ -243,7 +257,7 @@ class StackSettings(_Settings):
             **self._renamed(name),
             "placement": placement,
             "deployment": deployment_defaults(self),
-            "task": w.task_args(self.log_retention_days, image, self.protect_data),
+            "task": self._task(name, w, image, file_systems),
             "queue": queue,
             "protect_queues": self.service_defaults.protect_queues,
             "scaling": scaling,
@@ -252,15 +266,15 @@ class StackSettings(_Settings):
         }
         return args  # type: ignore[return-value]
 
-    def scheduled_task_args(self, name: str, placement: Placement, *,
-                            image: Optional[pulumi.Input[str]] = None) -> ScheduledTaskArgs:
+    def scheduled_task_args(self, name: str, placement: Placement, *, image: Optional[pulumi.Input[str]] = None,
+                            file_systems: Optional[FileSystemRefs] = None) -> ScheduledTaskArgs:
         """Args of the ScheduledTask `name`; its dead-letter alarm tells alarmTopicArn; `image` is its
         ImageRepository's image_uri when it has a repository."""
         t = self.scheduled_tasks[name]
         return {
             **self._renamed(name),  # type: ignore[typeddict-item]
             "placement": placement,
-            "task": t.task_args(self.log_retention_days, image, self.protect_data),
+            "task": self._task(name, t, image, file_systems),
             "schedule": t.schedule,
             "timezone": t.timezone,
             "retry": t.retry.model_dump(),  # type: ignore[typeddict-item]
