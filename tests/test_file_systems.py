@@ -194,3 +194,27 @@ def test_a_volume_or_file_system_mistake_is_refused_in_one_line_naming_its_key(c
 def test_a_volume_on_a_read_only_root_filesystem_is_accepted() -> None:
     settings = parse(_config(**{"services.api.readOnlyRootFilesystem": True}), NS)
     assert settings.services["api"].volumes["uploads"].path == "/data/uploads"
+
+
+# Day 2 -------------------------------------------------------------------------------------------------------------
+
+
+def _with_uploads(mode: str, protect: bool) -> Any:
+    def edit(config: dict[str, Any]) -> None:
+        config[f"{NS}:protectData"] = protect
+        config[f"{NS}:fileSystems"] = {"uploads": {"performanceMode": mode}}
+        config[f"{NS}:services"]["api"]["volumes"] = {"uploads": {"fileSystem": "uploads", "path": "/data"}}
+    return edit
+
+
+@pytest.mark.parametrize("protect, kind", [(False, "data-lost"), (True, "update-fails")])
+def test_a_new_performance_mode_of_a_live_file_system_is_refused_as_losing_its_files(tmp_path, protect, kind) -> None:
+    from .test_hazards import _plan, _program
+
+    base = _program(tmp_path / "live", _with_uploads("generalPurpose", protect))
+    assert _plan(base)[0] == 0
+    code, report, _ = _plan(_program(tmp_path / "head", _with_uploads("maxIO", protect)),
+                            "--compare", str(base / "plan.json"))
+    hazards = [h for h in report["comparison"]["hazards"] if h["severity"] == "mandatory"]
+    assert code == 1
+    assert any(h["kind"] == kind and "uploads" in h["resource"] for h in hazards), hazards
