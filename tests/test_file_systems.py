@@ -218,3 +218,14 @@ def test_a_new_performance_mode_of_a_live_file_system_is_refused_as_losing_its_f
     hazards = [h for h in report["comparison"]["hazards"] if h["severity"] == "mandatory"]
     assert code == 1
     assert any(h["kind"] == kind and "uploads" in h["resource"] for h in hazards), hazards
+
+
+def test_efs_storage_is_a_cost_line_at_the_per_gb_month_price_with_no_size_assumed(efs) -> None:
+    from ecs_platform.toolchain.plan import cost
+
+    estimate = cost.estimate(efs, "us-east-1")
+    (line,) = [i for i in estimate.items if i.item == "EFS storage (assumed)"]
+    # Only the created file system is the stack's to pay for; the existing one is its owner's.
+    assert line.detail == "1 file system(s) x 0 GB Standard at $0.3 per GB-month"
+    assert line.desired == 0
+    assert any("per GB-month" in a for a in estimate.assumptions)
