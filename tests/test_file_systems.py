@@ -181,6 +181,7 @@ def _config(**changes: Any) -> dict[str, str]:
     ({"fileSystems.shared.performanceMode": "maxIO"}, "fileSystems.shared.performanceMode"),
     ({"fileSystems.uploads.securityGroupId": "sg-0123456789abcdef0"}, "fileSystems.uploads.securityGroupId"),
     ({"fileSystems.uploads.transitionToIa": "AFTER_2_DAYS"}, "fileSystems.uploads.transitionToIa"),
+    ({"fileSystems.uploads.performanceMode": "maxIO"}, "fileSystems.uploads.throughputMode"),
     ({"fileSystems.shared.fileSystemId": "fs-1"}, "fileSystems.shared.fileSystemId"),
     ({"fileSystems.uploads.renamedFrom": "shared"}, "fileSystems.uploads.renamedFrom"),
 ])
@@ -202,7 +203,7 @@ def test_a_volume_on_a_read_only_root_filesystem_is_accepted() -> None:
 def _with_uploads(mode: str, protect: bool) -> Any:
     def edit(config: dict[str, Any]) -> None:
         config[f"{NS}:protectData"] = protect
-        config[f"{NS}:fileSystems"] = {"uploads": {"performanceMode": mode}}
+        config[f"{NS}:fileSystems"] = {"uploads": {"performanceMode": mode, "throughputMode": "bursting"}}
         config[f"{NS}:services"]["api"]["volumes"] = {"uploads": {"fileSystem": "uploads", "path": "/data"}}
     return edit
 
@@ -229,3 +230,69 @@ def test_efs_storage_is_a_cost_line_at_the_per_gb_month_price_with_no_size_assum
     assert line.detail == "1 file system(s) x 0 GB Standard at $0.3 per GB-month"
     assert line.desired == 0
     assert any("per GB-month" in a for a in estimate.assumptions)
+
+
+
+# Fidelity ------------------------------------------------------------------------------------------------------------
+
+
+def test_the_efs_requests_of_the_stack_pass_aws_models_and_documented_rules(efs) -> None:
+    from ecs_platform.toolchain import fidelity
+
+    report = fidelity.check(efs)
+    labels = {f"{r.service}:{r.operation}" for r in fidelity.requests_for(efs.resources)}
+    assert {"efs:CreateFileSystem", "efs:CreateMountTarget", "efs:CreateAccessPoint", "efs:PutFileSystemPolicy",
+            "efs:PutBackupPolicy", "efs:PutLifecycleConfiguration"} <= labels
+    assert report.violations == []
+
+
+def _efs_findings(build) -> list[str]:
+    from ecs_platform.toolchain import fidelity
+
+    from .policy_support import program
+
+    return [f"{v.field}: {v.message}" for v in fidelity.check(program(build)).violations]
+
+
+def test_fidelity_refuses_an_efs_volume_with_iam_but_no_transit_encryption() -> None:
+    import pulumi_aws as aws
+
+    def build() -> None:
+        aws.ecs.TaskDefinition("td", family="td", container_definitions="[]", volumes=[{"name": "data",
+            "efs_volume_configuration": {"file_system_id": "fs-0123456789abcdef0",
+                                         "authorization_config": {"iam": "ENABLED"}}}])
+    assert any("transitEncryption" in f and "ENABLED" in f for f in _efs_findings(build))
+
+
+def test_fidelity_refuses_a_root_directory_beside_an_access_point() -> None:
+    import pulumi_aws as aws
+
+    def build() -> None:
+        aws.ecs.TaskDefinition("td", family="td", container_definitions="[]", volumes=[{"name": "data",
+            "efs_volume_configuration": {"file_system_id": "fs-0123456789abcdef0", "root_directory": "/x",
+                                         "transit_encryption": "ENABLED",
+                                         "authorization_config": {"access_point_id": "fsap-0123456789abcdef0"}}}])
+    assert any("rootDirectory" in f for f in _efs_findings(build))
+
+
+def test_fidelity_refuses_elastic_throughput_on_max_io() -> None:
+    import pulumi_aws as aws
+
+    assert any("maxIO" in f for f in _efs_findings(
+        lambda: aws.efs.FileSystem("fs", encrypted=True, performance_mode="maxIO", throughput_mode="elastic")))
+
+
+def test_fidelity_refuses_two_mount_targets_of_a_file_system_in_one_subnet() -> None:
+    import pulumi_aws as aws
+
+    def build() -> None:
+        for name in ("a", "b"):
+            aws.efs.MountTarget(name, file_system_id="fs-0123456789abcdef0", subnet_id="subnet-0123456789abcdef0")
+    assert any("already has mount target" in f for f in _efs_findings(build))
+
+
+def test_fidelity_refuses_an_access_point_directory_it_would_not_create() -> None:
+    import pulumi_aws as aws
+
+    assert any("CreationInfo" in f for f in _efs_findings(lambda: aws.efs.AccessPoint(
+        "ap", file_system_id="fs-0123456789abcdef0", root_directory={"path": "/app"})))

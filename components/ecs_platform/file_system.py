@@ -92,6 +92,8 @@ def file_system_problem(args: FileSystemArgs) -> Optional[str]:
                          ("transition_to_ia", TRANSITIONS_TO_IA + ("never",))):
         if key in args and args[key] not in allowed:  # type: ignore[literal-required]
             return f"{key} must be one of {', '.join(allowed)}; got {args[key]!r}"  # type: ignore[literal-required]
+    if args.get("performance_mode") == "maxIO" and args.get("throughput_mode", "elastic") == "elastic":
+        return "throughput_mode elastic is not supported with performance_mode maxIO; use bursting"
     return None
 
 

@@ -71,6 +71,9 @@ class FileSystemSettings(_Settings):
         if self.file_system_id is None:
             if self.security_group_id is not None:
                 raise KeyProblem("securityGroupId", "only with fileSystemId; a created file system has its own group")
+            if self.performance_mode == "maxIO" and self.throughput_mode == "elastic":
+                # EFS User Guide, "Throughput modes": Elastic throughput is for General Purpose file systems only.
+                raise KeyProblem("throughputMode", "elastic is not supported with performanceMode maxIO; set bursting")
             return self
         owned = [k for k in _CREATED_ONLY if k in self.model_fields_set]
         if owned:
