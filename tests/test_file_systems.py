@@ -296,3 +296,30 @@ def test_fidelity_refuses_an_access_point_directory_it_would_not_create() -> Non
 
     assert any("CreationInfo" in f for f in _efs_findings(lambda: aws.efs.AccessPoint(
         "ap", file_system_id="fs-0123456789abcdef0", root_directory={"path": "/app"})))
+
+
+# The component on its own ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, expected", [
+    ({"file_system_id": "fs-1"}, "file_system_id must be an EFS file system id"),
+    ({"file_system_id": EXISTING, "performance_mode": "maxIO"}, "performance_mode describe a file system"),
+    ({"subnet_ids": ["subnet-a"], "security_group_id": "sg-1"}, "security_group_id is for a file system given"),
+    ({"subnet_ids": ["subnet-a"], "throughput_mode": "provisioned"}, "throughput_mode must be one of"),
+    ({}, "subnet_ids"),
+])
+def test_the_component_refuses_bad_args_before_registering_anything(run_component, args, expected) -> None:
+    from ecs_platform import FileSystem
+
+    from .helpers import refusal_of
+
+    message = refusal_of(run_component, lambda: FileSystem("uploads", {"vpc_id": "vpc-1", **args}))
+    assert expected in message
+
+
+def test_a_protected_file_system_refuses_deletion(run_component) -> None:
+    from ecs_platform import FileSystem
+
+    run = run_component(lambda: FileSystem("uploads", {"vpc_id": "vpc-1", "subnet_ids": ["subnet-a"],
+                                                       "protect_data": True}))
+    assert run.one(FS, "uploads").protect
