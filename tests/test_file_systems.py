@@ -58,7 +58,7 @@ def volumes_of(run: ProgramRun, name: str) -> dict[str, dict[str, Any]]:
 
 
 def task_policy(run: ProgramRun, name: str) -> list[dict[str, Any]]:
-    return json.loads(run.one("aws:iam/rolePolicy:RolePolicy", f"{name}-task").inputs["policy"])["Statement"]
+    return json.loads(run.one("aws:iam/rolePolicy:RolePolicy", f"{name}-efs").inputs["policy"])["Statement"]
 
 
 # The file system ------------------------------------------------------------------------------------------------

@@ -432,7 +432,15 @@ class TaskSpec:
         if enable_execute_command:
             statements += _exec_statements(account, execute_command_log_group)
         efs_volumes, efs_statements = self._efs(parent, account)
-        statements += efs_statements
+        if efs_statements:
+            # A policy of its own: the file system and access point ids are unknown until EFS creates them, and in
+            # the task policy they would leave the whole document unjudged at a first preview.
+            permissions.append(aws.iam.RolePolicy(
+                f"{name}-efs",
+                role=task_role.name,
+                policy=pulumi.Output.json_dumps(policy_document(*efs_statements)),
+                opts=child,
+            ))
         if statements:
             permissions.append(aws.iam.RolePolicy(
                 f"{name}-task",

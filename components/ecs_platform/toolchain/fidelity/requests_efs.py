@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Iterator
 
 from ecs_platform.offline.engine import Registration
+from ecs_platform.offline.mocks import UNKNOWN
 from .requests import ApiRequest, _block, _each, maps, request
 
 
@@ -35,7 +36,8 @@ def file_system(r: Registration) -> Iterator[ApiRequest]:
     policies = i.get("lifecyclePolicies")
     if policies:
         yield request("efs", "PutLifecycleConfiguration", {
-            "FileSystemId": r.id or None,
+            # The file system's own id: unknown until CreateFileSystem answers (a first preview).
+            "FileSystemId": r.id or UNKNOWN,
             "LifecyclePolicies": _each(policies, lambda p: {
                 "TransitionToIA": p.get("transitionToIa"),
                 "TransitionToPrimaryStorageClass": p.get("transitionToPrimaryStorageClass"),
