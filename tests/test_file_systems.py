@@ -323,3 +323,14 @@ def test_a_protected_file_system_refuses_deletion(run_component) -> None:
     run = run_component(lambda: FileSystem("uploads", {"vpc_id": "vpc-1", "subnet_ids": ["subnet-a"],
                                                        "protect_data": True}))
     assert run.one(FS, "uploads").protect
+
+
+def test_tasks_that_mount_efs_run_on_a_platform_version_that_supports_it(efs) -> None:
+    # EFS volumes on Fargate need platform version 1.4.0 or later; LATEST is 1.4.0 on Linux.
+    assert efs.one("aws:ecs/service:Service", "api").inputs["platformVersion"] == "LATEST"
+    target = efs.one("aws:scheduler/schedule:Schedule", "cleanup").inputs["target"]
+    assert target["ecsParameters"]["platformVersion"] == "LATEST"
+
+
+def test_a_workload_without_volumes_gets_no_efs_policy(dev) -> None:
+    assert not [r for r in dev.of_type("aws:iam/rolePolicy:RolePolicy") if r.name.endswith("-efs")]
