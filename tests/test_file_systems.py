@@ -192,6 +192,14 @@ def test_a_volume_or_file_system_mistake_is_refused_in_one_line_naming_its_key(c
     assert "\n" not in message and message.startswith(f"{NS}:{key}: "), message
 
 
+def test_a_file_system_name_that_cannot_name_its_resources_is_refused() -> None:
+    config = _config()
+    config[f"{NS}:fileSystems"] = json.dumps({"Uploads_1": {}, "uploads": {}, "shared": {"fileSystemId": EXISTING}})
+    with pytest.raises(SettingsError) as caught:
+        parse(config, NS)
+    assert str(caught.value).startswith(f"{NS}:fileSystems.Uploads_1: ") and "\n" not in str(caught.value)
+
+
 def test_a_volume_on_a_read_only_root_filesystem_is_accepted() -> None:
     settings = parse(_config(**{"services.api.readOnlyRootFilesystem": True}), NS)
     assert settings.services["api"].volumes["uploads"].path == "/data/uploads"

@@ -178,6 +178,10 @@ def file_system_problems(stack: Any) -> Iterator[KeyProblem]:
             known = ", ".join(sorted(stack.file_systems)) or "none: add a fileSystems section"
             yield KeyProblem(f"{key}.{name}.volumes.{volume_name}.fileSystem",
                              f"{volume.file_system!r} is not a file system of fileSystems (there are: {known})")
+    for name in stack.file_systems:
+        if not re.match(r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$", name):
+            yield KeyProblem(f"fileSystems.{name}", "names are 1 to 40 lowercase letters, digits and -, starting with "
+                                                    "a letter and not ending with -")
     claimed: dict[str, str] = {}
     for name, fs in stack.file_systems.items():
         old = fs.renamed_from
