@@ -3,8 +3,8 @@
 import pulumi
 import pulumi_aws as aws
 
-from ecs_platform import (Cluster, ImageRepository, LoadBalancer, Network, QueueWorker, RegistryScanning,
-                          ScheduledTask, Topic, WebService)
+from ecs_platform import (Cluster, FileSystem, ImageRepository, LoadBalancer, Network, QueueWorker,
+                          RegistryScanning, ScheduledTask, Topic, WebService)
 from ecs_platform.settings import from_pulumi_config
 
 settings = from_pulumi_config()
@@ -37,6 +37,15 @@ load_balancer = LoadBalancer(
 internal_args = settings.internal_load_balancer_args(network.vpc_id, network.cidr_block, network.private_subnets)
 internal = LoadBalancer("private", internal_args, opts) if internal_args else None
 cluster = Cluster("main", settings.cluster_args(), opts)
+# EFS: encrypted file systems with a mount target per private subnet (or existing ones), mounted by the workloads'
+# volumes; a task definition that mounts one waits for its mount targets.
+file_systems = {
+    name: FileSystem(name, fs.args(name, vpc_id=network.vpc_id, subnet_ids=network.private_subnets,
+                                   vpc_cidr_block=network.cidr_block, protect_data=settings.protect_data), opts)
+    for name, fs in settings.file_systems.items()
+}
+volumes = {name: (fs.file_system_id, settings.file_systems[name].file_system_id is None)
+           for name, fs in file_systems.items()}
 
 # Topics the workloads publish to and workers subscribe to: their ARNs reach both through the args below.
 topics = {name: Topic(name, args, opts).arn for name, args in settings.topic_args().items()}
@@ -63,6 +72,7 @@ services = {
             namespace=cluster.service_connect_namespace_arn,
             image=images.get(name),
             topics=topics,
+            file_systems=volumes,
         ),
         opts,
     )
@@ -72,14 +82,14 @@ workers = {
     name: QueueWorker(
         name,
         settings.queue_worker_args(name, placement, namespace=cluster.service_connect_namespace_arn,
-                                   image=images.get(name), topics=topics),
+                                   image=images.get(name), topics=topics, file_systems=volumes),
         opts,
     )
     for name in settings.workers
 }
 scheduled_tasks = {
-    name: ScheduledTask(name, settings.scheduled_task_args(name, placement, image=images.get(name), topics=topics),
-                        opts)
+    name: ScheduledTask(name, settings.scheduled_task_args(name, placement, image=images.get(name), topics=topics,
+                                                           file_systems=volumes), opts)
     for name in settings.scheduled_tasks
 }
 # Service Connect: each service's port opens to the security groups of its declared callers, and nothing else.
@@ -90,6 +100,10 @@ for callee, caller in settings.callers():
 if internal is not None:
     for name, workload in {**members, **scheduled_tasks}.items():
         internal.admit(name, workload.security_group_id)
+# EFS: each file system's mount targets admit NFS from the workloads that mount it, and nothing else.
+mounting = {**members, **scheduled_tasks}
+for file_system, workload in settings.mounts():
+    file_systems[file_system].admit(workload, mounting[workload].security_group_id, settings.renamed_from(workload))
 
 # The exports are a contract other stacks build on (docs/outputs.md, stack-outputs.schema.json): add, never rename.
 pulumi.export("vpcId", network.vpc_id)

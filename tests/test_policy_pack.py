@@ -19,7 +19,7 @@ from .policy_support import POLICIES
 
 PACK = ROOT / "policies"
 BAD_PROGRAM = ROOT / "tests" / "fixtures" / "bad_program"
-CONTROL = re.compile(r"^\[((?:ECS|ECR|ELB|EC2|SQS|SNS|CloudWatch|IAM)\.\d+|PLATFORM\.[A-Z0-9-]+)\] ")
+CONTROL = re.compile(r"^\[((?:ECS|ECR|ELB|EC2|SQS|SNS|EFS|CloudWatch|IAM)\.\d+|PLATFORM\.[A-Z0-9-]+)\] ")
 
 
 @pytest.fixture(scope="module")

@@ -24,6 +24,7 @@ def test_schema_publishes_every_component_under_the_package_token(package: dict)
         "ecs-platform:index:ImageRepository",
         "ecs-platform:index:RegistryScanning",
         "ecs-platform:index:Topic",
+        "ecs-platform:index:FileSystem",
     }
     assert all(r["isComponent"] for r in package["resources"].values())
 

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from ._service import Deployment, Placement, ServiceAlarms, ServiceConnect
     from ._volumes import EbsVolume
     from .cluster import CapacityProviderStrategyItem, Cluster, ClusterArgs
+    from .file_system import FileSystem, FileSystemArgs
     from .enums import (
         CapacityProvider,
         ContainerInsights,
@@ -33,9 +34,10 @@ if TYPE_CHECKING:
     from .queue_worker import QueueArgs, QueueWorker, QueueWorkerArgs, ScalingStep, WorkerScaling
     from .registry_scanning import RegistryScanning, RegistryScanningArgs
     from .scheduled_task import ScheduledTask, ScheduledTaskArgs, ScheduleRetry
-    from .task_definition import ContainerHealthCheck, PolicyStatement, Publish, Sidecar, TaskArgs
+    from .task_definition import ContainerHealthCheck, EfsVolume, PolicyStatement, Publish, Sidecar, TaskArgs
     from .topics import Subscription, Topic, TopicArgs
     from .web_service import Stickiness, TargetHealthCheck, WebAutoscaling, WebService, WebServiceArgs
+    from .file_system import FileSystem, FileSystemArgs
 
 _EXPORTS = {
     "CapacityProvider": ".enums",
@@ -48,6 +50,9 @@ _EXPORTS = {
     "Deployment": "._service",
     "DeploymentStrategy": ".enums",
     "EbsVolume": "._volumes",
+    "EfsVolume": ".task_definition",
+    "FileSystem": ".file_system",
+    "FileSystemArgs": ".file_system",
     "ImageBuild": ".image_repository",
     "ImageRepository": ".image_repository",
     "ImageRepositoryArgs": ".image_repository",
@@ -101,6 +106,9 @@ __all__ = [
     "Deployment",
     "DeploymentStrategy",
     "EbsVolume",
+    "EfsVolume",
+    "FileSystem",
+    "FileSystemArgs",
     "ImageBuild",
     "ImageRepository",
     "ImageRepositoryArgs",

@@ -225,3 +225,13 @@ whole notice to finish or checkpoint (on-demand tasks get the web default, 30)."
 SCHEDULED_TASK_ON_DEMAND = False
 """Scheduled tasks run on FARGATE_SPOT unless they opt into on-demand FARGATE."""
 SCHEDULE_ENABLED = True
+
+# EFS file systems (fileSystems): general purpose latency, elastic throughput (billed per GB transferred, never
+# throttled by a burst balance), files unread for 30 days move to Infrequent Access (the EFS console's default).
+EFS_PERFORMANCE_MODE = "generalPurpose"
+EFS_THROUGHPUT_MODE = "elastic"
+EFS_TRANSITION_TO_IA = "AFTER_30_DAYS"
+EFS_ACCESS_POINT_USER = (1000, 1000)
+"""POSIX uid and gid of a created access point when the workload's user is not numeric (the platform's TASK_USER)."""
+EFS_ACCESS_POINT_PERMISSIONS = "0750"
+"""Mode of the directory a created access point roots the workload in (/<workload>), created on first mount."""

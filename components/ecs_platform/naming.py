@@ -46,7 +46,7 @@ NAME_LIMITS: dict[str, tuple[str, int]] = {
 TASK_CHILDREN: dict[str, tuple[str, ...]] = {
     "aws:cloudwatch/logGroup:LogGroup": ("-logs",),
     "aws:iam/role:Role": ("-execution", "-task"),
-    "aws:iam/rolePolicy:RolePolicy": ("-secrets", "-task"),
+    "aws:iam/rolePolicy:RolePolicy": ("-secrets", "-task", "-efs"),
     "aws:ec2/securityGroup:SecurityGroup": ("-tasks",),
     "aws:ecs/service:Service": ("",),
     "aws:appautoscaling/policy:Policy": ("-scale-out", "-scale-in", "-backlog", "-wake", "-cpu", "-memory",
@@ -61,7 +61,7 @@ QUEUE_WORKER_CHILDREN: dict[str, tuple[str, ...]] = {
 SCHEDULED_TASK_CHILDREN: dict[str, tuple[str, ...]] = {
     "aws:cloudwatch/logGroup:LogGroup": ("-logs",),
     "aws:iam/role:Role": ("-execution", "-task", "-scheduler"),
-    "aws:iam/rolePolicy:RolePolicy": ("-secrets", "-task", "-scheduler"),
+    "aws:iam/rolePolicy:RolePolicy": ("-secrets", "-task", "-scheduler", "-efs"),
     "aws:ec2/securityGroup:SecurityGroup": ("-tasks",),
     "aws:sqs/queue:Queue": ("-dlq",),
     "aws:cloudwatch/metricAlarm:MetricAlarm": ("-dlq-not-empty",),

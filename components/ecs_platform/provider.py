@@ -11,6 +11,7 @@ import pulumi
 
 from . import __version__
 from .cluster import Cluster
+from .file_system import FileSystem
 from .image_repository import ImageRepository
 from .load_balancer import LoadBalancer
 from .network import Network
@@ -24,7 +25,7 @@ PACKAGE = "ecs-platform"
 VERSION = __version__
 COMPONENTS: list[type[pulumi.ComponentResource]] = [
     Network, LoadBalancer, Cluster, WebService, QueueWorker, ScheduledTask, ImageRepository,
-    RegistryScanning, Topic,
+    RegistryScanning, Topic, FileSystem,
 ]
 
 

@@ -170,6 +170,28 @@ def checked_security_groups(ids: list[str]) -> list[str]:
         return validation.ec2_ids(ids, "sg")
     except ValueError as error:
         raise ValueError(f"security_group_ids: {error}") from None
+class EfsVolume(TypedDict):
+    """An EFS file system mounted into the main container."""
+
+    name: str
+    """Volume name in the task definition: letters, digits, _ and -."""
+    file_system_id: pulumi.Input[str]
+    """The file system (fs-...), for example a FileSystem's file_system_id."""
+    container_path: str
+    """Absolute path the file system appears at in the main container."""
+    read_only: NotRequired[bool]
+    """Mount read-only (and grant no elasticfilesystem:ClientWrite). Default: false."""
+    access_point_id: NotRequired[pulumi.Input[str]]
+    """An access point (fsap-...) to mount through. Default: none (see create_access_point)."""
+    root_directory: NotRequired[str]
+    """Directory of the file system to mount, without an access point. Default: /."""
+    create_access_point: NotRequired[bool]
+    """Create an access point for this workload and volume: POSIX user the workload's numeric `user` (else
+    1000:1000), rooted at access_point_root, created 0750 on first use. Not with access_point_id or root_directory.
+    Default: false."""
+    access_point_root: NotRequired[str]
+    """Directory a created access point roots the workload in; changing it replaces the access point. Default:
+    /<workload name>."""
 
 
 class TaskArgs(TypedDict):
@@ -222,6 +244,9 @@ class TaskArgs(TypedDict):
     """Additional containers. Default: none."""
     task_role_statements: NotRequired[list[PolicyStatement]]
     """Allow statements the application needs, added to the task role. Default: none."""
+    volumes: NotRequired[list[EfsVolume]]
+    """EFS file systems mounted into the main container, over TLS and with the task role's IAM identity. Default:
+    none."""
     log_retention_days: NotRequired[int]
     """Days the task's log group keeps events. Default: 365."""
     protect_data: NotRequired[bool]
@@ -266,6 +291,11 @@ def volume_name(path: str) -> str:
     return f"scratch-{slug}-{hashlib.sha256(path.encode()).hexdigest()[:8]}"
 
 
+def efs_volume_name(name: str) -> str:
+    """The task definition volume of an EFS volume: a prefix keeps it apart from the scratch volumes' names."""
+    return f"efs-{name}"
+
+
 def scratch_path_problem(path: str) -> Optional[str]:
     """Why ``path`` cannot be a scratch path, or None: ECS mounts only absolute container paths, and a volume over `/`
     would hide the whole image."""
@@ -274,6 +304,48 @@ def scratch_path_problem(path: str) -> Optional[str]:
     if any(c.isspace() for c in path):
         return f"scratch path {path!r} must not contain whitespace"
     return None
+
+
+_VOLUME_NAME = re.compile(r"^[A-Za-z0-9_-]{1,200}$")
+
+
+def mount_paths_problem(paths: list[str], others: tuple[str, ...] = ()) -> Optional[str]:
+    """Why the EFS mount ``paths`` cannot all be mounted beside ``others`` (the scratch paths), or None: each must be
+    absolute and below /, and none may be, or lie inside, another mount (one would hide the other)."""
+    for path in paths:
+        if not path.startswith("/") or path.rstrip("/") == "" or any(c.isspace() for c in path):
+            return f"mount path {path!r} must be an absolute directory below / without whitespace (for example /data)"
+    clean = [p.rstrip("/") for p in paths]
+    for i, a in enumerate(clean):
+        for b in clean[i + 1:] + [o.rstrip("/") for o in others]:
+            if a == b or b.startswith(a + "/") or a.startswith(b + "/"):
+                return f"mount path {a} overlaps {b}: one would hide the other; mount them at separate paths"
+    return None
+
+
+def efs_volume_problem(volume: "EfsVolume") -> Optional[str]:
+    """Why one EFS volume cannot be registered, or None."""
+    if not _VOLUME_NAME.match(volume["name"]):
+        return f"volume name {volume['name']!r} must be 1 to 200 letters, digits, _ and -"
+    root = volume.get("root_directory")
+    if root is not None and ("access_point_id" in volume or volume.get("create_access_point")):
+        # RegisterTaskDefinition EFSVolumeConfiguration rootDirectory: "If an EFS access point is specified in the
+        # authorizationConfig, the root directory parameter must either be omitted or set to /".
+        return "root_directory cannot be combined with an access point (AWS refuses it); the access point sets it"
+    if root is not None and not root.startswith("/"):
+        return f"root_directory must be an absolute path on the file system; got {root!r}"
+    if "access_point_id" in volume and volume.get("create_access_point"):
+        return "give access_point_id or create_access_point, not both"
+    return None
+
+
+def access_point_user(user: Optional[str]) -> tuple[int, int]:
+    """The POSIX uid and gid of a created access point: the workload's user when numeric ("1000" or "1000:1000", a
+    lone uid being its own group), else the platform's default 1000:1000."""
+    uid, _, gid = (user or "").partition(":")
+    if uid.isdigit() and (not gid or gid.isdigit()):
+        return int(uid), int(gid or uid)
+    return defaults.EFS_ACCESS_POINT_USER
 
 
 def runs_as_root(user: Optional[str]) -> bool:
@@ -339,6 +411,7 @@ class TaskSpec:
     """Extra security groups of the tasks' network interfaces."""
     ebs_path: Optional[str] = None
     """Where the main container mounts the task's managed EBS volume, when it has one."""
+    volumes: tuple[EfsVolume, ...] = ()
 
     @property
     def needs_scratch_init(self) -> bool:
@@ -387,6 +460,16 @@ class TaskSpec:
             problem = ebs_volume_problem(ebs) or volume_path_problem(str(ebs_path), list(scratch_paths))
             if problem:
                 raise ValueError(problem)
+        volumes = tuple(task.get("volumes", []))
+        for volume in volumes:
+            problem = efs_volume_problem(volume)
+            if problem:
+                raise ValueError(problem)
+        if len({v["name"] for v in volumes}) != len(volumes):
+            raise ValueError(f"volume names must be unique in a task; got {[v['name'] for v in volumes]}")
+        problem = mount_paths_problem([v["container_path"] for v in volumes], scratch_paths)
+        if problem:
+            raise ValueError(problem)
         user = task.get("user", defaults.TASK_USER)
         names = [c[0] for c in containers]
         if (scratch_paths or ebs_path) and user is not None and not runs_as_root(user):
@@ -413,6 +496,7 @@ class TaskSpec:
             egress=egress,
             security_group_ids=security_group_ids,
             ebs_path=ebs_path,
+            volumes=volumes,
         )
 
     def build(
@@ -488,6 +572,16 @@ class TaskSpec:
             statements += _publish_statements(publishes)
             extra_environment = {**(extra_environment or {}), PUBLISH_ENVIRONMENT: pulumi.Output.json_dumps(
                 {p["name"]: p["topic_arn"] for p in sorted(publishes, key=lambda p: p["name"])})}
+        efs_volumes, efs_statements = self._efs(parent, account)
+        if efs_statements:
+            # A policy of its own: the file system and access point ids are unknown until EFS creates them, and in
+            # the task policy they would leave the whole document unjudged at a first preview.
+            permissions.append(aws.iam.RolePolicy(
+                f"{name}-efs",
+                role=task_role.name,
+                policy=pulumi.Output.json_dumps(policy_document(*efs_statements)),
+                opts=child,
+            ))
         if statements:
             permissions.append(aws.iam.RolePolicy(
                 f"{name}-task",
@@ -511,7 +605,7 @@ class TaskSpec:
             task_role_arn=account.role_arn(task_role.name),
             container_definitions=pulumi.Output.json_dumps(containers),
             # The EBS volume's size, type and encryption come from the service when a task launches.
-            volumes=[{"name": v} for v in volumes] + (
+            volumes=[{"name": v} for v in volumes] + efs_volumes + (
                 [{"name": EBS_VOLUME_NAME, "configure_at_launch": True}] if self.ebs_path else []),
             ephemeral_storage=({"size_in_gib": self.args["ephemeral_storage_gib"]}
                                if "ephemeral_storage_gib" in self.args else None),
@@ -535,6 +629,50 @@ class TaskSpec:
             statements.append({"Effect": "Allow", "Action": "kms:Decrypt", "Resource": self.args["secrets_kms_key_arn"]})
         return statements
 
+    def _efs(self, parent: pulumi.Resource,
+             account: AccountContext) -> tuple[list[dict[str, Any]], list[pulumi.Input[dict[str, Any]]]]:
+        """The task definition's EFS volumes and the task role's statements for them, creating the access points
+        asked for. Every volume mounts over TLS with the task role's IAM identity (transitEncryption and
+        authorizationConfig.iam ENABLED), so the file system's policy can refuse anything else."""
+        volumes: list[dict[str, Any]] = []
+        statements: list[pulumi.Input[dict[str, Any]]] = []
+        for volume in self.volumes:
+            access_point: Optional[pulumi.Input[str]] = volume.get("access_point_id")
+            if volume.get("create_access_point"):
+                uid, gid = access_point_user(self.user)
+                # Rooted at the workload's own directory; its path is ForceNew, so a renamed workload keeps it.
+                home = volume.get("access_point_root", f"/{self.name}")
+                access_point = aws.efs.AccessPoint(
+                    f"{self.name}-{volume['name']}-efs",
+                    file_system_id=volume["file_system_id"],
+                    posix_user={"uid": uid, "gid": gid},
+                    root_directory={"path": home, "creation_info": {
+                        "owner_uid": uid, "owner_gid": gid, "permissions": defaults.EFS_ACCESS_POINT_PERMISSIONS}},
+                    opts=pulumi.ResourceOptions(parent=parent),
+                ).id
+            configuration: dict[str, Any] = {
+                "file_system_id": volume["file_system_id"],
+                "transit_encryption": "ENABLED",
+                "authorization_config": {"iam": "ENABLED"},
+            }
+            if access_point is not None:
+                configuration["authorization_config"]["access_point_id"] = access_point
+            elif "root_directory" in volume:
+                configuration["root_directory"] = volume["root_directory"]
+            volumes.append({"name": efs_volume_name(volume["name"]), "efs_volume_configuration": configuration})
+            read_only = bool(volume.get("read_only", False))
+            statement: dict[str, Any] = {
+                "Effect": "Allow",
+                "Action": ["elasticfilesystem:ClientMount"] + ([] if read_only else ["elasticfilesystem:ClientWrite"]),
+                "Resource": pulumi.Output.concat(account.arn("elasticfilesystem", "file-system/"),
+                                                 volume["file_system_id"]),
+            }
+            if access_point is not None:
+                statement["Condition"] = {"StringEquals": {"elasticfilesystem:AccessPointArn": pulumi.Output.concat(
+                    account.arn("elasticfilesystem", "access-point/"), access_point)}}
+            statements.append(statement)
+        return volumes, statements
+
     def _writable_paths(self, enable_execute_command: bool) -> list[str]:
         """Paths of the main container that get a task volume: the scratch paths, and the ECS Exec agent's paths
         when Exec is on and the root filesystem is read-only."""
@@ -550,6 +688,8 @@ class TaskSpec:
         if self.ebs_path:
             # Writable whatever the root filesystem: the volume is the task's own disk.
             main.append({"sourceVolume": EBS_VOLUME_NAME, "containerPath": self.ebs_path, "readOnly": False})
+        main += [{"sourceVolume": efs_volume_name(v["name"]), "containerPath": v["container_path"],
+                  "readOnly": bool(v.get("read_only", False))} for v in self.volumes]
         return [main] + [[] for _ in self.args.get("sidecars", [])]
 
     def _containers(

@@ -17,7 +17,7 @@ from typing import Any, Optional
 
 import pulumi
 
-from . import mocks_images, mocks_network, mocks_schedules, mocks_services
+from . import mocks_efs, mocks_images, mocks_network, mocks_schedules, mocks_services
 from .mock_context import ACCOUNT_ID, AUTO_NAMED, DEFAULT_REGION, Computer, Outputs, _Ctx, _hex, physical_name
 
 # Zones that need no opt-in, per region (EC2 DescribeAvailabilityZones). Regions not listed get a, b and c.
@@ -360,7 +360,7 @@ REMOTE_COMPONENTS = frozenset({"awsx:ec2:Vpc"})
 
 # Answers for the resources of the operations features live in their own modules; their tables are read here.
 EXTRA_INVOKES: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {}
-for _extension in (mocks_services, mocks_images, mocks_schedules, mocks_network):
+for _extension in (mocks_services, mocks_images, mocks_schedules, mocks_network, mocks_efs):
     COMPUTERS.update(_extension.COMPUTERS)
     EXTRA_INVOKES.update(_extension.INVOKES)
     REMOTE_COMPONENTS = REMOTE_COMPONENTS | _extension.REMOTE

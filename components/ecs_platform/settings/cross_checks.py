@@ -16,6 +16,7 @@ from ..web_service import alternate_target_group_problem
 from .base import KeyProblem, _blame
 from .routing import internal_load_balancer_used, routes
 from .cluster import ClusterSettings
+from .file_systems import file_system_problems
 from .load_balancer import InternalLoadBalancerSettings, LoadBalancerSettings
 from .network import NetworkSettings
 from .operations import ServiceDefaultsSettings, StackAlarmSettings
@@ -89,6 +90,7 @@ def problems(stack: Stack) -> list[KeyProblem]:
         _regional,
         _secrets_from_other_accounts,
         _topics,
+        file_system_problems,
     ) for problem in check(stack)]
 
 

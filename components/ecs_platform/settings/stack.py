@@ -22,6 +22,7 @@ from ..topics import TopicArgs
 from ..web_service import WebServiceArgs
 from .base import Bool, KeyProblem, KeyProblems, _Settings
 from .cluster import ClusterSettings
+from .file_systems import FileSystemRefs, FileSystemSettings, mounts, task_volumes
 from .cross_checks import (
     alarm_actions,
     deployment_defaults,
@@ -72,6 +73,8 @@ class StackSettings(_Settings):
                                                               description="Scheduled tasks by name.")
     topics: dict[str, TopicSettings] = Field(default_factory=dict, description=(
         "SNS topics the workloads publish to (publishes) and workers subscribe to (subscriptions), by name."))
+    file_systems: dict[str, FileSystemSettings] = Field(default_factory=dict, description=(
+        "EFS file systems the workloads' volumes mount, by name: created encrypted, or existing (fileSystemId)."))
     budget: Optional[BudgetSettings] = Field(None, description="Monthly budget the offline plan checks.")
     provider: dict[str, Any] = Field(
         default_factory=dict, alias="aws:*",
@@ -248,6 +251,14 @@ class StackSettings(_Settings):
         """Where service ``name`` answers: on its load balancer, or at its Service Connect address."""
         s = self.services[name]
         return s.url({ServiceExposure.PUBLIC: public, ServiceExposure.INTERNAL: internal}.get(s.load_balancer), name)
+    def _task(self, name: str, w: Any, image: Optional[pulumi.Input[str]], file_systems: Optional[FileSystemRefs],
+              topics: Optional[Mapping[str, pulumi.Input[str]]] = None) -> dict[str, Any]:
+        args = w.task_args(self.log_retention_days, image, self.protect_data, self._topics(topics))
+        return {**args, **task_volumes(w.volumes, w.renamed_from or name, file_systems)}
+
+    def mounts(self) -> list[tuple[str, str]]:
+        """(file system, workload) pairs: whose tasks the mount targets of each file system admit."""
+        return mounts(self)
 
     def callers(self) -> list[tuple[str, str]]:
         """(callee, caller) pairs of the stack's Service Connect: who may call whom."""
@@ -256,11 +267,12 @@ class StackSettings(_Settings):
 
     def web_service_args(self, name: str, placement: Placement, *, namespace: Optional[pulumi.Input[str]] = None,
                          image: Optional[pulumi.Input[str]] = None, internal: Optional[dict[str, Any]] = None,
-                         topics: Optional[Mapping[str, pulumi.Input[str]]] = None, **wiring: Any) -> WebServiceArgs:
+                         topics: Optional[Mapping[str, pulumi.Input[str]]] = None,
+                         file_systems: Optional[FileSystemRefs] = None, **wiring: Any) -> WebServiceArgs:
         """Args of the WebService `name`; `wiring` supplies the load balancer outputs (listener_arn,
         load_balancer_security_group_id, load_balancer_arn_suffix), `internal` the internal load balancer's,
         `namespace` the cluster's Service Connect namespace ARN, `image` its ImageRepository's image_uri when it has
-        a repository, `topics` the ARNs of the stack's topics."""
+        a repository, `topics` the ARNs of the stack's topics, `file_systems` its file systems."""
         s = self.services[name]
         exposure = s.load_balancer
         alarms = self._alarms(s.alarms, web=True, balanced=exposure is not ServiceExposure.NONE)
@@ -271,7 +283,7 @@ class StackSettings(_Settings):
             **self._renamed(name),
             "placement": placement,
             "deployment": {**deployment_defaults(self, s), **deployment_strategy(s)},
-            "task": s.task_args(self.log_retention_days, image, self.protect_data, self._topics(topics)),
+            "task": self._task(name, s, image, file_systems, topics),
             "container_port": s.container_port,
             "capacity_provider_strategy": s.strategy(self.cluster.default_capacity_provider_strategy),
             "autoscaling": {k: v for k, v in s.autoscaling.model_dump().items() if v is not None},
@@ -290,7 +302,8 @@ class StackSettings(_Settings):
 
     def queue_worker_args(self, name: str, placement: Placement, *, namespace: Optional[pulumi.Input[str]] = None,
                           image: Optional[pulumi.Input[str]] = None,
-                          topics: Optional[Mapping[str, pulumi.Input[str]]] = None) -> QueueWorkerArgs:
+                          topics: Optional[Mapping[str, pulumi.Input[str]]] = None,
+                          file_systems: Optional[FileSystemRefs] = None) -> QueueWorkerArgs:
         """Args of the QueueWorker `name`; `namespace` is the cluster's Service Connect namespace ARN, `image` its
         ImageRepository's image_uri when it has a repository."""
         w = self.workers[name]
@@ -303,7 +316,7 @@ class StackSettings(_Settings):
             **self._renamed(name),
             "placement": placement,
             "deployment": deployment_defaults(self, w),
-            "task": w.task_args(self.log_retention_days, image, self.protect_data, self._topics(topics)),
+            "task": self._task(name, w, image, file_systems, topics),
             "subscriptions": [{"name": sub.topic, "topic_arn": (topics or {})[sub.topic],
                                "fifo": self.topics[sub.topic].fifo,
                                "raw_message_delivery": sub.raw_message_delivery,
@@ -319,14 +332,15 @@ class StackSettings(_Settings):
         return args  # type: ignore[return-value]
 
     def scheduled_task_args(self, name: str, placement: Placement, *, image: Optional[pulumi.Input[str]] = None,
-                            topics: Optional[Mapping[str, pulumi.Input[str]]] = None) -> ScheduledTaskArgs:
+                            topics: Optional[Mapping[str, pulumi.Input[str]]] = None,
+                            file_systems: Optional[FileSystemRefs] = None) -> ScheduledTaskArgs:
         """Args of the ScheduledTask `name`; its dead-letter alarm tells alarmTopicArn; `image` is its
         ImageRepository's image_uri when it has a repository."""
         t = self.scheduled_tasks[name]
         return {
             **self._renamed(name),  # type: ignore[typeddict-item]
             "placement": placement,
-            "task": t.task_args(self.log_retention_days, image, self.protect_data, self._topics(topics)),
+            "task": self._task(name, t, image, file_systems, topics),
             "schedule": t.schedule,
             "timezone": t.timezone,
             "retry": t.retry.model_dump(),  # type: ignore[typeddict-item]

@@ -14,10 +14,11 @@ from ..cluster import CapacityProviderStrategyItem
 from ..enums import CpuArchitecture
 from ..image_repository import BuildProblem, check_build
 from .._volumes import volume_path_problem
-from ..task_definition import TaskArgs, scratch_path_problem, secret_arn_problem
+from ..task_definition import TaskArgs, mount_paths_problem, scratch_path_problem, secret_arn_problem
 from .base import Bool, KeyProblem, _Settings
 from .cluster import CapacityProviderSettings, _strategy
 from .network import EgressSettings, extra_security_groups, unique_egress
+from .file_systems import VolumeSettings
 from .repositories import RepositorySettings
 from .volumes import EbsVolumeSettings
 
@@ -116,6 +117,8 @@ class TaskSettings(_Settings):
     container_health_check: Optional[ContainerHealthCheckSettings] = None
     read_only_root_filesystem: Bool = True
     scratch_paths: list[str] = Field(default_factory=list)
+    volumes: dict[str, VolumeSettings] = Field(default_factory=dict, description=(
+        "EFS file systems of fileSystems mounted into the main container, by volume name. Default: none."))
     user: Optional[str] = None
     stop_timeout_seconds: Optional[int] = Field(None, ge=2, le=120)
     publishes: list[str] = Field(default_factory=list, description=(
@@ -155,6 +158,14 @@ class TaskSettings(_Settings):
         if len(set(paths)) != len(paths):
             raise ValueError(f"lists a path twice: {paths}")
         return paths
+
+    @field_validator("volumes")
+    @classmethod
+    def _volume_names(cls, volumes: dict[str, VolumeSettings]) -> dict[str, VolumeSettings]:
+        for name in volumes:
+            if not re.match(r"^[A-Za-z0-9_-]{1,200}$", name):
+                raise KeyProblem(name, "volume names are 1 to 200 letters, digits, _ and -")
+        return volumes
 
     @field_validator("user")
     @classmethod
@@ -213,6 +224,12 @@ class TaskSettings(_Settings):
             validation.fargate_size(self.cpu, self.memory)
         except ValueError as error:
             raise KeyProblem("memory", str(error)) from None
+        paths = [(name, v.path) for name, v in self.volumes.items()]
+        for index, (name, path) in enumerate(paths):
+            others = tuple(self.scratch_paths) + tuple(p for n, p in paths[:index])
+            problem = mount_paths_problem([path], others)
+            if problem:
+                raise KeyProblem(f"volumes.{name}.path", problem)
         both = set(self.environment) & set(self.secrets)
         if both:
             raise KeyProblem("environment", f"{', '.join(sorted(both))} is also under secrets; keep one")

@@ -40,6 +40,7 @@ STATEFUL = {
     "aws:s3/bucket:Bucket": "the objects in it",
     "aws:servicediscovery/httpNamespace:HttpNamespace": "the Service Connect services registered in it",
     "awsx:ec2:Vpc": "its subnets and everything running in them",
+    "aws:efs/fileSystem:FileSystem": "the files in it",
 }
 """Resources whose replacement or deletion loses what AWS keeps in them."""
 
@@ -494,6 +495,9 @@ def _replace_recipe(item: Item) -> str:
                 "key), push the images there, then move the workload to it.")
     if item.type == "aws:sqs/queue:Queue":
         return "Keep the queue's settings that replace it; for new ones, drain the queue first or create a new worker."
+    if item.type == "aws:efs/fileSystem:FileSystem":
+        return ("Keep its performanceMode and kmsKeyArn; for new ones, add a new fileSystems entry, copy the files "
+                "(AWS DataSync or a task that mounts both), move the volumes to it, then remove the old entry.")
     if item.type == "aws:servicediscovery/httpNamespace:HttpNamespace":
         return ("Keep the namespace; to move to a new one, create it beside the old one (a second stack or cluster), "
                 "move the services over, then remove the old one.")

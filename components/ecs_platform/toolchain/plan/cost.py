@@ -23,6 +23,8 @@ NOT_INCLUDED = [
     "CloudWatch Logs ingestion and storage, Container Insights enhanced (task and container level) metrics",
     "load balancer capacity units beyond the stated assumption",
     "SQS requests, SNS publishes, S3 storage and requests, ECR storage beyond the stated assumption",
+    "EFS storage beyond the stated assumption, Infrequent Access storage, reads and writes (elastic throughput), "
+    "backups",
     "free tiers, Savings Plans and other discounts",
 ]
 
@@ -265,6 +267,18 @@ def _operations(run: ProgramRun, prices: dict[str, Any], services: "_Services", 
         fixed("ECR storage (assumed)", f"{len(repositories)} repositor{'y' if len(repositories) == 1 else 'ies'} x "
               f"{size} GB", len(repositories) * size * prices["ecrGbMonth"])
         cost.assumptions.append(f"{size} GB of images kept in each ECR repository")
+    file_systems = run.of_type("aws:efs/fileSystem:FileSystem")
+    if file_systems and "efsStandardGbMonth" in prices:
+        # Usage-priced: what is stored is not in the stack file, so the size is the price file's assumption (0 GB
+        # unless set): the line states the price per GB-month rather than guessing a size.
+        size = assumed.get("efsGbPerFileSystem", 0)
+        count = len(file_systems)
+        monthly = count * size * prices["efsStandardGbMonth"]
+        # Listed even at 0 GB (where `fixed` would drop it): the price per GB-month is the point of the line.
+        cost.items.append(LineItem("EFS storage (assumed)", f"{count} file system(s) x {size:g} GB Standard at "
+                                   f"${prices['efsStandardGbMonth']:g} per GB-month", monthly, monthly, monthly))
+        cost.assumptions.append(f"{size:g} GB stored in each EFS file system (Standard storage is "
+                                f"${prices['efsStandardGbMonth']:g} per GB-month)")
     connected = [s for s in run.of_type("aws:ecs/service:Service")
                  if ((s.inputs.get("serviceConnectConfiguration") or {}).get("services"))]
     if connected and "cloudMapInstanceMonth" in prices:
