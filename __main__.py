@@ -33,7 +33,8 @@ load_balancer = LoadBalancer(
     settings.load_balancer_args(network.vpc_id, network.cidr_block, network.public_subnets),
     opts,
 )
-cluster = Cluster("main", settings.cluster_args(), opts)
+# Managed Instances, if any, launch in the private subnets.
+cluster = Cluster("main", settings.cluster_args(network.vpc_id, network.private_subnet_ids), opts)
 
 placement = {
     "cluster_arn": cluster.cluster_arn,
@@ -53,6 +54,7 @@ services = {
             load_balancer_arn_suffix=load_balancer.arn_suffix,
             namespace=cluster.service_connect_namespace_arn,
             image=images.get(name),
+            capacity_providers=cluster.capacity_provider_names,
         ),
         opts,
     )
@@ -62,13 +64,14 @@ workers = {
     name: QueueWorker(
         name,
         settings.queue_worker_args(name, placement, namespace=cluster.service_connect_namespace_arn,
-                                   image=images.get(name)),
+                                   image=images.get(name), capacity_providers=cluster.capacity_provider_names),
         opts,
     )
     for name in settings.workers
 }
 scheduled_tasks = {
-    name: ScheduledTask(name, settings.scheduled_task_args(name, placement, image=images.get(name)), opts)
+    name: ScheduledTask(name, settings.scheduled_task_args(name, placement, image=images.get(name),
+                                                           capacity_providers=cluster.capacity_provider_names), opts)
     for name in settings.scheduled_tasks
 }
 # Service Connect: each service's port opens to the security groups of its declared callers, and nothing else.

@@ -16,6 +16,7 @@ from ..web_service import alternate_target_group_problem
 from .base import KeyProblem, _blame
 from .cluster import ClusterSettings
 from .load_balancer import LoadBalancerSettings
+from .managed_instances import placement_problems
 from .network import NetworkSettings
 from .operations import ServiceDefaultsSettings, StackAlarmSettings
 from .scheduled_tasks import ScheduledTaskSettings
@@ -94,6 +95,7 @@ def problems(stack: Stack) -> list[KeyProblem]:
         _routes,
         _regional,
         _secrets_from_other_accounts,
+        _managed_instances,
     ) for problem in check(stack)]
 
 
@@ -244,6 +246,12 @@ def _secrets_from_other_accounts(stack: Stack) -> Iterator[KeyProblem]:
                                  f"is in account {other}, not the stack's {account}: a secret shared from another "
                                  "account is encrypted with a customer managed KMS key the tasks must be allowed "
                                  f"to use; give {kind}.{name}.secretsKmsKeyArn")
+
+
+def _managed_instances(stack: Stack) -> Iterator[KeyProblem]:
+    """Each workload's managedInstances and gpus against the providers of cluster.managedInstances."""
+    for kind, name, w in each_workload(stack):
+        yield from placement_problems(f"{kind}.{name}", w, stack.cluster.managed_instances)
 
 
 def stack_account(stack: Stack) -> Optional[str]:

@@ -202,9 +202,12 @@ class StackSettings(_Settings):
                 for caller in s.service_connect.callers]
 
     def web_service_args(self, name: str, placement: Placement, *, namespace: Optional[pulumi.Input[str]] = None,
-                         image: Optional[pulumi.Input[str]] = None, **wiring: Any) -> WebServiceArgs:
+                         image: Optional[pulumi.Input[str]] = None,
+                         capacity_providers: Optional[dict[str, pulumi.Input[str]]] = None,
+                         **wiring: Any) -> WebServiceArgs:
         """Args of the WebService `name`; `wiring` supplies the load balancer outputs, `namespace` the cluster's
-        Service Connect namespace ARN, `image` its ImageRepository's image_uri when it has a repository."""
+        Service Connect namespace ARN, `image` its ImageRepository's image_uri when it has a repository,
+        `capacity_providers` the Cluster's capacity_provider_names (Managed Instances)."""
         s = self.services[name]
         alarms = self._alarms(s.alarms, web=True)
         args: dict[str, Any] = {
@@ -222,7 +225,7 @@ class StackSettings(_Settings):
             "health_check": s.health_check.model_dump(),
             "deregistration_delay_seconds": s.deregistration_delay_seconds,
             "health_check_grace_period_seconds": s.health_check_grace_period_seconds,
-            "capacity_provider_strategy": s.strategy(self.cluster.default_capacity_provider_strategy),
+            **s.placement_args(self.cluster.default_capacity_provider_strategy, capacity_providers),
             "autoscaling": {k: v for k, v in s.autoscaling.model_dump().items() if v is not None},
         }
         if s.desired_count is not None:
@@ -230,7 +233,8 @@ class StackSettings(_Settings):
         return args  # type: ignore[return-value]
 
     def queue_worker_args(self, name: str, placement: Placement, *, namespace: Optional[pulumi.Input[str]] = None,
-                          image: Optional[pulumi.Input[str]] = None) -> QueueWorkerArgs:
+                          image: Optional[pulumi.Input[str]] = None,
+                          capacity_providers: Optional[dict[str, pulumi.Input[str]]] = None) -> QueueWorkerArgs:
         """Args of the QueueWorker `name`; `namespace` is the cluster's Service Connect namespace ARN, `image` its
         ImageRepository's image_uri when it has a repository."""
         w = self.workers[name]
@@ -247,16 +251,17 @@ class StackSettings(_Settings):
             "queue": queue,
             "protect_queues": self.service_defaults.protect_queues,
             "scaling": scaling,
-            "capacity_provider_strategy": w.strategy(_default_worker_strategy()),
+            **w.placement_args(_default_worker_strategy(), capacity_providers),
             "alarm_actions": [self.alarm_topic_arn] if self.alarm_topic_arn else [],
         }
         return args  # type: ignore[return-value]
 
-    def scheduled_task_args(self, name: str, placement: Placement, *,
-                            image: Optional[pulumi.Input[str]] = None) -> ScheduledTaskArgs:
+    def scheduled_task_args(self, name: str, placement: Placement, *, image: Optional[pulumi.Input[str]] = None,
+                            capacity_providers: Optional[dict[str, pulumi.Input[str]]] = None) -> ScheduledTaskArgs:
         """Args of the ScheduledTask `name`; its dead-letter alarm tells alarmTopicArn; `image` is its
         ImageRepository's image_uri when it has a repository."""
         t = self.scheduled_tasks[name]
+        where = t.placement_args([], capacity_providers)
         return {
             **self._renamed(name),  # type: ignore[typeddict-item]
             "placement": placement,
@@ -264,12 +269,15 @@ class StackSettings(_Settings):
             "schedule": t.schedule,
             "timezone": t.timezone,
             "retry": t.retry.model_dump(),  # type: ignore[typeddict-item]
-            "on_demand": t.on_demand,
+            **({"managed_instances": where["managed_instances"]} if "managed_instances" in where
+               else {"on_demand": t.on_demand}),
             "enabled": t.enabled,
             "alarm_actions": alarm_actions(self),  # type: ignore[typeddict-item]
         }
 
-    def cluster_args(self) -> ClusterArgs:
+    def cluster_args(self, vpc_id: Optional[pulumi.Input[str]] = None,
+                     private_subnet_ids: Optional[pulumi.Input[list[str]]] = None) -> ClusterArgs:
+        """Args of the Cluster; Managed Instances launch in ``private_subnet_ids`` of ``vpc_id``."""
         strategy: list[CapacityProviderStrategyItem] = [
             {"capacity_provider": i.capacity_provider, "weight": i.weight, "base": i.base}
             for i in self.cluster.default_capacity_provider_strategy
@@ -282,4 +290,11 @@ class StackSettings(_Settings):
         }
         if self.cluster.service_connect_namespace is not None:
             args["service_connect_namespace"] = self.cluster.service_connect_namespace
+        if self.cluster.managed_instances:
+            if vpc_id is None or private_subnet_ids is None:
+                raise ValueError("cluster.managedInstances launch instances: pass the network's vpc_id and "
+                                 "private_subnet_ids")
+            args["managed_instances"] = {k: m.args() for k, m in self.cluster.managed_instances.items()}
+            args["vpc_id"] = vpc_id
+            args["subnet_ids"] = private_subnet_ids
         return args
