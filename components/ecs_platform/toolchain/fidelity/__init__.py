@@ -14,7 +14,7 @@ from typing import Any
 
 from ecs_platform.offline.engine import ProgramRun, has_unknown
 from . import constraints, models
-from . import requests_images, requests_schedules, requests_services  # noqa: F401 (register mappers)
+from . import requests_capacity, requests_images, requests_schedules, requests_services  # noqa: F401 (register mappers)
 from .requests import ApiRequest, requests_for
 
 
