@@ -159,10 +159,9 @@ class Cluster(pulumi.ComponentResource):
         """The Managed Instances roles, instance profile, security group and providers, or None."""
         self.managed_instances_specs = managed
         """Each Managed Instances provider's checked args, by name (what workloads placed on it are checked against)."""
-        # Associated before any workload names them in a strategy (CreateService refuses an unassociated provider).
-        self.capacity_provider_names: dict[str, pulumi.Output[str]] = {
-            key: pulumi.Output.all(p.name, capacity.cluster_name).apply(lambda values: values[0])
-            for key, p in providers.items()}
+        # Known names, so workloads' strategies are known at a first preview; the workloads take cluster_arn, which
+        # carries the dependency on the association (CreateService refuses a provider not associated yet).
+        self.capacity_provider_names: dict[str, str] = dict(instances.names) if instances is not None else {}
         """Name of each Managed Instances capacity provider, by its key: a workload's managed_instances."""
         self.namespace = namespace
         """The aws.servicediscovery.HttpNamespace, or None, for escape hatches."""

@@ -169,6 +169,14 @@ def instance_requirements(spec: CheckedManagedInstances) -> dict[str, Any]:
     return requirements
 
 
+def provider_name(key: str, cluster_name: str, capacity: InstanceCapacity) -> str:
+    """The capacity provider's name: known at a first preview (workloads' strategies and the policy pack read it),
+    unique per project, stack and cluster, and carrying the capacity, so that a change of capacity (which replaces
+    the provider) creates the new one under a new name beside the old one instead of colliding with it. It starts
+    with the key, which may not begin with aws, ecs or fargate (CreateCapacityProvider name)."""
+    return f"{key}-{pulumi.get_project()}-{pulumi.get_stack()}-{cluster_name}-{capacity.value.lower()}"[:255]
+
+
 class ManagedInstancesCapacity:
     """The pieces a cluster's Managed Instances share (roles, instance profile, security group) and one capacity
     provider per entry, all children of the Cluster."""
@@ -216,6 +224,7 @@ class ManagedInstancesCapacity:
             ip_protocol="tcp", from_port=443, to_port=443, cidr_ipv4="0.0.0.0/0", opts=child)
 
         self.providers: dict[str, aws.ecs.CapacityProvider] = {}
+        self.names: dict[str, str] = {}
         for key, spec in providers.items():
             template: dict[str, Any] = {
                 "ec2_instance_profile_arn": self.instance_profile.arn,
@@ -234,8 +243,10 @@ class ManagedInstancesCapacity:
             }
             if "scale_in_after_seconds" in spec.args:
                 provider["infrastructure_optimization"] = {"scale_in_after": int(spec.args["scale_in_after_seconds"])}
+            self.names[key] = provider_name(key, cluster_name, spec.capacity)
             self.providers[key] = aws.ecs.CapacityProvider(
                 f"{cluster_name}-{key}",
+                name=self.names[key],
                 cluster=cluster.name,
                 managed_instances_provider=provider,
                 # ECS checks both roles' permissions when it creates the provider.

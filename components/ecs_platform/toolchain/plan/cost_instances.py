@@ -27,7 +27,7 @@ def providers(run: ProgramRun) -> dict[str, Registration]:
     found = {}
     for provider in run.of_type("aws:ecs/capacityProvider:CapacityProvider"):
         if provider.inputs.get("managedInstancesProvider"):
-            found[str(provider.outputs.get("name") or provider.inputs.get("name") or provider.name)] = provider
+            found[str(provider.inputs.get("name") or provider.outputs.get("name") or provider.name)] = provider
     return found
 
 
