@@ -77,6 +77,8 @@ class Cluster(pulumi.ComponentResource):
     """Log group that records ECS Exec sessions."""
     service_connect_namespace_arn: pulumi.Output[Optional[str]]
     """ARN of the Service Connect namespace (the cluster's default), or none without service_connect_namespace."""
+    capacity_provider_names: pulumi.Output[dict[str, str]]
+    """Name of each Managed Instances capacity provider, by its key: what a workload's managed_instances takes."""
 
     def __init__(self, name: str, args: ClusterArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         check_keys("Cluster", args, ClusterArgs)
@@ -161,8 +163,7 @@ class Cluster(pulumi.ComponentResource):
         """Each Managed Instances provider's checked args, by name (what workloads placed on it are checked against)."""
         # Known names, so workloads' strategies are known at a first preview; the workloads take cluster_arn, which
         # carries the dependency on the association (CreateService refuses a provider not associated yet).
-        self.capacity_provider_names: dict[str, str] = dict(instances.names) if instances is not None else {}
-        """Name of each Managed Instances capacity provider, by its key: a workload's managed_instances."""
+        self.capacity_provider_names = dict(instances.names) if instances is not None else {}  # type: ignore[assignment]
         self.namespace = namespace
         """The aws.servicediscovery.HttpNamespace, or None, for escape hatches."""
         self.service_connect_namespace_arn = (
@@ -174,5 +175,6 @@ class Cluster(pulumi.ComponentResource):
                 "cluster_arn": self.cluster_arn,
                 "exec_log_group_name": self.exec_log_group_name,
                 "service_connect_namespace_arn": self.service_connect_namespace_arn,
+                "capacity_provider_names": self.capacity_provider_names,
             }
         )

@@ -26,7 +26,7 @@ from ._aws import AccountContext, policy_document
 from .enums import INSTANCE_CAPACITY_OPTION, AcceleratorType, CpuArchitecture, InstanceCapacity, InstanceMonitoring
 
 
-class Range(TypedDict):
+class ManagedInstancesRange(TypedDict):
     """An inclusive range; max left out means no upper bound."""
 
     min: int
@@ -38,16 +38,16 @@ class Range(TypedDict):
 class ManagedInstancesArgs(TypedDict):
     """One Managed Instances capacity provider: what instances AWS may launch for it."""
 
-    vcpu: Range
+    vcpu: ManagedInstancesRange
     """vCPUs per instance (instance requirements vCpuCount)."""
-    memory_mib: Range
+    memory_mib: ManagedInstancesRange
     """Memory per instance in MiB (instance requirements memoryMiB)."""
     cpu_architecture: NotRequired[CpuArchitecture]
     """X86_64 (Intel and AMD) or ARM64 (Graviton); tasks placed here must be built for it. Default: X86_64."""
     accelerator_types: NotRequired[list[AcceleratorType]]
     """gpu and/or inference: only instances with such accelerators. Default: none (any instance, accelerators not
     required)."""
-    accelerator_count: NotRequired[Range]
+    accelerator_count: NotRequired[ManagedInstancesRange]
     """Accelerators per instance. Default: any."""
     accelerator_manufacturers: NotRequired[list[str]]
     """nvidia, amd, amazon-web-services, xilinx or habana. Default: any."""
