@@ -313,3 +313,23 @@ def test_changing_a_providers_capacity_is_a_mandatory_hazard_naming_the_key(tmp_
     assert code == 1
     assert "replace (delete first): aws:ecs/capacityProvider:CapacityProvider::main-gpu" in out
     assert "[mandatory] ecs-platform:cluster.managedInstances.gpu.capacity" in out
+
+
+def test_a_scheduled_task_on_managed_instances_runs_there_without_a_platform_version(run_component) -> None:
+    from ecs_platform import ScheduledTask
+    from .helpers import PLACEMENT
+    run = run_component(lambda: ScheduledTask("report", {
+        "placement": PLACEMENT, "task": {"image": "example/report:1.0", "cpu": 512, "memory": 1536},
+        "schedule": "rate(1 day)", "managed_instances": "steady-test"}))
+    ecs = run.one("aws:scheduler/schedule:Schedule").inputs["target"]["ecsParameters"]
+    assert ecs["capacityProviderStrategies"] == [{"capacityProvider": "steady-test", "weight": 1}]
+    assert "platformVersion" not in ecs and "launchType" not in ecs
+    assert run.one("aws:ecs/taskDefinition:TaskDefinition").inputs["requiresCompatibilities"] == ["MANAGED_INSTANCES"]
+
+
+def test_a_web_service_on_managed_instances_refuses_a_fargate_strategy_too(run_component) -> None:
+    from ecs_platform import WebService
+    from .helpers import refusal_of, web_args
+    message = refusal_of(run_component, lambda: WebService("api", web_args(
+        managed_instances="steady", capacity_provider_strategy=[{"capacity_provider": "FARGATE", "weight": 1}])))
+    assert "one provider type" in message

@@ -287,8 +287,8 @@ def _operations(run: ProgramRun, prices: dict[str, Any], services: "_Services", 
         strategy = ((schedule.inputs.get("target") or {}).get("ecsParameters") or {}).get(
             "capacityProviderStrategies") or []
         if cost_instances.provider_of(strategy, cost_instances.providers(run)) is not None:
-            fixed(f"Scheduled task: {schedule.name}", "on Managed Instances: not priced (instances per run unknown)",
-                  0.0)
+            cost.items.append(LineItem(f"Scheduled task: {schedule.name}", "on Managed Instances: not priced (what "
+                                       "instance a run shares is unknown)", 0.0, 0.0, 0.0))
             continue
         spot = any(str(s.get("capacityProvider")) == "FARGATE_SPOT" for s in strategy)
         monthly = runs * minutes / 60 * hour * ((1 - discount) if spot else 1)
