@@ -36,7 +36,8 @@ load_balancer = LoadBalancer(
 # The internal load balancer, in the private subnets, exists only when a service routes through it.
 internal_args = settings.internal_load_balancer_args(network.vpc_id, network.cidr_block, network.private_subnets)
 internal = LoadBalancer("private", internal_args, opts) if internal_args else None
-cluster = Cluster("main", settings.cluster_args(), opts)
+# Managed Instances, if any, launch in the private subnets.
+cluster = Cluster("main", settings.cluster_args(network.vpc_id, network.private_subnet_ids), opts)
 # EFS: encrypted file systems with a mount target per private subnet (or existing ones), mounted by the workloads'
 # volumes; a task definition that mounts one waits for its mount targets.
 file_systems = {
@@ -73,6 +74,7 @@ services = {
             image=images.get(name),
             topics=topics,
             file_systems=volumes,
+            capacity_providers=cluster.capacity_provider_names,
         ),
         opts,
     )
@@ -82,14 +84,16 @@ workers = {
     name: QueueWorker(
         name,
         settings.queue_worker_args(name, placement, namespace=cluster.service_connect_namespace_arn,
-                                   image=images.get(name), topics=topics, file_systems=volumes),
+                                   image=images.get(name), topics=topics, file_systems=volumes,
+                                   capacity_providers=cluster.capacity_provider_names),
         opts,
     )
     for name in settings.workers
 }
 scheduled_tasks = {
     name: ScheduledTask(name, settings.scheduled_task_args(name, placement, image=images.get(name), topics=topics,
-                                                           file_systems=volumes), opts)
+                                                           file_systems=volumes,
+                                                           capacity_providers=cluster.capacity_provider_names), opts)
     for name in settings.scheduled_tasks
 }
 # Service Connect: each service's port opens to the security groups of its declared callers, and nothing else.

@@ -105,8 +105,8 @@ def test_dev_idles_at_half_what_awsx_defaults_cost_with_no_task_on_a_public_ip(d
 
 def test_container_insights_are_priced_where_a_cluster_has_them(prod_plan) -> None:
     item = next(i for i in prod_plan.cost.items if i.item == "Container Insights (estimate)")
-    # One cluster, three services, four task families (the nightly report's too: its runs publish task metrics).
-    assert item.desired == pytest.approx((16 + 3 * 13 + 4 * 8) * 0.30)
+    # One cluster, four services, five task families (the nightly report's too: its runs publish task metrics).
+    assert item.desired == pytest.approx((16 + 4 * 13 + 5 * 8) * 0.30)
 
 
 def test_prod_prices_a_nat_gateway_and_endpoints_per_zone(prod_plan) -> None:
@@ -157,7 +157,7 @@ def test_json_report_has_the_documented_structure(tmp_path: Path) -> None:
     assert all(f"`{key}`" in documented for key in report)
     assert report["cost"]["total"]["desired"] == pytest.approx(sum(i["desired"] for i in report["cost"]["lineItems"]),
                                                                abs=0.05)
-    assert report["resources"]["byType"]["aws:ecs/service:Service"] == 3
+    assert report["resources"]["byType"]["aws:ecs/service:Service"] == 4
 
 
 def test_graph_is_a_mermaid_flowchart_of_components_and_dependencies(prod_plan, tmp_path: Path) -> None:

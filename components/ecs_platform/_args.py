@@ -18,11 +18,16 @@ def _is_sequence(annotation: Any) -> bool:
     return origin in (list, tuple) or getattr(origin, "__name__", "") == "Sequence"
 
 
+def _is_mapping(annotation: Any) -> bool:
+    return typing.get_origin(annotation) is dict
+
+
 def _typed_dict(annotation: Any) -> Any:
-    """The TypedDict an annotation stands for, through NotRequired, Optional and pulumi.Input; None for a list."""
+    """The TypedDict an annotation stands for, through NotRequired, Optional and pulumi.Input; None for a list or
+    a dict of them."""
     if typing.is_typeddict(annotation):
         return annotation
-    if _is_sequence(annotation):
+    if _is_sequence(annotation) or _is_mapping(annotation):
         return None
     for arg in typing.get_args(annotation):
         found = _typed_dict(arg)
@@ -43,6 +48,20 @@ def _item_typed_dict(annotation: Any) -> Any:
     return None
 
 
+def _value_typed_dict(annotation: Any) -> Any:
+    """The TypedDict of the values of a ``dict[str, TypedDict]`` annotation, through the same wrappers, or None."""
+    if _is_mapping(annotation):
+        args = typing.get_args(annotation)
+        return _typed_dict(args[1]) if len(args) == 2 else None
+    if _is_sequence(annotation) or typing.is_typeddict(annotation):
+        return None
+    for arg in typing.get_args(annotation):
+        found = _value_typed_dict(arg)
+        if found is not None:
+            return found
+    return None
+
+
 def check_keys(kind: str, args: Any, args_type: Any, path: str = "args") -> None:
     """Raise ValueError naming the first key of ``args`` that ``args_type`` does not declare, or a missing
     required key. Values that are not plain mappings (Outputs, resources) are not looked into."""
@@ -58,6 +77,11 @@ def check_keys(kind: str, args: Any, args_type: Any, path: str = "args") -> None
         nested = _typed_dict(hints[key])
         if nested is not None:
             check_keys(kind, value, nested, f"{path}.{key}")
+            continue
+        values = _value_typed_dict(hints[key])
+        if values is not None and isinstance(value, Mapping):
+            for name, element in value.items():
+                check_keys(kind, element, values, f"{path}.{key}.{name}")
             continue
         item = _item_typed_dict(hints[key])
         if item is not None and isinstance(value, (list, tuple)):

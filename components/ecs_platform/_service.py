@@ -301,6 +301,7 @@ def fargate_service(
     permissions: list[pulumi.Resource],
     depends_on: Optional[list[pulumi.Resource]] = None,
     extra_security_group_ids: Sequence[str] = (),
+    managed_instances: Optional[pulumi.Input[str]] = None,
     **extra: Any,
 ) -> aws.ecs.Service:
     return aws.ecs.Service(
@@ -308,10 +309,11 @@ def fargate_service(
         cluster=cluster_arn,
         task_definition=task_definition.arn,
         desired_count=desired_count,
-        capacity_provider_strategies=[
-            {"capacity_provider": p.value, "weight": w, "base": b} for p, w, b in strategy
-        ],
-        platform_version="LATEST",
+        capacity_provider_strategies=managed_instances_strategy(managed_instances) if managed_instances is not None
+        else [{"capacity_provider": p.value, "weight": w, "base": b} for p, w, b in strategy],
+        # A platform version is Fargate's only (CreateService platformVersion); Managed Instances take none, and no
+        # launch type either: "you must use the capacityProviderStrategy request parameter and omit the launchType".
+        platform_version=None if managed_instances is not None else "LATEST",
         network_configuration={
             "subnets": subnet_ids,
             "security_groups": [security_group.id, *extra_security_group_ids],
@@ -353,6 +355,19 @@ def fargate_service(
             delete_before_replace=bool((extra.get("service_connect_configuration") or {}).get("services")),
         ),
     )
+
+
+def managed_instances_strategy(capacity_provider: pulumi.Input[str]) -> list[dict[str, Any]]:
+    """A strategy of one Managed Instances provider: a strategy cannot mix provider types."""
+    return [{"capacity_provider": capacity_provider, "weight": 1, "base": 0}]
+
+
+def managed_instances_problem(managed_instances: Any, strategy: Any) -> Optional[str]:
+    """Why a workload cannot take both, or None: one provider type per strategy (ECS Developer Guide)."""
+    if managed_instances is not None and strategy is not None:
+        return ("managed_instances and capacity_provider_strategy cannot both be set: a capacity provider strategy "
+                "holds one provider type (Fargate or Managed Instances)")
+    return None
 
 
 def scalable_target(

@@ -1,4 +1,4 @@
-"""Cluster: the ECS cluster with FARGATE and FARGATE_SPOT capacity providers."""
+"""Cluster: the ECS cluster with FARGATE and FARGATE_SPOT capacity providers, and any Managed Instances ones."""
 
 
 import re
@@ -12,6 +12,7 @@ from . import _sdk  # noqa: F401 - first: the SDK modules, without their import-
 from . import defaults, validation
 from ._args import check_keys
 from .enums import CapacityProvider, ContainerInsights
+from .managed_instances import ManagedInstancesArgs, ManagedInstancesCapacity, checked
 
 
 class CapacityProviderStrategyItem(TypedDict):
@@ -40,6 +41,13 @@ class ClusterArgs(TypedDict):
     protect_data: NotRequired[bool]
     """Refuse to delete or replace the Service Connect namespace (`protect`), and keep the ECS Exec audit log group
     in AWS if the cluster is removed (retainOnDelete). Default: false."""
+    managed_instances: NotRequired[dict[str, ManagedInstancesArgs]]
+    """ECS Managed Instances capacity providers by name (for example gpu), associated with the cluster beside
+    FARGATE and FARGATE_SPOT; workloads opt in by name. Needs vpc_id and subnet_ids. Default: none."""
+    vpc_id: NotRequired[pulumi.Input[str]]
+    """VPC of the Managed Instances' security group. Required with managed_instances."""
+    subnet_ids: NotRequired[pulumi.Input[list[str]]]
+    """Private subnets the Managed Instances launch in. Required with managed_instances."""
 
 
 def namespace_name_problem(name: str) -> Optional[str]:
@@ -69,6 +77,8 @@ class Cluster(pulumi.ComponentResource):
     """Log group that records ECS Exec sessions."""
     service_connect_namespace_arn: pulumi.Output[Optional[str]]
     """ARN of the Service Connect namespace (the cluster's default), or none without service_connect_namespace."""
+    capacity_provider_names: pulumi.Output[dict[str, str]]
+    """Name of each Managed Instances capacity provider, by its key: what a workload's managed_instances takes."""
 
     def __init__(self, name: str, args: ClusterArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         check_keys("Cluster", args, ClusterArgs)
@@ -87,6 +97,9 @@ class Cluster(pulumi.ComponentResource):
         problem = namespace_name_problem(namespace_name) if namespace_name is not None else None
         if problem:
             raise ValueError(problem)
+        managed = {key: checked(key, spec) for key, spec in args.get("managed_instances", {}).items()}
+        if managed and ("vpc_id" not in args or "subnet_ids" not in args):
+            raise ValueError("managed_instances needs vpc_id and subnet_ids (the private subnets the instances use)")
 
         super().__init__("ecs-platform:index:Cluster", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -119,10 +132,16 @@ class Cluster(pulumi.ComponentResource):
             service_connect_defaults={"namespace": namespace.arn} if namespace is not None else None,
             opts=child,
         )
+        instances = (ManagedInstancesCapacity(name, cluster, managed, vpc_id=args["vpc_id"],
+                                              subnet_ids=args["subnet_ids"], parent=self) if managed else None)
+        providers = instances.providers if instances is not None else {}
         capacity = aws.ecs.ClusterCapacityProviders(
             name,
             cluster_name=cluster.name,
-            capacity_providers=[CapacityProvider.FARGATE.value, CapacityProvider.FARGATE_SPOT.value],
+            # A cluster may hold Fargate and Managed Instances providers; a strategy may not mix them (ECS Developer
+            # Guide, cluster capacity providers), so each workload's strategy names one kind only.
+            capacity_providers=[CapacityProvider.FARGATE.value, CapacityProvider.FARGATE_SPOT.value,
+                                *(p.name for p in providers.values())],
             default_capacity_provider_strategies=[
                 {"capacity_provider": p.value, "weight": w, "base": b} for p, w, b in strategy
             ],
@@ -138,6 +157,13 @@ class Cluster(pulumi.ComponentResource):
         self.cluster_name = capacity.cluster_name
         self.cluster_arn = pulumi.Output.all(cluster.arn, capacity.cluster_name).apply(lambda values: values[0])
         self.exec_log_group_name = exec_logs.name
+        self.managed_instances = instances
+        """The Managed Instances roles, instance profile, security group and providers, or None."""
+        self.managed_instances_specs = managed
+        """Each Managed Instances provider's checked args, by name (what workloads placed on it are checked against)."""
+        # Known names, so workloads' strategies are known at a first preview; the workloads take cluster_arn, which
+        # carries the dependency on the association (CreateService refuses a provider not associated yet).
+        self.capacity_provider_names = dict(instances.names) if instances is not None else {}  # type: ignore[assignment]
         self.namespace = namespace
         """The aws.servicediscovery.HttpNamespace, or None, for escape hatches."""
         self.service_connect_namespace_arn = (
@@ -149,5 +175,6 @@ class Cluster(pulumi.ComponentResource):
                 "cluster_arn": self.cluster_arn,
                 "exec_log_group_name": self.exec_log_group_name,
                 "service_connect_namespace_arn": self.service_connect_namespace_arn,
+                "capacity_provider_names": self.capacity_provider_names,
             }
         )

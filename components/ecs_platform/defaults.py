@@ -11,6 +11,8 @@ from .enums import (
     CapacityProvider,
     ContainerInsights,
     CpuArchitecture,
+    InstanceCapacity,
+    InstanceMonitoring,
     DeploymentStrategy,
     ListenerProtocol,
     NatGatewayStrategy,
@@ -66,6 +68,17 @@ DEFAULT_CAPACITY_PROVIDER_STRATEGY: tuple[tuple[CapacityProvider, int, int], ...
     (CapacityProvider.FARGATE, 1, 1),
 )
 """(provider, weight, base): on-demand only unless a stack opts into Spot."""
+
+# Managed Instances ------------------------------------------------------------------------------------------------
+MANAGED_INSTANCES_CPU_ARCHITECTURE = CpuArchitecture.X86_64
+MANAGED_INSTANCES_CAPACITY = InstanceCapacity.ON_DEMAND
+"""capacityOptionType ON_DEMAND, the AWS default (pulumi-aws CapacityProvider docs)."""
+MANAGED_INSTANCES_MONITORING = InstanceMonitoring.BASIC
+"""ECS InstanceLaunchTemplate.monitoring: "By default, your managed instance is configured for basic monitoring"."""
+INSTANCE_START_SECONDS = 40
+"""Assumed seconds from a task that finds no Managed Instance to the instance taking it: about 40 s measured from a
+task request with no instance to the application logging (third-party, blog.neilkuan.click 2026-01-17; AWS
+documents no figure). The scaling rehearsal adds it to a task's start on Managed Instances."""
 
 # Tasks (both kinds) -----------------------------------------------------------------------------------------------
 TASK_CPU = 256

@@ -150,3 +150,38 @@ ECS_DEPLOYMENT_STRATEGY: dict[DeploymentStrategy, str] = {
 PROGRESSIVE_STRATEGIES = frozenset(
     {DeploymentStrategy.BLUE_GREEN, DeploymentStrategy.CANARY, DeploymentStrategy.LINEAR})
 """The strategies that run the new revision beside the old one and shift traffic between them."""
+
+
+class AcceleratorType(str, Enum):
+    """Accelerators a Managed Instances capacity provider asks its instances to carry (EC2 instance requirements
+    acceleratorTypes)."""
+
+    GPU = "gpu"
+    """GPU instances (g5, g6, p4...): tasks reserve GPUs with `gpus`."""
+    INFERENCE = "inference"
+    """AWS Inferentia instances (inf1, inf2)."""
+
+
+class InstanceCapacity(str, Enum):
+    """How a Managed Instances capacity provider buys its instances (capacityOptionType)."""
+
+    ON_DEMAND = "onDemand"
+    """On-Demand instances."""
+    SPOT = "spot"
+    """Spot instances: cheaper, stopped with a two-minute notice."""
+
+
+INSTANCE_CAPACITY_OPTION: dict[InstanceCapacity, str] = {
+    InstanceCapacity.ON_DEMAND: "ON_DEMAND",
+    InstanceCapacity.SPOT: "SPOT",
+}
+"""The value of each choice in the ECS API (InstanceLaunchTemplate.capacityOptionType)."""
+
+
+class InstanceMonitoring(str, Enum):
+    """CloudWatch monitoring of Managed Instances."""
+
+    BASIC = "basic"
+    """Five-minute EC2 metrics, free (the AWS default)."""
+    DETAILED = "detailed"
+    """One-minute EC2 metrics, billed per metric."""

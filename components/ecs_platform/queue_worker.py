@@ -25,6 +25,7 @@ from ._service import (
     checked_strategy,
     deployment_defaults,
     fargate_service,
+    managed_instances_problem,
     scalable_target,
     service_connect_configuration,
     task_security_group,
@@ -105,6 +106,10 @@ class QueueWorkerArgs(TypedDict):
     """Queue-driven scaling. Default: steps, 0 to 20 tasks."""
     capacity_provider_strategy: NotRequired[list[CapacityProviderStrategyItem]]
     """Where tasks run. Default: FARGATE_SPOT weight 4, FARGATE weight 1 base 1."""
+    managed_instances: NotRequired[pulumi.Input[str]]
+    """Name of a Managed Instances capacity provider of the cluster (a Cluster's capacity_provider_names[...]): the
+    tasks run there (a MANAGED_INSTANCES task definition) instead of on Fargate; not with
+    capacity_provider_strategy. Default: none (Fargate)."""
     alarm_actions: NotRequired[list[pulumi.Input[str]]]
     """SNS topics told when the dead-letter queue receives a message (alarms.actions are told too). Default: none."""
     deployment: NotRequired[Deployment]
@@ -148,7 +153,11 @@ class QueueWorker(pulumi.ComponentResource):
     def __init__(self, name: str, args: QueueWorkerArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         naming.check_name("QueueWorker", name, naming.QUEUE_WORKER_CHILDREN)
         check_keys("QueueWorker", args, QueueWorkerArgs)
-        spec = TaskSpec.of(name, args["task"], default_stop_timeout=defaults.WORKER_STOP_TIMEOUT_SECONDS)
+        problem = managed_instances_problem(args.get("managed_instances"), args.get("capacity_provider_strategy"))
+        if problem:
+            raise ValueError(problem)
+        spec = TaskSpec.of(name, args["task"], default_stop_timeout=defaults.WORKER_STOP_TIMEOUT_SECONDS,
+                           managed_instances="managed_instances" in args)
         queue_args = args.get("queue", {})
         scaling = args.get("scaling", {})
         mode = WorkerScalingMode(scaling.get("mode", defaults.WORKER_SCALING_MODE))
@@ -289,6 +298,7 @@ class QueueWorker(pulumi.ComponentResource):
             permissions=permissions,
             extra_security_group_ids=spec.security_group_ids,
             **volumes,
+            managed_instances=args.get("managed_instances"),
             service_connect_configuration=(
                 service_connect_configuration(connect, task.log_group.name, account.region)
                 if connect is not None else None),

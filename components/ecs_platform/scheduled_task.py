@@ -75,6 +75,9 @@ class ScheduledTaskArgs(TypedDict):
     """Retries of a RunTask call that failed. Default: 3 retries within 3600 s."""
     on_demand: NotRequired[bool]
     """Run on on-demand FARGATE instead of FARGATE_SPOT. Default: false (Spot)."""
+    managed_instances: NotRequired[pulumi.Input[str]]
+    """Name of a Managed Instances capacity provider of the cluster: runs go there (a MANAGED_INSTANCES task
+    definition) instead of Fargate; on_demand does not apply. Default: none (Fargate)."""
     alarm_actions: NotRequired[list[pulumi.Input[str]]]
     """SNS topics told when a run's event reaches the dead-letter queue (and when it is empty again). Default: none
     (the alarm still exists; the policy pack's CloudWatch.15 wants an action on it)."""
@@ -116,7 +119,12 @@ class ScheduledTask(pulumi.ComponentResource):
         settings = checked_settings(args)
         if "ebs_volume" in args["task"]:
             raise ValueError(EBS_ON_SCHEDULE)
-        spec = TaskSpec.of(name, args["task"], default_stop_timeout=settings.default_stop_timeout)
+        managed = args.get("managed_instances")
+        if managed is not None and "on_demand" in args:
+            raise ValueError("on_demand chooses between FARGATE and FARGATE_SPOT; with managed_instances the capacity "
+                             "provider's capacity decides. Remove on_demand")
+        spec = TaskSpec.of(name, args["task"], default_stop_timeout=settings.default_stop_timeout,
+                           managed_instances=managed is not None)
         placement = args["placement"]
 
         opts = naming.renamed("ScheduledTask", name, args.get("renamed_from"), opts)
@@ -192,8 +200,8 @@ class ScheduledTask(pulumi.ComponentResource):
                     "task_definition_arn": task.task_definition.arn,
                     "task_count": 1,
                     # A capacity provider strategy and no launch type: RunTask takes one or the other.
-                    "capacity_provider_strategies": [{"capacity_provider": settings.capacity_provider.value,
-                                                      "weight": 1}],
+                    "capacity_provider_strategies": [{"capacity_provider": settings.capacity_provider.value
+                                                      if managed is None else managed, "weight": 1}],
                     "network_configuration": {
                         "subnets": placement["subnet_ids"],
                         "security_groups": [security_group.id, *spec.security_group_ids],
@@ -202,7 +210,8 @@ class ScheduledTask(pulumi.ComponentResource):
                     },
                     "enable_ecs_managed_tags": True,
                     "propagate_tags": PROPAGATE_TAGS,
-                    "platform_version": "LATEST",
+                    # Fargate's only: RunTask on Managed Instances takes no platform version.
+                    "platform_version": "LATEST" if managed is None else None,
                 },
                 "retry_policy": {
                     "maximum_retry_attempts": settings.retry_attempts,

@@ -240,6 +240,9 @@ class TaskArgs(TypedDict):
     """Services and workers: a managed EBS volume ECS creates for each task and mounts writable in the main
     container (scratch, deleted with the task), for more space than ephemeral storage's 200 GiB or faster disks. The
     task definition gets a volume configured at launch; the service its size, type and encryption. Default: none."""
+    gpus: NotRequired[int]
+    """GPUs reserved for the main container (a GPU resourceRequirement); only on a Managed Instances provider whose
+    instances have GPUs. Default: none."""
     sidecars: NotRequired[list[Sidecar]]
     """Additional containers. Default: none."""
     task_role_statements: NotRequired[list[PolicyStatement]]
@@ -391,6 +394,29 @@ def secret_arn_problem(value: str) -> Optional[str]:
     )
 
 
+MI_TASK_CPU = (128, 196608)
+"""Task CPU units off Fargate: "between 128 CPU units (0.125 vCPUs) and 196608 CPU units (192 vCPUs)"
+(RegisterTaskDefinition cpu, for EC2; AWS states no other range for Managed Instances, which run EC2 instances)."""
+MI_MIN_TASK_MEMORY = 6
+"""The least memory ECS gives a container, in MiB (ContainerDefinition memory)."""
+
+
+def managed_instances_task_problem(cpu: int, memory: int, task: Any) -> Optional[str]:
+    """Why a task cannot run on Managed Instances, or None. Any cpu/memory the instance can hold (no Fargate table);
+    both stay set, as AWS's own Managed Instances examples do (research/managed-instances.md §3)."""
+    low, high = MI_TASK_CPU
+    if not low <= cpu <= high:
+        return f"cpu must be {low} to {high} CPU units on Managed Instances; got {cpu}"
+    if memory < MI_MIN_TASK_MEMORY:
+        return f"memory must be at least {MI_MIN_TASK_MEMORY} MiB; got {memory}"
+    if "ephemeral_storage_gib" in task:
+        return ("ephemeral_storage_gib is Fargate's; on Managed Instances the capacity provider's storage_gib sizes "
+                "the task volume")
+    if "gpus" in task and int(task["gpus"]) < 1:
+        return f"gpus must be at least 1; got {task['gpus']}"
+    return None
+
+
 @dataclass(frozen=True)
 class TaskSpec:
     """A task's args, checked and with defaults applied. Holds no Pulumi resources."""
@@ -412,6 +438,9 @@ class TaskSpec:
     ebs_path: Optional[str] = None
     """Where the main container mounts the task's managed EBS volume, when it has one."""
     volumes: tuple[EfsVolume, ...] = ()
+    managed_instances: bool = False
+    """Runs on ECS Managed Instances: a MANAGED_INSTANCES task definition, no Fargate size table or ephemeral
+    storage."""
 
     @property
     def needs_scratch_init(self) -> bool:
@@ -425,10 +454,18 @@ class TaskSpec:
         return [volume_name(p) for p in self.scratch_paths] + ([EBS_VOLUME_NAME] if self.ebs_path else [])
 
     @classmethod
-    def of(cls, name: str, task: TaskArgs, *, default_stop_timeout: int = defaults.STOP_TIMEOUT_SECONDS) -> "TaskSpec":
+    def of(cls, name: str, task: TaskArgs, *, default_stop_timeout: int = defaults.STOP_TIMEOUT_SECONDS,
+           managed_instances: bool = False) -> "TaskSpec":
         cpu = int(task.get("cpu", defaults.TASK_CPU))
         memory = int(task.get("memory", defaults.TASK_MEMORY))
-        validation.fargate_size(cpu, memory)
+        if managed_instances:
+            problem = managed_instances_task_problem(cpu, memory, task)
+            if problem:
+                raise ValueError(problem)
+        else:
+            validation.fargate_size(cpu, memory)
+            if "gpus" in task:
+                raise ValueError("gpus needs Managed Instances with GPUs: Fargate has no GPUs")
         stop_timeout = int(task.get("stop_timeout_seconds", default_stop_timeout))
         if not 2 <= stop_timeout <= 120:
             raise ValueError(f"stop_timeout_seconds must be 2 to 120 (the Fargate maximum); got {stop_timeout}")
@@ -497,6 +534,7 @@ class TaskSpec:
             security_group_ids=security_group_ids,
             ebs_path=ebs_path,
             volumes=volumes,
+            managed_instances=managed_instances,
         )
 
     def build(
@@ -598,8 +636,9 @@ class TaskSpec:
             family=naming.task_family(pulumi.get_project(), pulumi.get_stack(), name),
             cpu=str(self.cpu),
             memory=str(self.memory),
+            # awsvpc on both: each task its own ENI and security group (MI's default network mode too).
             network_mode="awsvpc",
-            requires_compatibilities=["FARGATE"],
+            requires_compatibilities=["MANAGED_INSTANCES" if self.managed_instances else "FARGATE"],
             runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": self.architecture.value},
             execution_role_arn=account.role_arn(execution_role.name),
             task_role_arn=account.role_arn(task_role.name),
@@ -731,6 +770,8 @@ class TaskSpec:
             main["entryPoint"] = list(task["entry_point"])
         if "command" in task:
             main["command"] = list(task["command"])
+        if "gpus" in task:
+            main["resourceRequirements"] = [{"type": "GPU", "value": str(int(task["gpus"]))}]
         main["user"] = task.get("user", defaults.TASK_USER)
         if "health_check" in task:
             main["healthCheck"] = _health_check(task["health_check"])

@@ -26,6 +26,7 @@ from ._service import (
     checked_strategy,
     deployment_defaults,
     fargate_service,
+    managed_instances_problem,
     scalable_target,
     service_connect_configuration,
     task_security_group,
@@ -186,6 +187,10 @@ class WebServiceArgs(TypedDict):
     """Tasks at creation; afterwards autoscaling owns the count. Default: 2, kept within min_tasks..max_tasks."""
     capacity_provider_strategy: NotRequired[list[CapacityProviderStrategyItem]]
     """Where tasks run. Default: FARGATE, weight 1, base 1."""
+    managed_instances: NotRequired[pulumi.Input[str]]
+    """Name of a Managed Instances capacity provider of the cluster (a Cluster's capacity_provider_names[...]): the
+    tasks run there (a MANAGED_INSTANCES task definition) instead of on Fargate; not with
+    capacity_provider_strategy. Default: none (Fargate)."""
     deployment: NotRequired[Deployment]
     """Deployment strategy and bounds, waiting for rollouts and ECS Exec. Default: rolling, 100% to 200%, no waiting,
     ECS Exec off."""
@@ -231,9 +236,13 @@ class WebService(pulumi.ComponentResource):
         strategy_args = args.get("capacity_provider_strategy")
         on_spot = any(CapacityProvider(i["capacity_provider"]) is CapacityProvider.FARGATE_SPOT
                       for i in strategy_args or [])
+        problem = managed_instances_problem(args.get("managed_instances"), strategy_args)
+        if problem:
+            raise ValueError(problem)
         # Spot gives two minutes' notice: a web task on Spot gets all of it to drain unless the task says otherwise.
         spec = TaskSpec.of(name, args["task"], default_stop_timeout=(
-            defaults.WORKER_STOP_TIMEOUT_SECONDS if on_spot else defaults.STOP_TIMEOUT_SECONDS))
+            defaults.WORKER_STOP_TIMEOUT_SECONDS if on_spot else defaults.STOP_TIMEOUT_SECONDS),
+            managed_instances="managed_instances" in args)
         port = int(args.get("container_port", defaults.CONTAINER_PORT))
         balanced = _load_balanced(args)
         priority = int(args.get("priority", 0))
@@ -408,6 +417,7 @@ class WebService(pulumi.ComponentResource):
             # ECS refuses a target group that no listener rule uses yet.
             depends_on=list(route_rules),
             extra_security_group_ids=spec.security_group_ids,
+            managed_instances=args.get("managed_instances"),
             **extra,
         )
         oncall.service_health(placement["cluster_name"], service.name)

@@ -178,6 +178,8 @@ def _separate_roles(args: ResourceValidationArgs, _: Mapping[str, Any]) -> Messa
 
 
 def _memory_rightsizing(args: ResourceValidationArgs, config: Mapping[str, Any]) -> Messages:
+    if "FARGATE" not in (args.props.get("requiresCompatibilities") or ["FARGATE"]):
+        return  # Managed Instances bill the instance, not the task's allocation
     try:
         cpu, memory = int(args.props.get("cpu")), int(args.props.get("memory"))
     except (TypeError, ValueError):

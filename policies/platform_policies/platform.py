@@ -168,6 +168,50 @@ def _dead_letters(resources: list[Any], _: Mapping[str, Any]) -> Findings:
             yield f"work queue {queue.name!r} has no dead-letter queue (redrivePolicy)", queue.urn
 
 
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+INSTANCE_PROFILE = "aws:iam/instanceProfile:InstanceProfile"
+# ECS Managed Instances (ECS Developer Guide, "Amazon ECS infrastructure IAM role" and "Amazon ECS Managed Instances
+# instance profile"): each role carries its AWS managed policy, and the infrastructure policy passes only roles named
+# ecsInstanceRole*.
+_MI_ROLES = {
+    "AmazonECSInfrastructureRolePolicyForManagedInstances": ("Service:ecs.amazonaws.com", None),
+    "AmazonECSInstanceRolePolicyForManagedInstances": ("Service:ec2.amazonaws.com", "ecsInstanceRole"),
+}
+
+
+def _roles_of(attachment: Any, roles: list[Any]) -> list[Any]:
+    return related(attachment, "role", roles, match_key="name")
+
+
+def _managed_instances_roles(resources: list[Any], _: Mapping[str, Any]) -> Findings:
+    roles, attachments = by_type(resources, ROLE), by_type(resources, ATTACHMENT)
+    inline = by_type(resources, ROLE_POLICY)
+    for attachment in attachments:
+        policy = str(known(attachment.props, "policyArn") or "").rsplit("/", 1)[-1]
+        if policy not in _MI_ROLES:
+            continue
+        principal, prefix = _MI_ROLES[policy]
+        for role in _roles_of(attachment, roles):
+            name = known(role.props, "name")
+            if prefix and isinstance(name, str) and not name.startswith(prefix):
+                yield (f"role {name!r} carries {policy} but is not named {prefix}*: the infrastructure policy may "
+                       "pass only roles of that name, so ECS could not launch the instances"), role.urn
+            extra = _trusted_principals(role) - {principal}
+            if extra:
+                yield f"{policy} role {role.name!r} can also be assumed by {', '.join(sorted(extra))}", role.urn
+            others = [a for a in attachments if a is not attachment and role in _roles_of(a, roles)]
+            others += [p for p in inline if role in _roles_of(p, roles)]
+            if others:
+                yield (f"{policy} role {role.name!r} carries more than its AWS managed policy "
+                       f"({', '.join(o.name for o in others)}); Managed Instances need nothing else"), role.urn
+            for profile in by_type(resources, INSTANCE_PROFILE):
+                profile_name = known(profile.props, "name")
+                if prefix and role in _roles_of(profile, roles) and isinstance(profile_name, str) \
+                        and not profile_name.startswith(prefix):
+                    yield f"instance profile {profile_name!r} of role {role.name!r} is not named {prefix}*", profile.urn
+
+
 def _platform(control_id: str, severity: Severity) -> Control:
     return Control(control_id, severity)
 
@@ -190,6 +234,9 @@ POLICIES = [
                  "Web services (behind a load balancer) have autoscaling with a minimum task count.", _web_autoscaling,
                  config={"minTasks": {"type": "integer", "minimum": 0, "default": 2,
                                       "description": "Fewest tasks a web service may scale down to."}}),
+    stack_policy("ecs-managed-instances-roles", _platform("PLATFORM.ECS-MI-ROLES", Severity.HIGH),
+                 "Managed Instances roles carry only their AWS managed policy and trust only their service; the "
+                 "instance role and profile are named ecsInstanceRole*.", _managed_instances_roles),
     stack_policy("sqs-dead-letter-queues", _platform("PLATFORM.SQS-DEAD-LETTERS", Severity.MEDIUM),
                  "Every work queue has a dead-letter queue, and every dead-letter queue (of a queue or a schedule) an alarm.", _dead_letters),
 ]

@@ -34,16 +34,37 @@ def _topic_policy(c: _Ctx) -> tuple[str, dict[str, Any]]:
     return str(c.inputs.get("arn")), {"owner": c.arn("sns", "").split(":")[4]}
 
 
+def _capacity_provider(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    """A capacity provider as CreateCapacityProvider leaves it: its name is its id, its ARN is
+    `capacity-provider/<name>`; a Managed Instances one keeps its cluster."""
+    name = c.inputs.get("name") or c.name
+    arn = c.arn("ecs", f"capacity-provider/{name}")
+    return arn, {"arn": arn, "name": name}
+
+
+def _instance_profile(c: _Ctx) -> tuple[str, dict[str, Any]]:
+    """An instance profile as CreateInstanceProfile leaves it: a global ARN and an `AIPA` unique id."""
+    name = c.inputs.get("name") or c.name
+    return name, {"arn": c.arn("iam", f"instance-profile/{name}", region=False), "name": name,
+                  "uniqueId": f"AIPA{c.hex(17).upper()}", "path": c.inputs.get("path", "/")}
+
+
 COMPUTERS: dict[str, Callable[[Any], tuple[str, dict[str, Any]]]] = {
     "aws:servicediscovery/httpNamespace:HttpNamespace": _http_namespace,
     "aws:sns/topic:Topic": _topic,
     "aws:sns/topicSubscription:TopicSubscription": _subscription,
     "aws:sns/topicPolicy:TopicPolicy": _topic_policy,
+    "aws:ecs/capacityProvider:CapacityProvider": _capacity_provider,
+    "aws:iam/instanceProfile:InstanceProfile": _instance_profile,
 }
 """Pulumi type -> computer(ctx) returning (id, computed outputs), as in mocks.py."""
 INVOKES: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {}
 """Invoke token -> answer(args, region)."""
 REMOTE: frozenset[str] = frozenset()
 """Remote component types whose computer returns outputs only."""
-AUTO_NAMED: dict[str, str] = {"aws:sns/topic:Topic": "name"}
-"""Auto-named types of this module: Pulumi names a topic `<logical name>-<7 random characters>`."""
+AUTO_NAMED: dict[str, str] = {
+    "aws:sns/topic:Topic": "name",
+    "aws:ecs/capacityProvider:CapacityProvider": "name",
+    "aws:iam/instanceProfile:InstanceProfile": "name",
+}
+"""Auto-named types of this module: Pulumi names them `<logical name>-<7 random characters>` unless named."""

@@ -3,14 +3,18 @@ workers and the cluster's default share."""
 
 from __future__ import annotations
 
-from typing import Optional
+import re
+from typing import Any, Optional
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from .. import defaults, validation
 from ..cluster import CapacityProviderStrategyItem, ClusterArgs, namespace_name_problem
 from ..enums import CapacityProvider, ContainerInsights
-from .base import _component_check, _Settings
+from .base import KeyProblem, _component_check, _Settings
+from .managed_instances import ManagedInstancesSettings
+
+_PROVIDER_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 
 
 class CapacityProviderSettings(_Settings):
@@ -36,6 +40,9 @@ class ClusterSettings(_Settings):
         description="Where tasks of services without their own strategy run.",
     )
 
+    managed_instances: dict[str, ManagedInstancesSettings] = Field(default_factory=dict, description=(
+        "ECS Managed Instances capacity providers by name (for example gpu); workloads opt in with managedInstances. "
+        "Default: none."))
     service_connect_namespace: Optional[str] = Field(
         None, description="Cloud Map namespace services join with serviceConnect, for example internal. Default: none.")
 
@@ -43,6 +50,31 @@ class ClusterSettings(_Settings):
     @classmethod
     def _check_strategy(cls, value: list[CapacityProviderSettings]) -> list[CapacityProviderSettings]:
         return _strategy(value)
+
+    @field_validator("managed_instances")
+    @classmethod
+    def _provider_names(cls, value: dict[str, ManagedInstancesSettings]) -> dict[str, ManagedInstancesSettings]:
+        for name in value:
+            # ECS refuses provider names starting aws, ecs or fargate (CreateCapacityProvider name).
+            if not _PROVIDER_NAME.match(name) or name.startswith(("aws", "ecs", "fargate")):
+                raise KeyProblem(name, "names are 1 to 32 lowercase letters, digits and hyphens, starting with a "
+                                       "letter, not with aws, ecs or fargate")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_strategy_is_fargate(cls, data: Any) -> Any:
+        """The default strategy serves workloads without managedInstances, on Fargate; naming a Managed Instances
+        provider there would mix provider types in one strategy, which ECS refuses."""
+        if isinstance(data, dict):
+            names = set(data.get("managedInstances") or {})
+            for index, item in enumerate(data.get("defaultCapacityProviderStrategy") or []):
+                if isinstance(item, dict) and item.get("capacityProvider") in names:
+                    raise KeyProblem(f"defaultCapacityProviderStrategy[{index}].capacityProvider",
+                                     f"{item['capacityProvider']} is a Managed Instances provider: the default "
+                                     "strategy is Fargate's (a strategy holds one provider type); place workloads "
+                                     f"on it with managedInstances: {item['capacityProvider']}")
+        return data
 
     _namespace = field_validator("service_connect_namespace")(
         _component_check(namespace_name_problem, "service_connect_namespace"))

@@ -18,6 +18,7 @@ from .routing import internal_load_balancer_used, routes
 from .cluster import ClusterSettings
 from .file_systems import file_system_problems
 from .load_balancer import InternalLoadBalancerSettings, LoadBalancerSettings
+from .managed_instances import placement_problems
 from .network import NetworkSettings
 from .operations import ServiceDefaultsSettings, StackAlarmSettings
 from .scheduled_tasks import ScheduledTaskSettings
@@ -91,6 +92,7 @@ def problems(stack: Stack) -> list[KeyProblem]:
         _secrets_from_other_accounts,
         _topics,
         file_system_problems,
+        _managed_instances,
     ) for problem in check(stack)]
 
 
@@ -251,6 +253,12 @@ def _secrets_from_other_accounts(stack: Stack) -> Iterator[KeyProblem]:
                                  f"is in account {other}, not the stack's {account}: a secret shared from another "
                                  "account is encrypted with a customer managed KMS key the tasks must be allowed "
                                  f"to use; give {kind}.{name}.secretsKmsKeyArn")
+
+
+def _managed_instances(stack: Stack) -> Iterator[KeyProblem]:
+    """Each workload's managedInstances and gpus against the providers of cluster.managedInstances."""
+    for kind, name, w in each_workload(stack):
+        yield from placement_problems(f"{kind}.{name}", w, stack.cluster.managed_instances)
 
 
 def stack_account(stack: Stack) -> Optional[str]:

@@ -44,6 +44,9 @@ class ScheduledTaskSettings(TaskSettings):
                                                      "be entered with ECS Exec here. Remove it")
         if self.ebs_volume is not None:
             raise KeyProblem("ebsVolume", EBS_ON_SCHEDULE.removeprefix("ebs_volume "))
+        if self.managed_instances is not None and "on_demand" in self.model_fields_set:
+            raise KeyProblem("onDemand", "chooses FARGATE or FARGATE_SPOT; with managedInstances the provider's "
+                                         "capacity decides. Remove it")
         if self.capacity_provider_strategy is not None:
             raise KeyProblem("capacityProviderStrategy", "a scheduled task runs on FARGATE_SPOT, or FARGATE with "
                                                          "onDemand: true; remove it")

@@ -268,11 +268,14 @@ class StackSettings(_Settings):
     def web_service_args(self, name: str, placement: Placement, *, namespace: Optional[pulumi.Input[str]] = None,
                          image: Optional[pulumi.Input[str]] = None, internal: Optional[dict[str, Any]] = None,
                          topics: Optional[Mapping[str, pulumi.Input[str]]] = None,
-                         file_systems: Optional[FileSystemRefs] = None, **wiring: Any) -> WebServiceArgs:
+                         file_systems: Optional[FileSystemRefs] = None,
+                         capacity_providers: Optional[dict[str, pulumi.Input[str]]] = None,
+                         **wiring: Any) -> WebServiceArgs:
         """Args of the WebService `name`; `wiring` supplies the load balancer outputs (listener_arn,
         load_balancer_security_group_id, load_balancer_arn_suffix), `internal` the internal load balancer's,
         `namespace` the cluster's Service Connect namespace ARN, `image` its ImageRepository's image_uri when it has
-        a repository, `topics` the ARNs of the stack's topics, `file_systems` its file systems."""
+        a repository, `topics` the ARNs of the stack's topics, `file_systems` its file systems, `capacity_providers`
+        the Cluster's capacity_provider_names (Managed Instances)."""
         s = self.services[name]
         exposure = s.load_balancer
         alarms = self._alarms(s.alarms, web=True, balanced=exposure is not ServiceExposure.NONE)
@@ -285,7 +288,7 @@ class StackSettings(_Settings):
             "deployment": {**deployment_defaults(self, s), **deployment_strategy(s)},
             "task": self._task(name, s, image, file_systems, topics),
             "container_port": s.container_port,
-            "capacity_provider_strategy": s.strategy(self.cluster.default_capacity_provider_strategy),
+            **s.placement_args(self.cluster.default_capacity_provider_strategy, capacity_providers),
             "autoscaling": {k: v for k, v in s.autoscaling.model_dump().items() if v is not None},
         }
         if exposure is not ServiceExposure.NONE:
@@ -303,7 +306,8 @@ class StackSettings(_Settings):
     def queue_worker_args(self, name: str, placement: Placement, *, namespace: Optional[pulumi.Input[str]] = None,
                           image: Optional[pulumi.Input[str]] = None,
                           topics: Optional[Mapping[str, pulumi.Input[str]]] = None,
-                          file_systems: Optional[FileSystemRefs] = None) -> QueueWorkerArgs:
+                          file_systems: Optional[FileSystemRefs] = None,
+                          capacity_providers: Optional[dict[str, pulumi.Input[str]]] = None) -> QueueWorkerArgs:
         """Args of the QueueWorker `name`; `namespace` is the cluster's Service Connect namespace ARN, `image` its
         ImageRepository's image_uri when it has a repository."""
         w = self.workers[name]
@@ -326,17 +330,19 @@ class StackSettings(_Settings):
             "queue": queue,
             "protect_queues": self.service_defaults.protect_queues,
             "scaling": scaling,
-            "capacity_provider_strategy": w.strategy(_default_worker_strategy()),
+            **w.placement_args(_default_worker_strategy(), capacity_providers),
             "alarm_actions": [self.alarm_topic_arn] if self.alarm_topic_arn else [],
         }
         return args  # type: ignore[return-value]
 
     def scheduled_task_args(self, name: str, placement: Placement, *, image: Optional[pulumi.Input[str]] = None,
                             topics: Optional[Mapping[str, pulumi.Input[str]]] = None,
-                            file_systems: Optional[FileSystemRefs] = None) -> ScheduledTaskArgs:
+                            file_systems: Optional[FileSystemRefs] = None,
+                            capacity_providers: Optional[dict[str, pulumi.Input[str]]] = None) -> ScheduledTaskArgs:
         """Args of the ScheduledTask `name`; its dead-letter alarm tells alarmTopicArn; `image` is its
         ImageRepository's image_uri when it has a repository."""
         t = self.scheduled_tasks[name]
+        where = t.placement_args([], capacity_providers)
         return {
             **self._renamed(name),  # type: ignore[typeddict-item]
             "placement": placement,
@@ -344,10 +350,21 @@ class StackSettings(_Settings):
             "schedule": t.schedule,
             "timezone": t.timezone,
             "retry": t.retry.model_dump(),  # type: ignore[typeddict-item]
-            "on_demand": t.on_demand,
+            **({"managed_instances": where["managed_instances"]} if "managed_instances" in where
+               else {"on_demand": t.on_demand}),
             "enabled": t.enabled,
             "alarm_actions": alarm_actions(self),  # type: ignore[typeddict-item]
         }
 
-    def cluster_args(self) -> ClusterArgs:
-        return self.cluster.args(self.log_retention_days, self.protect_data)
+    def cluster_args(self, vpc_id: Optional[pulumi.Input[str]] = None,
+                     private_subnet_ids: Optional[pulumi.Input[list[str]]] = None) -> ClusterArgs:
+        """Args of the Cluster; Managed Instances launch in ``private_subnet_ids`` of ``vpc_id``."""
+        args = self.cluster.args(self.log_retention_days, self.protect_data)
+        if self.cluster.managed_instances:
+            if vpc_id is None or private_subnet_ids is None:
+                raise ValueError("cluster.managedInstances launch instances: pass the network's vpc_id and "
+                                 "private_subnet_ids")
+            args["managed_instances"] = {k: m.args() for k, m in self.cluster.managed_instances.items()}
+            args["vpc_id"] = vpc_id
+            args["subnet_ids"] = private_subnet_ids
+        return args

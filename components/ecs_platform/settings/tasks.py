@@ -14,7 +14,8 @@ from ..cluster import CapacityProviderStrategyItem
 from ..enums import CpuArchitecture
 from ..image_repository import BuildProblem, check_build
 from .._volumes import volume_path_problem
-from ..task_definition import TaskArgs, mount_paths_problem, scratch_path_problem, secret_arn_problem
+from ..task_definition import (TaskArgs, managed_instances_task_problem, mount_paths_problem, scratch_path_problem,
+                               secret_arn_problem)
 from .base import Bool, KeyProblem, _Settings
 from .cluster import CapacityProviderSettings, _strategy
 from .network import EgressSettings, extra_security_groups, unique_egress
@@ -138,6 +139,10 @@ class TaskSettings(_Settings):
         "Ways out besides HTTPS (databases, caches): rules on the workload's security group. Default: none."))
     security_group_ids: list[str] = Field(default_factory=list, description=(
         "Security groups attached to the tasks besides the workload's own, at most 4. Default: none."))
+    managed_instances: Optional[str] = Field(None, description=(
+        "Run on this cluster.managedInstances provider instead of Fargate. Default: none (Fargate)."))
+    gpus: Optional[int] = Field(None, ge=1, description=(
+        "GPUs for the main container; needs managedInstances on a provider with acceleratorTypes [gpu]. Default: none."))
     renamed_from: Optional[str] = Field(None, description=(
         "The name this workload had before a rename: its queue, repository, log group and the rest keep their state "
         "under the new name (Pulumi aliases) instead of being deleted and created again."))
@@ -218,12 +223,19 @@ class TaskSettings(_Settings):
 
     @model_validator(mode="after")
     def _task(self) -> "TaskSettings":
-        if self.cpu not in validation.FARGATE_MEMORY:
+        if self.managed_instances is not None:
+            problem = managed_instances_task_problem(self.cpu, self.memory, self.task_args_shape())
+            if problem:
+                key = problem.split(" ", 1)[0]
+                raise KeyProblem({"ephemeral_storage_gib": "ephemeralStorageGib"}.get(key, key),
+                                 problem.split(" ", 1)[1])
+        elif self.cpu not in validation.FARGATE_MEMORY:
             raise KeyProblem("cpu", validation.one_of(self.cpu, validation.FARGATE_MEMORY))
-        try:
-            validation.fargate_size(self.cpu, self.memory)
-        except ValueError as error:
-            raise KeyProblem("memory", str(error)) from None
+        else:
+            try:
+                validation.fargate_size(self.cpu, self.memory)
+            except ValueError as error:
+                raise KeyProblem("memory", str(error)) from None
         paths = [(name, v.path) for name, v in self.volumes.items()]
         for index, (name, path) in enumerate(paths):
             others = tuple(self.scratch_paths) + tuple(p for n, p in paths[:index])
@@ -247,6 +259,11 @@ class TaskSettings(_Settings):
             raise KeyProblem("sidecars", f"the sidecars reserve {cpu} of the task's {self.cpu} CPU units; leave CPU "
                                          "for the main container")
         return self
+
+    def task_args_shape(self) -> dict[str, Any]:
+        """The task keys the Managed Instances check reads."""
+        return {k: v for k, v in (("ephemeral_storage_gib", self.ephemeral_storage_gib), ("gpus", self.gpus))
+                if v is not None}
 
     def task_args(self, log_retention_days: int, image: Optional[pulumi.Input[str]] = None,
                   protect_data: bool = False, topics: Optional[dict[str, Any]] = None) -> TaskArgs:
@@ -287,6 +304,8 @@ class TaskSettings(_Settings):
             args["ephemeral_storage_gib"] = self.ephemeral_storage_gib
         if self.ebs_volume is not None:
             args["ebs_volume"] = self.ebs_volume.args()
+        if self.gpus is not None:
+            args["gpus"] = self.gpus
         if self.command:
             args["command"] = list(self.command)
         if self.entry_point:
@@ -298,6 +317,17 @@ class TaskSettings(_Settings):
         if self.container_health_check:
             args["health_check"] = self.container_health_check.model_dump()  # type: ignore[typeddict-item]
         return args
+
+    def placement_args(self, fallback: list[CapacityProviderSettings],
+                       capacity_providers: Optional[dict[str, Any]]) -> dict[str, Any]:
+        """Where the workload runs, as component args: its Managed Instances provider's name (from the Cluster's
+        capacity_provider_names), or its Fargate strategy."""
+        if self.managed_instances is None:
+            return {"capacity_provider_strategy": self.strategy(fallback)}
+        if not capacity_providers or self.managed_instances not in capacity_providers:
+            raise ValueError(f"the workload runs on Managed Instances provider {self.managed_instances}: pass the "
+                             "Cluster's capacity_provider_names")
+        return {"managed_instances": capacity_providers[self.managed_instances]}
 
     def strategy(self, fallback: list[CapacityProviderSettings]) -> list[CapacityProviderStrategyItem]:
         return [

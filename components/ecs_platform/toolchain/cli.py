@@ -21,6 +21,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Optional
+from ecs_platform.defaults import INSTANCE_START_SECONDS
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_CONFIG, EXIT_PROGRAM = 0, 1, 2, 3
 
@@ -123,6 +124,10 @@ def _parser() -> argparse.ArgumentParser:
                           help="seconds a task spends on one message (default: 10)")
     rehearse.add_argument("--task-start-seconds", type=_positive, default=60.0, metavar="S",
                           help="seconds from launch until a task takes messages or listens (default: 60)")
+    rehearse.add_argument("--instance-start-seconds", type=_not_negative, default=float(INSTANCE_START_SECONDS),
+                          metavar="S", help="--worker on ECS Managed Instances: seconds an instance takes to start "
+                          f"before each new task starts (default {INSTANCE_START_SECONDS}, a third-party measurement; "
+                          "AWS documents none)")
     rehearse.add_argument("--image-pull-seconds", type=_not_negative, default=30.0, metavar="S",
                           help="--deployment: seconds a new task spends pulling its image (default: 30)")
     rehearse.add_argument("--stop-seconds", type=_not_negative, metavar="S",
@@ -467,6 +472,7 @@ def _rehearse(args: argparse.Namespace) -> int:
         raise UsageError(str(error)) from None
     assumptions = Assumptions(
         seconds_per_message=args.seconds_per_message, task_start_seconds=int(args.task_start_seconds),
+        instance_start_seconds=int(args.instance_start_seconds),
         metric_delay_seconds=int(args.metric_delay_seconds), insights_delay_seconds=int(args.insights_delay_seconds),
         spot_interruptions_per_hour=args.spot_interruptions_per_hour,
     )

@@ -14,7 +14,8 @@ from typing import Any
 
 from ecs_platform.offline.engine import ProgramRun, has_unknown
 from . import constraints, models
-from . import requests_efs, requests_images, requests_network, requests_schedules, requests_services, requests_topics  # noqa: F401,E501 (register mappers)
+from . import (requests_capacity, requests_efs, requests_images, requests_network, requests_schedules,  # noqa: F401
+               requests_services, requests_topics)  # (register mappers)
 from .requests import ApiRequest, requests_for
 
 

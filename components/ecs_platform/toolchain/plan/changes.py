@@ -54,6 +54,9 @@ IN_USE = {
     "aws:lb/targetGroup:TargetGroup": "ResourceInUse",
     "aws:ec2/securityGroup:SecurityGroup": "DependencyViolation",
     "aws:ecs/cluster:Cluster": "ClusterContainsServicesException",
+    # A Managed Instances provider is deleted only once no cluster association and no service uses it (pulumi-aws
+    # ClusterCapacityProviders docs: AWS disallows deleting an attached provider).
+    "aws:ecs/capacityProvider:CapacityProvider": "ClientException (the capacity provider is in use)",
 }
 """Deletes AWS refuses while another resource still uses the one deleted."""
 

@@ -17,6 +17,8 @@ from typing import Any, Optional
 from ecs_platform.offline.engine import ProgramRun, Registration
 from ecs_platform.offline.mocks import UNKNOWN
 
+from . import cost_instances
+
 NOT_INCLUDED = [
     "data transfer out and between AZs",
     "NAT gateway and interface endpoint data processing (per GB)",
@@ -200,10 +202,20 @@ def estimate(run: ProgramRun, region: str, *, spot_discount: Optional[float] = N
             cost.items.append(LineItem(item, detail, monthly, monthly, monthly))
 
     services = _Services(run)
+    managed = cost_instances.providers(run)
+    if managed and "managedInstances" in prices:
+        cost.assumptions += cost_instances.assumptions(prices)
     # By name: registrations finish in no fixed order, and the same program must print the same estimate.
     for service in sorted(run.of_type("aws:ecs/service:Service"), key=lambda r: r.name):
         definition = services.task_definition(service)
         if definition is None:
+            continue
+        provider = cost_instances.provider_of(service.inputs.get("capacityProviderStrategies") or [], managed)
+        if provider is not None:
+            if "managedInstances" in prices:
+                cost_instances.price_service(
+                    run, prices, hours, service, provider, definition, services.task_counts(service),
+                    lambda *line: cost.items.append(LineItem(*line)))
             continue
         task_hour = _task_hour(definition, prices)
         strategy = services.strategy(service)
@@ -298,6 +310,10 @@ def _operations(run: ProgramRun, prices: dict[str, Any], services: "_Services", 
         hour = _task_hour(definition, prices)
         strategy = ((schedule.inputs.get("target") or {}).get("ecsParameters") or {}).get(
             "capacityProviderStrategies") or []
+        if cost_instances.provider_of(strategy, cost_instances.providers(run)) is not None:
+            cost.items.append(LineItem(f"Scheduled task: {schedule.name}", "on Managed Instances: not priced (what "
+                                       "instance a run shares is unknown)", 0.0, 0.0, 0.0))
+            continue
         spot = any(str(s.get("capacityProvider")) == "FARGATE_SPOT" for s in strategy)
         monthly = runs * minutes / 60 * hour * ((1 - discount) if spot else 1)
         fixed(f"Scheduled task: {schedule.name}", f"{runs:g} runs a month x {minutes} min (assumed)"

@@ -137,6 +137,14 @@ class Worker:
     alarms: list[Alarm] = field(default_factory=list)
     step_policies: dict[str, StepPolicy] = field(default_factory=dict)
     tracking_policies: list[TrackingPolicy] = field(default_factory=list)
+    managed_instances: bool = False
+    """Runs on an ECS Managed Instances capacity provider: a task waits for an instance to start first."""
+
+
+def _on_managed_instances(service: Registration, run: ProgramRun) -> bool:
+    names = {_name(p) for p in run.of_type("aws:ecs/capacityProvider:CapacityProvider")
+             if p.inputs.get("managedInstancesProvider")}
+    return any(str(s.get("capacityProvider")) in names for s in service.inputs.get("capacityProviderStrategies") or [])
 
 
 # Reading the program --------------------------------------------------------------------------------------------
@@ -305,4 +313,5 @@ def read_worker(run: ProgramRun, worker: str) -> Worker:
         alarms=alarms,
         step_policies={p.name: p for p in policies.values() if isinstance(p, StepPolicy)},
         tracking_policies=[p for p in policies.values() if isinstance(p, TrackingPolicy)],
+        managed_instances=_on_managed_instances(service, run),
     )

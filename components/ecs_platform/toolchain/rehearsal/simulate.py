@@ -75,6 +75,8 @@ class Traffic:
 class Assumptions:
     seconds_per_message: float = 10.0
     task_start_seconds: int = 60
+    instance_start_seconds: int = 40
+    """Managed Instances workers only: an instance starts before each new task does (docs/rehearsal.md)."""
     metric_delay_seconds: int = 0
     insights_delay_seconds: int = 0
     spot_interruptions_per_hour: float = 0.0
@@ -196,6 +198,13 @@ class Replay:
     def _running(self, now: float) -> list[_Task]:
         return [t for t in self.tasks if t.stopped is None and t.ready <= now]
 
+    @property
+    def _start_seconds(self) -> int:
+        """A task on Managed Instances waits for an instance first: assumed for every new task (one GPU task per
+        instance; an idle instance left from an earlier task is not counted on)."""
+        extra = self.assumptions.instance_start_seconds if self.worker.managed_instances else 0
+        return self.assumptions.task_start_seconds + extra
+
     def _spot_share(self, total: int) -> int:
         from ..plan.cost import place
 
@@ -209,7 +218,7 @@ class Replay:
             for _ in range(self.desired - len(active)):
                 spot = spot_now < spot_wanted
                 spot_now += spot
-                self.tasks.append(_Task(len(self.tasks), spot, now, now + self.assumptions.task_start_seconds))
+                self.tasks.append(_Task(len(self.tasks), spot, now, now + self._start_seconds))
         elif len(active) > self.desired:
             # ECS picks the tasks to stop; the newest first is what the replay assumes (docs/rehearsal.md).
             for task in sorted(active, key=lambda t: (t.ready > now, t.launched), reverse=True)[:len(active) - self.desired]:

@@ -74,7 +74,8 @@ def _strategy_problem(strategy: list[dict[str, Any]]) -> Optional[str]:
         return "with several capacity providers at least one needs a weight above 0; all weights are 0"
     fargate = {p for p in providers if p in FARGATE_PROVIDERS}
     if fargate and len(fargate) < len(providers):
-        return f"mixes Fargate and Auto Scaling group capacity providers; got {', '.join(map(str, providers))}"
+        return (f"mixes Fargate and other (Auto Scaling group or Managed Instances) capacity providers; got "
+                f"{', '.join(map(str, providers))}")
     return None
 
 
