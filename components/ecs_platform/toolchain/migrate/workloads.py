@@ -284,7 +284,8 @@ class Workload:
 
     def _efs(self, name: str, efs: Any) -> Optional[dict[str, Any]]:
         if efs is True:
-            system = f"{self.m.name}-{name}"
+            # fileSystems names: 1 to 40 lowercase letters, digits and -, starting with a letter.
+            system = re.sub(r"[^a-z0-9]+", "-", f"{self.m.name}-{name}".lower()).strip("-")[:40].rstrip("-")
             self.file_systems[system] = {}
             self.m.note(f"storage.volumes.{name}.efs", f"a file system the stack manages (fileSystems.{system}); "
                                                        "Copilot's held your data: copy it over (AWS DataSync) before "
