@@ -45,7 +45,7 @@ file_systems = {
                                    vpc_cidr_block=network.cidr_block, protect_data=settings.protect_data), opts)
     for name, fs in settings.file_systems.items()
 }
-volumes = {name: (fs.file_system_id, settings.file_systems[name].file_system_id is None)
+volumes = {name: (fs.file_system_id, settings.file_systems[name].file_system_id is None, fs.iam_tag)
            for name, fs in file_systems.items()}
 
 # Topics the workloads publish to and workers subscribe to: their ARNs reach both through the args below.

@@ -53,6 +53,13 @@ def efs(tmp_path_factory) -> ProgramRun:
     return run_stack(program, "efs")
 
 
+def _preview_of_efs(folder: Path) -> ProgramRun:
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(ROOT / name, folder / name)
+    (folder / "Pulumi.efs.yaml").write_text(yaml.safe_dump({"config": CONFIG}))
+    return run_stack(folder, "efs", preview=True)
+
+
 def volumes_of(run: ProgramRun, name: str) -> dict[str, dict[str, Any]]:
     return {v["name"]: v for v in run.one(TASK_DEFINITION, f"{name}-task").inputs["volumes"]}
 
@@ -136,12 +143,21 @@ def test_the_main_container_mounts_each_volume_at_its_path(efs) -> None:
     assert mounts["efs-shared"]["readOnly"] is True
 
 
-def test_the_task_role_may_mount_and_write_only_the_file_system_through_its_access_point(efs) -> None:
-    point = efs.one(ACCESS_POINT, "api-uploads-efs").outputs["arn"]
-    fs = efs.one(FS, "uploads").outputs["arn"]
-    (statement,) = [s for s in task_policy(efs, "api") if s["Resource"] == fs]
+def test_the_task_role_may_mount_and_write_only_the_file_system_the_stack_tagged(efs) -> None:
+    tags = efs.one(FS, "uploads").inputs["tags"]
+    (statement,) = [s for s in task_policy(efs, "api") if "Condition" in s and "aws:ResourceTag/ecs-platform:file-system"
+                    in s["Condition"].get("StringEquals", {})]
     assert statement["Action"] == ["elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"]
-    assert statement["Condition"] == {"StringEquals": {"elasticfilesystem:AccessPointArn": point}}
+    assert statement["Resource"].endswith(":file-system/*")
+    assert statement["Condition"]["StringEquals"]["aws:ResourceTag/ecs-platform:file-system"] == \
+        tags["ecs-platform:file-system"]
+
+
+def test_the_task_roles_efs_policy_is_known_at_a_first_preview(tmp_path) -> None:
+    from ecs_platform.offline.engine import has_unknown
+    run = _preview_of_efs(tmp_path)
+    (policy_,) = [r for r in run.of_type("aws:iam/rolePolicy:RolePolicy") if r.name == "api-efs"]
+    assert not has_unknown(policy_.inputs["policy"])
 
 
 def test_a_read_only_volume_grants_no_write(efs) -> None:

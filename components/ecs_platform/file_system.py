@@ -40,6 +40,11 @@ ACCESS_POINT_ID = re.compile(r"^fsap-[0-9a-f]{8,40}$")
 """Identifier patterns of CreateFileSystem's FileSystemId and CreateAccessPoint's AccessPointId (EFS API reference)."""
 
 
+FILE_SYSTEM_TAG = "ecs-platform:file-system"
+"""Tag of a created file system that task roles' ClientMount/ClientWrite permissions are scoped by
+(aws:ResourceTag, which EFS's ClientMount and ClientWrite support: Service Authorization Reference, Amazon EFS)."""
+
+
 class FileSystemArgs(TypedDict):
     """An EFS file system for the stack's tasks, or the identifier of one it does not own."""
 
@@ -121,6 +126,8 @@ class FileSystem(pulumi.ComponentResource):
         account = AccountContext.of(self)
         self._name = name
         self._renamed_from = args.get("renamed_from") or name
+        self.iam_tag = f"{pulumi.get_project()}-{pulumi.get_stack()}-{self._renamed_from}"
+        """The value of the created file system's FILE_SYSTEM_TAG (its first name, so a rename keeps it)."""
         self._vpc_cidr = args.get("vpc_cidr_block")
         self._group: Optional[aws.ec2.SecurityGroup] = None
         self._existing_group_id: Optional[pulumi.Input[str]] = args.get("security_group_id")
@@ -137,7 +144,9 @@ class FileSystem(pulumi.ComponentResource):
                 performance_mode=args.get("performance_mode", defaults.EFS_PERFORMANCE_MODE),
                 throughput_mode=args.get("throughput_mode", defaults.EFS_THROUGHPUT_MODE),
                 lifecycle_policies=[] if transition == "never" else [{"transition_to_ia": transition}],
-                tags={"Name": name},
+                # Known before the file system exists: the task roles' mount permission is scoped by this tag, so
+                # their policies can be judged at a first preview (the id is AWS's to assign).
+                tags={"Name": name, FILE_SYSTEM_TAG: self.iam_tag},
                 # The files are data: a protected file system refuses deletion and replacement (a new performance
                 # mode or key would start it empty).
                 opts=pulumi.ResourceOptions(parent=self, protect=bool(args.get("protect_data", False))),

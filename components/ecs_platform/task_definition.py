@@ -52,6 +52,9 @@ class Publish(TypedDict):
     """The topic's customer managed KMS key, when it has one: publishing needs GenerateDataKey and Decrypt on it."""
 
 
+FILE_SYSTEM_TAG = "ecs-platform:file-system"
+"""The tag of a file system the stack creates (ecs_platform.file_system.FILE_SYSTEM_TAG)."""
+
 PUBLISH_ENVIRONMENT = "SNS_TOPIC_ARNS"
 """The variable a publisher reads its topics from: a JSON object of name to ARN (Copilot's COPILOT_SNS_TOPIC_ARNS
 has the same shape)."""
@@ -185,6 +188,9 @@ class EfsVolume(TypedDict):
     """An access point (fsap-...) to mount through. Default: none (see create_access_point)."""
     root_directory: NotRequired[str]
     """Directory of the file system to mount, without an access point. Default: /."""
+    file_system_tag: NotRequired[str]
+    """A created file system's `ecs-platform:file-system` tag: the task role's permission is scoped by it instead of
+    by the id AWS has yet to assign. Default: none (scoped by file_system_id)."""
     create_access_point: NotRequired[bool]
     """Create an access point for this workload and volume: POSIX user the workload's numeric `user` (else
     1000:1000), rooted at access_point_root, created 0750 on first use. Not with access_point_id or root_directory.
@@ -700,9 +706,18 @@ class TaskSpec:
                 configuration["root_directory"] = volume["root_directory"]
             volumes.append({"name": efs_volume_name(volume["name"]), "efs_volume_configuration": configuration})
             read_only = bool(volume.get("read_only", False))
+            actions = ["elasticfilesystem:ClientMount"] + ([] if read_only else ["elasticfilesystem:ClientWrite"])
+            tag = volume.get("file_system_tag")
+            if tag:
+                # A file system the stack creates: its id (and its access points') are unknown until EFS assigns
+                # them, and a policy naming them could not be judged at a first preview; its tag is known.
+                statements.append({"Effect": "Allow", "Action": actions,
+                                   "Resource": account.arn("elasticfilesystem", "file-system/*"),
+                                   "Condition": {"StringEquals": {f"aws:ResourceTag/{FILE_SYSTEM_TAG}": tag}}})
+                continue
             statement: dict[str, Any] = {
                 "Effect": "Allow",
-                "Action": ["elasticfilesystem:ClientMount"] + ([] if read_only else ["elasticfilesystem:ClientWrite"]),
+                "Action": actions,
                 "Resource": pulumi.Output.concat(account.arn("elasticfilesystem", "file-system/"),
                                                  volume["file_system_id"]),
             }

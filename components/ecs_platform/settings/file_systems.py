@@ -133,12 +133,15 @@ class VolumeSettings(_Settings):
                                               "point sets the directory")
         return self
 
-    def volume(self, name: str, workload: str, file_system_id: pulumi.Input[str], created: bool) -> EfsVolume:
+    def volume(self, name: str, workload: str, file_system_id: pulumi.Input[str], created: bool,
+               tag: Optional[str] = None) -> EfsVolume:
         """The EfsVolume of this entry; ``workload`` is the workload's first name (its access point's directory),
         ``created`` whether the stack creates the file system (then an access point is created unless one is
         given or a rootDirectory is)."""
         volume: dict[str, Any] = {"name": name, "file_system_id": file_system_id, "container_path": self.path,
                                   "read_only": self.read_only}
+        if created and tag:
+            volume["file_system_tag"] = tag
         if self.access_point_id:
             volume["access_point_id"] = self.access_point_id
         elif self.root_directory is not None:
@@ -148,8 +151,9 @@ class VolumeSettings(_Settings):
         return volume  # type: ignore[return-value]
 
 
-FileSystemRefs = dict[str, tuple[pulumi.Input[str], bool]]
-"""Each file system's name -> (its id, whether the stack creates it): what the program passes to the workloads."""
+FileSystemRefs = dict[str, tuple[Any, ...]]
+"""Each file system's name -> (its id, whether the stack creates it[, its FileSystem's iam_tag]): what the program
+passes to the workloads."""
 
 
 def task_volumes(volumes: dict[str, VolumeSettings], workload: str,
