@@ -28,7 +28,7 @@ SERVICE = "aws:ecs/service:Service"
 
 
 def provider(name: str = "gpu", **keys: Any) -> Edit:
-    return setting(f"cluster.managedInstances", {name: {**GPU, **keys}})
+    return setting("cluster.managedInstances", {name: {**GPU, **keys}})
 
 
 def on_gpu(**keys: Any) -> Edit:

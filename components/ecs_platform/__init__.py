@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from ._service import Deployment, Placement, ServiceAlarms, ServiceConnect
     from ._volumes import EbsVolume
     from .cluster import CapacityProviderStrategyItem, Cluster, ClusterArgs
-    from .file_system import FileSystem, FileSystemArgs
     from .enums import (
         CapacityProvider,
         ContainerInsights,
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
         VpcEndpointService,
         WorkerScalingMode,
     )
+    from .file_system import FileSystem, FileSystemArgs
     from .image_repository import ImageBuild, ImageRepository, ImageRepositoryArgs
     from .load_balancer import LoadBalancer, LoadBalancerArgs
     from .network import Network, NetworkArgs
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from .task_definition import ContainerHealthCheck, EfsVolume, PolicyStatement, Publish, Sidecar, TaskArgs
     from .topics import Subscription, Topic, TopicArgs
     from .web_service import Stickiness, TargetHealthCheck, WebAutoscaling, WebService, WebServiceArgs
-    from .file_system import FileSystem, FileSystemArgs
 
 _EXPORTS = {
     "CapacityProvider": ".enums",

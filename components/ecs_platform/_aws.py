@@ -91,6 +91,12 @@ def policy_document(*statements: dict[str, Any]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
+ECS_INFRASTRUCTURE_TRUST = json.dumps(policy_document(
+    {"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}))
+"""The trust policy AWS documents for ECS infrastructure roles (load balancers, EBS volumes): ecs.amazonaws.com, no
+condition (ECS Developer Guide, "Amazon ECS infrastructure IAM role")."""
+
+
 def service_trust_policy(service: str, *, source_account: str, source_arn: str | None = None) -> str:
     """A role trust policy for an AWS service principal, pinned to this account (confused-deputy protection)."""
     condition: dict[str, Any] = {"StringEquals": {"aws:SourceAccount": source_account}}

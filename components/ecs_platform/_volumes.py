@@ -16,7 +16,7 @@ import pulumi_aws as aws
 from typing_extensions import NotRequired
 
 from . import _sdk  # noqa: F401 - first: the SDK modules, without their import-time deprecation warnings
-from ._aws import AccountContext, policy_document
+from ._aws import ECS_INFRASTRUCTURE_TRUST, AccountContext, policy_document
 
 EBS_VOLUME_NAME = "ebs"
 """The task definition volume configured at launch, and the name the service's volume configuration gives it. Fixed:
@@ -133,8 +133,7 @@ def infrastructure_role(name: str, volume: EbsVolume, parent: pulumi.Resource) -
     role = aws.iam.Role(
         f"{name}-volumes",
         description=f"ECS creates, attaches and deletes the EBS volumes of the tasks of {name}",
-        assume_role_policy=json.dumps(policy_document(
-            {"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"})),
+        assume_role_policy=ECS_INFRASTRUCTURE_TRUST,
         opts=opts,
     )
     permissions: list[pulumi.Resource] = [aws.iam.RolePolicyAttachment(

@@ -215,17 +215,7 @@ class Network(pulumi.ComponentResource):
 
         self.flow_log_group_name = flow_logs.log_group.name
         self.endpoint_security_group_id = endpoint_sg.id if endpoint_sg else pulumi.Output.from_input(None)
-        self.register_outputs(
-            {
-                "vpc_id": self.vpc_id,
-                "cidr_block": self.cidr_block,
-                "availability_zones": self.availability_zones,
-                "public_subnet_ids": self.public_subnet_ids,
-                "private_subnet_ids": self.private_subnet_ids,
-                "flow_log_group_name": self.flow_log_group_name,
-                "endpoint_security_group_id": self.endpoint_security_group_id,
-            }
-        )
+        self._register()
 
 
     def _adopt(self, name: str, args: NetworkArgs, opts: Optional[pulumi.ResourceOptions]) -> None:

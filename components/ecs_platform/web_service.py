@@ -1,6 +1,5 @@
 """WebService: an HTTP service on Fargate behind the shared Application Load Balancer."""
 
-import json
 from typing import Any, Optional, TypedDict
 
 import pulumi
@@ -10,7 +9,7 @@ from typing_extensions import NotRequired
 from . import _sdk  # noqa: F401 - first: the SDK modules, without their import-time deprecation warnings
 from . import defaults, naming
 from ._args import check_keys
-from ._aws import AccountContext, policy_document
+from ._aws import ECS_INFRASTRUCTURE_TRUST, AccountContext, policy_document
 from ._service import (
     Deployment,
     WEB_ONLY_ALARMS,
@@ -569,8 +568,7 @@ def _traffic_role(name: str, parent: pulumi.Resource,
         description=f"ECS shifts the traffic of {name} between its target groups during deployments",
         # As AWS documents this role's trust policy: ecs.amazonaws.com, no condition (ECS Developer Guide,
         # "Amazon ECS infrastructure IAM role for load balancers").
-        assume_role_policy=json.dumps(policy_document(
-            {"Effect": "Allow", "Principal": {"Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"})),
+        assume_role_policy=ECS_INFRASTRUCTURE_TRUST,
         opts=opts,
     )
     statements: list[dict[str, Any]] = [

@@ -232,7 +232,6 @@ class Replay:
         task.stopped = now
 
     def _tick(self, now: float) -> None:
-        worker = self.worker
         while self.arrivals and self.arrivals[0] <= now:
             self.arrivals.pop(0)
             message = len(self.arrived)
