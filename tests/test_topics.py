@@ -133,3 +133,13 @@ def test_a_filter_policy_scope_without_a_policy_is_refused() -> None:
 def test_a_stack_without_topics_is_unchanged() -> None:
     from ecs_platform.settings import parse
     assert parse(minimal(), NS).topics == {}
+
+
+def test_sns_publishes_are_priced_per_million_at_the_stated_assumption(stack: ProgramRun, monkeypatch) -> None:
+    from ecs_platform.toolchain.plan import cost
+
+    prices = cost.load_prices("us-east-1")
+    assumed = {**prices["assumptions"], "snsMillionPublishesPerTopic": 3}
+    monkeypatch.setattr(cost, "load_prices", lambda region: {**prices, "assumptions": assumed})
+    (line,) = [i for i in cost.estimate(stack, "us-east-1").items if i.item == "SNS publishes (assumed)"]
+    assert line.desired == pytest.approx(3 * 3 * prices["snsStandardPublishesPerMillion"])  # three topics

@@ -24,7 +24,7 @@ NOT_INCLUDED = [
     "NAT gateway and interface endpoint data processing (per GB)",
     "CloudWatch Logs ingestion and storage, Container Insights enhanced (task and container level) metrics",
     "load balancer capacity units beyond the stated assumption",
-    "SQS requests, SNS publishes, S3 storage and requests, ECR storage beyond the stated assumption",
+    "SQS requests, SNS publishes beyond the stated assumption, S3 storage and requests, ECR storage beyond the stated assumption",
     "EFS storage beyond the stated assumption, Infrequent Access storage, reads and writes (elastic throughput), "
     "backups",
     "free tiers, Savings Plans and other discounts",
@@ -291,6 +291,16 @@ def _operations(run: ProgramRun, prices: dict[str, Any], services: "_Services", 
                                    f"${prices['efsStandardGbMonth']:g} per GB-month", monthly, monthly, monthly))
         cost.assumptions.append(f"{size:g} GB stored in each EFS file system (Standard storage is "
                                 f"${prices['efsStandardGbMonth']:g} per GB-month)")
+    topics = run.of_type("aws:sns/topic:Topic")
+    if topics and "snsStandardPublishesPerMillion" in prices:
+        # Usage-priced like EFS: the publishes a month are the price file's assumption (0 unless set), and the line
+        # states the price. Deliveries to SQS queues are free (https://aws.amazon.com/sns/pricing/).
+        millions = assumed.get("snsMillionPublishesPerTopic", 0)
+        rate = prices["snsStandardPublishesPerMillion"]
+        monthly = len(topics) * millions * rate
+        cost.items.append(LineItem("SNS publishes (assumed)", f"{len(topics)} topic(s) x {millions:g} million "
+                                   f"publishes at ${rate:g} per million (standard topics)", monthly, monthly, monthly))
+        cost.assumptions.append(f"{millions:g} million publishes a month to each SNS topic")
     connected = [s for s in run.of_type("aws:ecs/service:Service")
                  if ((s.inputs.get("serviceConnectConfiguration") or {}).get("services"))]
     if connected and "cloudMapInstanceMonth" in prices:
