@@ -554,8 +554,9 @@ CASES = [
      "out", "FromPort", "FromPort not above ToPort"),
     ("rule description characters", lambda: egress(description="Aurora <primary>"),
      lambda: egress(description="Aurora (primary)"), "out", "Description", "._-:/()#"),
-    ("rule not twice on a group", lambda: (egress(), egress("again")), lambda: (egress(), egress("again", to_port=5433)),
-     "again", "IpPermissions[0]", "InvalidPermission.Duplicate"),
+    # Of two clashing resources the one later by URN is reported, whichever reaches the engine first.
+    ("rule not twice on a group", lambda: (egress(), egress("out-again")),
+     lambda: (egress(), egress("out-again", to_port=5433)), "out-again", "IpPermissions[0]", "InvalidPermission.Duplicate"),
     ("five groups per task",
      lambda: service(network_configuration={"subnets": ["subnet-a"], "security_groups": GROUPS[:6]}),
      lambda: service(network_configuration={"subnets": ["subnet-a"], "security_groups": GROUPS[:5]}),

@@ -110,9 +110,12 @@ class Stack:
     """The requests of one program run, by operation, and what their references resolve to."""
 
     def __init__(self, requests: list[ApiRequest]) -> None:
-        self.requests = requests
+        # By resource (each resource's requests in their own order), not by registration: the order a program's
+        # resources reach the engine varies from run to run, and when two resources clash (the same certificate,
+        # the same rule) the one reported must not.
+        self.requests = sorted(requests, key=lambda request: request.resource.urn)
         self._by_label: dict[str, list[ApiRequest]] = defaultdict(list)
-        for request in requests:
+        for request in self.requests:
             self._by_label[request.label].append(request)
         self._identified: dict[str, dict[str, ApiRequest]] = {}
         self._memo: dict[str, Any] = {}
