@@ -556,7 +556,8 @@ CASES = [
      lambda: egress(description="Aurora (primary)"), "out", "Description", "._-:/()#"),
     # Of two clashing resources the one later by URN is reported, whichever reaches the engine first.
     ("rule not twice on a group", lambda: (egress(), egress("out-again")),
-     lambda: (egress(), egress("out-again", to_port=5433)), "out-again", "IpPermissions[0]", "InvalidPermission.Duplicate"),
+     lambda: (egress(), egress("out-again", to_port=5433)),
+     "out-again", "IpPermissions[0]", "InvalidPermission.Duplicate"),
     ("five groups per task",
      lambda: service(network_configuration={"subnets": ["subnet-a"], "security_groups": GROUPS[:6]}),
      lambda: service(network_configuration={"subnets": ["subnet-a"], "security_groups": GROUPS[:5]}),
