@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from ecs_platform.offline.engine import share_runs
+from ecs_platform.toolchain.policy_runner import share_packs
 from ecs_platform.toolchain.cli import GC_THRESHOLDS
 from ecs_platform.testing import ProgramRun, run, run_stack
 
@@ -20,6 +21,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # Many tests read the same stack's run (through the CLI, a fixture, a copy of the program): run it once per
     # test process and hand each caller its own copy.
     share_runs()
+    # Many plans judge the same stack with the same pack: a pack process a plan is done with answers the next one
+    # (it gets the engine's whole sequence again, configuration first).
+    share_packs()
     # The console script's garbage collection: rare, for a heap that holds the whole AWS SDK (ecs_platform.toolchain
     # .cli.GC_THRESHOLDS).
     gc.set_threshold(*GC_THRESHOLDS)

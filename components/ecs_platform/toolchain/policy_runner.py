@@ -12,13 +12,16 @@ evaluations the pack could not make because a value was unknown at preview.
 
 from __future__ import annotations
 
+import atexit
 import functools
+import hashlib
 import json
 import os
 import queue
 import subprocess
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent import futures
 import contextlib
@@ -214,6 +217,7 @@ class PolicyPack:
         self.dry_run, self.organization, self.lazy = dry_run, organization, lazy
         self._stub: Optional[analyzer_pb2_grpc.AnalyzerStub] = None
         self.process: Optional[subprocess.Popen] = None
+        self._port: Optional[int] = None
         self._lock = threading.Lock()
 
     @property
@@ -234,6 +238,10 @@ class PolicyPack:
         """Start the engine service and the pack process, once."""
         with self._lock:
             if self.process is not None:
+                return
+            if _sharing and (idle := _take_idle(self._share_key())) is not None:
+                self.process, self._engine, self.engine_address, self.engine_log, self._port = idle
+                self.engine_log.messages.clear()
                 return
             self._engine = _engine()
             self.engine_address, self.engine_log = self._engine.__enter__()
@@ -256,8 +264,9 @@ class PolicyPack:
         if self._stub is None:
             self.start()
             assert self.process is not None
-            port = _read_port(self.process, self.timeout)
-            self._channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+            if self._port is None:
+                self._port = _read_port(self.process, self.timeout)
+            self._channel = grpc.insecure_channel(f"127.0.0.1:{self._port}")
             grpc.channel_ready_future(self._channel).result(timeout=self.timeout)
             self._stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
         return self._stub
@@ -267,12 +276,82 @@ class PolicyPack:
             return
         if self._stub is not None:
             self._channel.close()
-        self.process.kill()
-        self.process.wait()
-        for pipe in (self.process.stdout, self.process.stderr):
-            if pipe:
-                pipe.close()
-        self._engine.__exit__(*exc)
+        if _sharing and exc[0] is None and self._port is not None and self.process.poll() is None:
+            # A session that ended cleanly: its process answers the next plan of the same pack and config.
+            _keep_idle(self._share_key(), (self.process, self._engine, self.engine_address, self.engine_log,
+                                           self._port))
+            return
+        _stop(self.process, self._engine)
+
+    def _share_key(self) -> str:
+        """The process's identity: the interpreter, the pack's files and what the environment tells the pack."""
+        digest = hashlib.sha256(_python_for(self.pack_dir).encode())
+        for path in sorted(self.pack_dir.rglob("*")):
+            relative = path.relative_to(self.pack_dir)
+            if path.is_file() and not {"venv", "__pycache__"} & set(relative.parts):
+                digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(json.dumps([self.project, self.stack, self.config, self.dry_run, self.organization],
+                                 sort_keys=True).encode())
+        return digest.hexdigest()
+
+
+def _stop(process: subprocess.Popen, engine: Any) -> None:
+    process.kill()
+    process.wait()
+    for pipe in (process.stdout, process.stderr):
+        if pipe:
+            pipe.close()
+    engine.__exit__(None, None, None)
+
+
+_Idle = tuple[subprocess.Popen, Any, str, "_EngineLog", int]
+_idle: "OrderedDict[str, list[_Idle]]" = OrderedDict()
+_idle_lock = threading.Lock()
+_sharing = False
+_MAX_IDLE = 6
+
+
+def share_packs(enabled: bool = True) -> None:
+    """Keep the pack process of each plan that ended cleanly and give it to a later plan in this process whose pack
+    (the same files), interpreter and stack (project, name, config, dry run) are the same, instead of starting
+    another. The process was started as the engine starts one; every plan still makes the engine's whole sequence
+    of calls, ConfigureStack and Configure first, which set everything a Python pack keeps between calls. Meant for
+    test sessions, which plan the same stacks many times; the CLI plans once per process and gains nothing. At most
+    ``_MAX_IDLE`` processes wait; the rest are stopped, and so are all of them at exit."""
+    global _sharing
+    _sharing = enabled
+    if not enabled:
+        _stop_idle()
+
+
+def _take_idle(key: str) -> Optional[_Idle]:
+    with _idle_lock:
+        while _idle.get(key):
+            idle = _idle[key].pop()
+            if idle[0].poll() is None:
+                return idle
+            _stop(idle[0], idle[1])
+        return None
+
+
+def _keep_idle(key: str, idle: _Idle) -> None:
+    with _idle_lock:
+        _idle.setdefault(key, []).append(idle)
+        _idle.move_to_end(key)
+        while sum(len(each) for each in _idle.values()) > _MAX_IDLE:
+            oldest = next(iter(_idle))
+            _stop(*_idle[oldest].pop(0)[:2])
+            if not _idle[oldest]:
+                del _idle[oldest]
+
+
+@atexit.register
+def _stop_idle() -> None:
+    with _idle_lock:
+        for each in _idle.values():
+            for process, engine, *_ in each:
+                _stop(process, engine)
+        _idle.clear()
 
 
 @contextmanager

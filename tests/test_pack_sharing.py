@@ -1,0 +1,79 @@
+"""A test session shares pack processes between plans (``share_packs``, turned on in conftest): a process a plan ended
+cleanly with answers the next plan of the same pack and stack, which still makes the engine's whole sequence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ecs_platform.toolchain.policy_runner import PolicyPack, analyze
+
+from .conftest import ROOT
+
+PACK = ROOT / "policies"
+
+
+def pack(stack: str = "dev", config: dict[str, str] | None = None) -> PolicyPack:
+    return PolicyPack(PACK, project="ecs-platform", stack=stack, config=config or {"aws:region": "us-east-1"})
+
+
+def started(each: PolicyPack) -> int:
+    each.stub  # noqa: B018 - connects, so the session is one the pack answered
+    assert each.process is not None
+    return each.process.pid
+
+
+def test_a_process_a_session_ended_cleanly_answers_the_next_one_of_the_same_stack() -> None:
+    with pack() as first:
+        pid = started(first)
+    with pack() as second:
+        assert started(second) == pid
+
+
+def test_a_process_is_not_shared_with_another_stacks_config() -> None:
+    with pack() as first:
+        pid = started(first)
+    with pack(config={"aws:region": "eu-west-1"}) as other:
+        assert started(other) != pid
+
+
+def test_a_process_whose_session_raised_is_stopped_not_kept() -> None:
+    with pytest.raises(RuntimeError):
+        with pack(stack="raised") as first:
+            started(first)
+            process = first.process
+            raise RuntimeError("the plan failed")
+    assert process is not None and process.poll() is not None
+    with pack(stack="raised") as second:
+        assert started(second) != process.pid
+
+
+def test_a_process_the_pack_changed_under_is_not_shared(tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "policies"
+    shutil.copytree(PACK, copy, ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    with PolicyPack(copy, project="ecs-platform", stack="dev", config={}) as first:
+        pid = started(first)
+    (copy / "config" / "dev.json").write_text((copy / "config" / "dev.json").read_text() + "\n")
+    with PolicyPack(copy, project="ecs-platform", stack="dev", config={}) as second:
+        assert started(second) != pid
+
+
+def test_a_shared_process_reaches_the_verdicts_a_new_one_does(dev) -> None:
+    config = PACK / "config" / "prod.json"  # stricter than dev's: its verdicts differ from the last session's
+    with PolicyPack(PACK, project=dev.project, stack=dev.stack, config={}) as first:
+        lenient = analyze(first, dev, PACK / "config" / "dev.json")
+    with PolicyPack(PACK, project=dev.project, stack=dev.stack, config={}) as second:
+        strict = analyze(second, dev, config)
+    from ecs_platform.toolchain import policy_runner
+
+    policy_runner.share_packs(False)
+    try:
+        with PolicyPack(PACK, project=dev.project, stack=dev.stack, config={}) as fresh:
+            expected = analyze(fresh, dev, config)
+    finally:
+        policy_runner.share_packs()
+    assert strict.to_dict() == expected.to_dict()
+    assert strict.to_dict() != lenient.to_dict()
