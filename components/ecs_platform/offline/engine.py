@@ -259,12 +259,16 @@ def _default_id(urn: str) -> str:
 
 def has_unknown(value: Any) -> bool:
     """Whether a recorded value holds something not known until deployment (only in a preview run)."""
-    if value == UNKNOWN:
-        return True
+    # Loops rather than any() over generators: the fidelity rules ask this of every value they read.
+    if isinstance(value, str):
+        return value == UNKNOWN
     if isinstance(value, dict):
-        return any(has_unknown(v) for v in value.values())
-    if isinstance(value, list):
-        return any(has_unknown(v) for v in value)
+        value = value.values()
+    elif not isinstance(value, list):
+        return False
+    for item in value:
+        if has_unknown(item):
+            return True
     return False
 
 

@@ -31,7 +31,10 @@ def rule(function: Check) -> Check:
 
 def known(*values: Any) -> bool:
     """Whether values (and everything inside them) are known; absent values count as known."""
-    return not any(has_unknown(value) for value in values)
+    for value in values:
+        if has_unknown(value):
+            return False
+    return True
 
 
 def show(value: Any) -> str:
