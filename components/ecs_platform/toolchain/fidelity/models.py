@@ -7,12 +7,18 @@ checks on arrival; :func:`model_errors` adds those from the same shapes.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
+import json
+import os
 import re
+import tempfile
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import Any, Optional
 
+import botocore
 from botocore.loaders import Loader
 from botocore.model import ListShape, MapShape, OperationModel, ServiceModel, Shape, StructureShape
 from botocore.validate import ParamValidator
@@ -24,15 +30,52 @@ def _loader() -> Loader:
 
 
 @functools.lru_cache(maxsize=None)
-def _service(service: str) -> ServiceModel:
-    """The service's newest model, as a botocore session builds it (its loader's ``service-2`` data); no client,
+def _service_data(service: str) -> dict[str, Any]:
+    """The service's newest model, as a botocore session loads it (its loader's ``service-2`` data); no client,
     waiter or documentation machinery is loaded for it."""
-    return ServiceModel(_loader().load_service_model(service, "service-2"), service_name=service)
+    return _loader().load_service_model(service, "service-2")
 
 
 @functools.lru_cache(maxsize=None)
 def operation(service: str, name: str) -> OperationModel:
-    return _service(service).operation_model(name)
+    return ServiceModel(_operation_data(service, name), service_name=service).operation_model(name)
+
+
+def _operation_data(service: str, name: str) -> dict[str, Any]:
+    """The service model cut down to one operation and the shapes its request is made of. Reading a whole model
+    (EC2's is megabytes of JSON) took most of a plan's fidelity check, so each cut is kept in the user's cache,
+    per botocore version: botocore's own files never change within one. A model path of the user's own
+    (``AWS_DATA_PATH``) may replace them, so then nothing is cached."""
+    cached = _cache_file(service, name)
+    if cached is not None:
+        with contextlib.suppress(OSError, ValueError):
+            return json.loads(cached.read_text())
+    data = _service_data(service)
+    operation_data = data["operations"][name]
+    shapes: dict[str, Any] = {}
+    pending = [operation_data["input"]["shape"]] if "input" in operation_data else []
+    while pending:
+        shape_name = pending.pop()
+        if shape_name in shapes:
+            continue
+        shape = shapes[shape_name] = data["shapes"][shape_name]
+        pending += [member["shape"] for member in shape.get("members", {}).values()]
+        pending += [shape[key]["shape"] for key in ("member", "key", "value") if key in shape]
+    cut = {"metadata": data["metadata"], "operations": {name: operation_data}, "shapes": shapes}
+    if cached is not None:
+        with contextlib.suppress(OSError):
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("w", dir=cached.parent, delete=False, suffix=".tmp") as out:
+                json.dump(cut, out)
+            os.replace(out.name, cached)
+    return cut
+
+
+def _cache_file(service: str, name: str) -> Optional[Path]:
+    if os.environ.get("AWS_DATA_PATH"):
+        return None
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return root / "ecs-platform" / f"botocore-{botocore.__version__}" / f"{service}.{name}.json"
 
 
 def validate(service: str, name: str, params: dict[str, Any]) -> list[str]:
