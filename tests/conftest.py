@@ -21,9 +21,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # Many tests read the same stack's run (through the CLI, a fixture, a copy of the program): run it once per
     # test process and hand each caller its own copy.
     share_runs()
-    # Many plans judge the same stack with the same pack: a pack process a plan is done with answers the next one
-    # (it gets the engine's whole sequence again, configuration first).
-    share_packs()
+    # Many plans judge a stack with the same pack: a pack process a plan is done with answers the next one (it gets
+    # the engine's whole sequence again, configuration first). The project's pack reads nothing of the stack's
+    # environment, so one process serves every stack (tests/test_pack_sharing.py checks the verdicts are the same).
+    share_packs(across_stacks=True)
     # The console script's garbage collection: rare, for a heap that holds the whole AWS SDK (ecs_platform.toolchain
     # .cli.GC_THRESHOLDS).
     gc.set_threshold(*GC_THRESHOLDS)

@@ -11,14 +11,18 @@ of ``namespace:key`` to string, with structured values as JSON text (see :func:`
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copy
 import hashlib
 import json
 import logging
 import os
+import queue
 import runpy
 import sys
+import threading
+from concurrent.futures import Future
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -351,6 +355,16 @@ def run(
         else:
             runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
 
+    result = _on_program_thread(lambda: _run(body, project, stack, config, mocks, monitor, program_dir, preview,
+                                             secret_keys))
+    if key is not None:
+        _shared_runs[key] = copy.deepcopy(result)
+    return result
+
+
+def _run(body: Callable[[], None], project: str, stack: str, config: dict[str, str], mocks: pulumi.runtime.Mocks,
+         monitor: "RecordingMonitor", program_dir: Optional[Path], preview: bool,
+         secret_keys: Sequence[str]) -> ProgramRun:
     with _engine_environment(config, program_dir, secret_keys):
         # A fresh root stack for every run: without this, a second program in the same process would be parented
         # to (and export through) the first program's stack.
@@ -372,11 +386,43 @@ def run(
     if monitor.root is not None:
         monitor.root.outputs = _plain(outputs or {})
     resources = [r for r in monitor.registrations if r is not monitor.root]
-    result = ProgramRun(project=project, stack=stack, resources=resources, outputs=_plain(outputs or {}),
-                        preview=preview, root=monitor.root, warnings=warnings.messages)
-    if key is not None:
-        _shared_runs[key] = copy.deepcopy(result)
-    return result
+    return ProgramRun(project=project, stack=stack, resources=resources, outputs=_plain(outputs or {}),
+                      preview=preview, root=monitor.root, warnings=warnings.messages)
+
+
+_program_jobs: "queue.SimpleQueue[tuple[Callable[[], Any], Future]]" = queue.SimpleQueue()
+_program_thread: Optional[threading.Thread] = None
+_program_thread_lock = threading.Lock()
+
+
+def _on_program_thread(job: Callable[[], ProgramRun]) -> ProgramRun:
+    """Run ``job`` on the thread every program of this process runs on, and return (or raise) what it does.
+
+    The SDK captures the Python stack at each registration (``traceback.extract_stack``, for the resource's source
+    position), so a registration costs in proportion to the frames under the program. Called from a test runner's
+    stack, that was most of a small program's run; this thread's stack starts with the program. One thread, always
+    the same, so the SDK's event loop and its context variables live as they would on a program's main thread."""
+    global _program_thread
+    if threading.current_thread() is _program_thread:
+        return job()
+    with _program_thread_lock:
+        if _program_thread is None:
+            _program_thread = threading.Thread(target=_serve_programs, name="pulumi-program", daemon=True)
+            _program_thread.start()
+    done: Future = Future()
+    _program_jobs.put((job, done))
+    return done.result()
+
+
+def _serve_programs() -> None:
+    # The loop the SDK finds with asyncio.get_event_loop(), as the main thread of `python __main__.py` has one.
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    while True:
+        job, done = _program_jobs.get()
+        try:
+            done.set_result(job())
+        except BaseException as error:  # noqa: BLE001 - re-raised on the caller's thread
+            done.set_exception(error)
 
 
 _shared_runs: dict[str, ProgramRun] = {}

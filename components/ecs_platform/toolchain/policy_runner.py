@@ -290,8 +290,9 @@ class PolicyPack:
             relative = path.relative_to(self.pack_dir)
             if path.is_file() and not {"venv", "__pycache__"} & set(relative.parts):
                 digest.update(str(relative).encode() + b"\0" + path.read_bytes() + b"\0")
-        digest.update(json.dumps([self.project, self.stack, self.config, self.dry_run, self.organization],
-                                 sort_keys=True).encode())
+        if not _across_stacks:
+            digest.update(json.dumps([self.project, self.stack, self.config, self.dry_run, self.organization],
+                                     sort_keys=True).encode())
         return digest.hexdigest()
 
 
@@ -308,18 +309,24 @@ _Idle = tuple[subprocess.Popen, Any, str, "_EngineLog", int]
 _idle: "OrderedDict[str, list[_Idle]]" = OrderedDict()
 _idle_lock = threading.Lock()
 _sharing = False
+_across_stacks = False
 _MAX_IDLE = 6
 
 
-def share_packs(enabled: bool = True) -> None:
+def share_packs(enabled: bool = True, *, across_stacks: bool = False) -> None:
     """Keep the pack process of each plan that ended cleanly and give it to a later plan in this process whose pack
     (the same files), interpreter and stack (project, name, config, dry run) are the same, instead of starting
     another. The process was started as the engine starts one; every plan still makes the engine's whole sequence
     of calls, ConfigureStack and Configure first, which set everything a Python pack keeps between calls. Meant for
     test sessions, which plan the same stacks many times; the CLI plans once per process and gains nothing. At most
-    ``_MAX_IDLE`` processes wait; the rest are stopped, and so are all of them at exit."""
-    global _sharing
-    _sharing = enabled
+    ``_MAX_IDLE`` processes wait; the rest are stopped, and so are all of them at exit.
+
+    The stack reaches a Python pack only through the environment its process starts with (the project, stack,
+    dry run and stack config the language host sets; the policy SDK reads them on every call), so a process is
+    shared only within one stack. With ``across_stacks``, the caller vouches that the pack's rules read none of
+    that (they judge the resources and the policy config alone), and a process serves any stack's plan."""
+    global _sharing, _across_stacks
+    _sharing, _across_stacks = enabled, across_stacks
     if not enabled:
         _stop_idle()
 
