@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +18,22 @@ from ecs_platform.toolchain.cli import GC_THRESHOLDS
 from ecs_platform.testing import ProgramRun, run, run_stack
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def _end_worker_without_teardown() -> None:
+    """A pytest-xdist worker's last step: the exit handlers registered after this one (the idle pack processes'
+    among them) have run, every result has reached the controller; tearing down an interpreter that holds all of
+    pulumi_aws and the session's program runs took the controller two seconds of waiting, and achieves nothing.
+    The console script ends the same way (ecs_platform.toolchain.cli.entry)."""
+    share_packs(False)  # no pack process outlives the session, whatever the order of exit handlers
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Exit handlers run last-registered first: those the session registers from here on run before this one.
+    atexit.register(_end_worker_without_teardown)
 
 
 def pytest_configure(config: pytest.Config) -> None:
