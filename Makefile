@@ -22,11 +22,12 @@ plan: venv
 # pack and CLI process a test starts compiles the package again, and pytest rewrites every test module's asserts
 # again (about 3 s per worker).
 test: venv
-	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n auto
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -n auto --dist loadfile
 
 benchmark: venv
 	$(BIN)/python benchmarks/plan_benchmark.py --write docs/benchmarks.md
 	$(BIN)/python benchmarks/rehearsal_benchmark.py --write docs/benchmarks.md
+	$(BIN)/python benchmarks/test_suite_benchmark.py --write docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
