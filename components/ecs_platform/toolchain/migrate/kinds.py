@@ -14,9 +14,9 @@ SECTIONS = {"Load Balanced Web Service": "services", "Backend Service": "service
             "Scheduled Job": "scheduledTasks"}
 
 _REFUSED_TYPES = {
-    "Request-Driven Web Service": "an App Runner service; the platform runs ECS on Fargate only. Change the type to "
-                                  "Load Balanced Web Service in a copy of the manifest to move it behind the load "
-                                  "balancer, or keep it on App Runner",
+    "Request-Driven Web Service": "an App Runner service; the platform runs ECS services, not App Runner. Change "
+                                  "the type to Load Balanced Web Service in a copy of the manifest to move it behind "
+                                  "the load balancer, or keep it on App Runner",
     "Static Site": "S3 and CloudFront, no containers; keep it where it is or serve it with the CDK's "
                    "aws-s3-deployment and CloudFront constructs",
 }
