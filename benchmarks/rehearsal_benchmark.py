@@ -18,6 +18,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from sections import replace_section  # benchmarks/, first on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "components"))
 
@@ -114,10 +116,7 @@ def main() -> None:
     text = section(args.before, before, after)
     print(text)
     if args.write:
-        current = args.write.read_text() if args.write.exists() else ""
-        head, marker, tail = current.partition("## Scaling rehearsal")
-        rest = tail.split("\n## ", 1)[1] if marker and "\n## " in tail else ""
-        args.write.write_text(head.rstrip() + "\n\n" + text + (("\n## " + rest) if rest else ""))
+        replace_section(args.write, "## Scaling rehearsal", text)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from sections import replace_section  # benchmarks/, first on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## The test suite"
 TARGET_SECONDS = 60
@@ -68,10 +70,7 @@ def main() -> None:
     text = report(runs)
     print(text)
     if args.write:
-        current = args.write.read_text() if args.write.exists() else ""
-        head, marker, tail = current.partition(SECTION)
-        rest = tail.split("\n## ", 1)[1] if marker and "\n## " in tail else ""
-        args.write.write_text(head.rstrip() + "\n\n" + text + (("\n## " + rest) if rest else ""))
+        replace_section(args.write, SECTION, text)
 
 
 if __name__ == "__main__":
