@@ -101,6 +101,19 @@ def test_a_process_the_pack_changed_under_is_not_shared(tmp_path: Path) -> None:
         assert started(second) != pid
 
 
+def test_a_process_whose_pack_changed_during_its_session_is_not_given_the_changed_pack(tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "policies"
+    shutil.copytree(PACK, copy, ignore=shutil.ignore_patterns("venv", "__pycache__"))
+    with PolicyPack(copy, project="ecs-platform", stack="dev", config={}) as first:
+        pid = started(first)
+        # Edited while the process runs the files it started with.
+        (copy / "config" / "dev.json").write_text((copy / "config" / "dev.json").read_text() + "\n")
+    with PolicyPack(copy, project="ecs-platform", stack="dev", config={}) as second:
+        assert started(second) != pid
+
+
 def test_a_shared_process_reaches_the_verdicts_a_new_one_does(dev) -> None:
     config = PACK / "config" / "prod.json"  # stricter than dev's: its verdicts differ from the last session's
     with PolicyPack(PACK, project=dev.project, stack=dev.stack, config={}) as first:

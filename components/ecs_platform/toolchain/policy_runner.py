@@ -219,6 +219,8 @@ class PolicyPack:
         self.process: Optional[subprocess.Popen] = None
         self._port: Optional[int] = None
         self._lock = threading.Lock()
+        self._key: Optional[str] = None
+        """What the process is shared by (:meth:`_share_key`), worked out once, from the pack as it was started."""
 
     @property
     def declared_version(self) -> Optional[str]:
@@ -239,7 +241,9 @@ class PolicyPack:
         with self._lock:
             if self.process is not None:
                 return
-            if _sharing and (idle := _take_idle(self._share_key())) is not None:
+            if _sharing:
+                self._key = self._share_key()
+            if self._key is not None and (idle := _take_idle(self._key)) is not None:
                 self.process, self._engine, self.engine_address, self.engine_log, self._port = idle
                 self.engine_log.messages.clear()
                 return
@@ -276,10 +280,10 @@ class PolicyPack:
             return
         if self._stub is not None:
             self._channel.close()
-        if _sharing and exc[0] is None and self._port is not None and self.process.poll() is None:
+        if (_sharing and self._key is not None and exc[0] is None and self._port is not None
+                and self.process.poll() is None):
             # A session that ended cleanly: its process answers the next plan of the same pack and config.
-            _keep_idle(self._share_key(), (self.process, self._engine, self.engine_address, self.engine_log,
-                                           self._port))
+            _keep_idle(self._key, (self.process, self._engine, self.engine_address, self.engine_log, self._port))
             return
         _stop(self.process, self._engine)
 
