@@ -89,27 +89,24 @@ def test_a_process_whose_session_raised_is_stopped_not_kept() -> None:
         assert started(second) != process.pid
 
 
-def test_a_process_the_pack_changed_under_is_not_shared(tmp_path: Path) -> None:
+def _edit(pack_dir: Path) -> None:
+    config = pack_dir / "config" / "dev.json"
+    config.write_text(config.read_text() + "\n")
+
+
+@pytest.mark.parametrize("during_session", [False, True], ids=["between sessions", "during its session"])
+def test_a_process_is_not_shared_once_its_pack_changed(tmp_path: Path, during_session: bool) -> None:
+    # During its session, the process still runs the files it started with: it must not be kept for the new ones.
     import shutil
 
     copy = tmp_path / "policies"
     shutil.copytree(PACK, copy, ignore=shutil.ignore_patterns("venv", "__pycache__"))
     with PolicyPack(copy, project="ecs-platform", stack="dev", config={}) as first:
         pid = started(first)
-    (copy / "config" / "dev.json").write_text((copy / "config" / "dev.json").read_text() + "\n")
-    with PolicyPack(copy, project="ecs-platform", stack="dev", config={}) as second:
-        assert started(second) != pid
-
-
-def test_a_process_whose_pack_changed_during_its_session_is_not_given_the_changed_pack(tmp_path: Path) -> None:
-    import shutil
-
-    copy = tmp_path / "policies"
-    shutil.copytree(PACK, copy, ignore=shutil.ignore_patterns("venv", "__pycache__"))
-    with PolicyPack(copy, project="ecs-platform", stack="dev", config={}) as first:
-        pid = started(first)
-        # Edited while the process runs the files it started with.
-        (copy / "config" / "dev.json").write_text((copy / "config" / "dev.json").read_text() + "\n")
+        if during_session:
+            _edit(copy)
+    if not during_session:
+        _edit(copy)
     with PolicyPack(copy, project="ecs-platform", stack="dev", config={}) as second:
         assert started(second) != pid
 
